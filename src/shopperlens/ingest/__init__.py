@@ -1,0 +1,3 @@
+"""ingest."""
+
+from __future__ import annotations

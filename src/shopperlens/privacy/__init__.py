@@ -1,0 +1,3 @@
+"""privacy."""
+
+from __future__ import annotations

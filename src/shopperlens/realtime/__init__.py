@@ -1,0 +1,3 @@
+"""realtime."""
+
+from __future__ import annotations

@@ -1,0 +1,224 @@
+"""The data contract as code.
+
+This module is the one place that spells table and column names (see
+``shared/data-contract.md``). Every other module imports the constants below.
+
+>>> TRANSACTIONS.name, TRANSACTIONS.required_columns
+('transactions', ('customer_id', 'order_id', 'timestamp', 'amount'))
+>>> TABLES["events"].column("message_id").kind
+'string'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["string", "timestamp", "decimal", "integer", "number", "boolean", "json"]
+
+# Column names -------------------------------------------------------------
+CUSTOMER_ID = "customer_id"
+ORDER_ID = "order_id"
+TIMESTAMP = "timestamp"
+AMOUNT = "amount"
+QUANTITY = "quantity"
+PRODUCT_ID = "product_id"
+CATEGORY = "category"
+UNIT_PRICE = "unit_price"
+DISCOUNT = "discount"
+CHANNEL = "channel"
+STORE_ID = "store_id"
+CURRENCY = "currency"
+
+MESSAGE_ID = "message_id"
+ANONYMOUS_ID = "anonymous_id"
+EVENT = "event"
+SESSION_ID = "session_id"
+PROPERTIES = "properties"
+
+SOURCE = "source"
+TEXT = "text"
+RATING = "rating"
+
+EMAIL = "email"
+PHONE = "phone"
+SIGNUP_DATE = "signup_date"
+BIRTH_YEAR = "birth_year"
+GENDER = "gender"
+CITY = "city"
+REGION = "region"
+COUNTRY = "country"
+POSTAL_CODE = "postal_code"
+LATITUDE = "latitude"
+LONGITUDE = "longitude"
+CONSENT_PROFILING = "consent_profiling"
+CONSENT_MARKETING = "consent_marketing"
+
+ID_TYPE = "id_type"
+ID_VALUE = "id_value"
+
+# Output columns -----------------------------------------------------------
+SEGMENT_ID = "segment_id"
+SEGMENT_NAME = "segment_name"
+RFM_SEGMENT = "rfm_segment"
+SEGMENT_REASON = "segment_reason"
+REASON = "reason"
+ROW = "row"
+
+# Event names (Segment spec) ----------------------------------------------
+PAGE_VIEWED = "Page Viewed"
+PRODUCT_VIEWED = "Product Viewed"
+PRODUCT_ADDED = "Product Added"
+CART_VIEWED = "Cart Viewed"
+CHECKOUT_STARTED = "Checkout Started"
+PAYMENT_INFO_ENTERED = "Payment Info Entered"
+ORDER_COMPLETED = "Order Completed"
+PRODUCTS_SEARCHED = "Products Searched"
+EMAIL_OPENED = "Email Opened"
+EMAIL_CLICKED = "Email Clicked"
+SOCIAL_ENGAGED = "Social Engaged"
+
+# Interaction sources ------------------------------------------------------
+REVIEW = "review"
+SUPPORT = "support"
+SOCIAL = "social"
+SURVEY = "survey"
+CHAT = "chat"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a contract table."""
+
+    name: str
+    kind: Kind
+    required: bool = False
+    pii: bool = False
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the contract: its name, columns and the key that must be unique."""
+
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    unique_key: str | None = None
+    columns_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns_by_name", {c.name: c for c in self.columns})
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column:
+        return self.columns_by_name[name]
+
+
+TRANSACTIONS = Table(
+    "transactions",
+    (
+        Column(CUSTOMER_ID, "string", required=True),
+        Column(ORDER_ID, "string", required=True),
+        Column(TIMESTAMP, "timestamp", required=True),
+        Column(AMOUNT, "decimal", required=True),
+        Column(QUANTITY, "integer"),
+        Column(PRODUCT_ID, "string"),
+        Column(CATEGORY, "string"),
+        Column(UNIT_PRICE, "decimal"),
+        Column(DISCOUNT, "decimal"),
+        Column(CHANNEL, "string"),
+        Column(STORE_ID, "string"),
+        Column(CURRENCY, "string"),
+    ),
+    required=True,
+)
+
+EVENTS = Table(
+    "events",
+    (
+        Column(MESSAGE_ID, "string", required=True),
+        Column(CUSTOMER_ID, "string"),
+        Column(ANONYMOUS_ID, "string"),
+        Column(TIMESTAMP, "timestamp", required=True),
+        Column(EVENT, "string", required=True),
+        Column(SESSION_ID, "string"),
+        Column(CHANNEL, "string"),
+        Column(PROPERTIES, "json"),
+    ),
+    unique_key=MESSAGE_ID,
+)
+
+INTERACTIONS = Table(
+    "interactions",
+    (
+        Column(CUSTOMER_ID, "string", required=True),
+        Column(TIMESTAMP, "timestamp", required=True),
+        Column(SOURCE, "string", required=True),
+        Column(TEXT, "string", required=True, pii=True),
+        Column(RATING, "number"),
+    ),
+)
+
+CUSTOMERS = Table(
+    "customers",
+    (
+        Column(CUSTOMER_ID, "string", required=True),
+        Column(EMAIL, "string", pii=True),
+        Column(PHONE, "string", pii=True),
+        Column(SIGNUP_DATE, "timestamp"),
+        Column(BIRTH_YEAR, "integer", sensitive=True),
+        Column(GENDER, "string", sensitive=True),
+        Column(CITY, "string"),
+        Column(REGION, "string"),
+        Column(COUNTRY, "string"),
+        Column(POSTAL_CODE, "string"),
+        Column(LATITUDE, "number"),
+        Column(LONGITUDE, "number"),
+        Column(CONSENT_PROFILING, "boolean"),
+        Column(CONSENT_MARKETING, "boolean"),
+    ),
+    unique_key=CUSTOMER_ID,
+)
+
+IDENTITIES = Table(
+    "identities",
+    (
+        Column(CUSTOMER_ID, "string", required=True),
+        Column(ID_TYPE, "string", required=True),
+        Column(ID_VALUE, "string", required=True, pii=True),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (TRANSACTIONS, EVENTS, INTERACTIONS, CUSTOMERS, IDENTITIES)
+}
+
+# Range rules beyond the type: (table, column) -> (SQL predicate on the typed value, wording)
+RANGE_RULES: dict[tuple[str, str], tuple[str, str]] = {
+    ("transactions", DISCOUNT): ("{col} >= 0", "a discount of 0 or more"),
+    ("transactions", QUANTITY): ("{col} <> 0", "a non-zero quantity"),
+    ("interactions", RATING): ("{col} BETWEEN 1 AND 5", "a rating from 1 to 5"),
+    ("customers", BIRTH_YEAR): ("{col} BETWEEN 1900 AND 2030", "a birth year from 1900 to 2030"),
+    ("customers", LATITUDE): ("{col} BETWEEN -90 AND 90", "a latitude from -90 to 90"),
+    ("customers", LONGITUDE): ("{col} BETWEEN -180 AND 180", "a longitude from -180 to 180"),
+}
+
+INTERACTION_SOURCES = (REVIEW, SUPPORT, SOCIAL, SURVEY, CHAT)
+
+# Output files of a run (data contract "Outputs") ---------------------------
+SEGMENTS_FILE = "segments"
+PROFILES_FILE = "segment_profiles"
+PREDICTIONS_FILE = "predictions"
+FEATURES_FILE = "features.parquet"
+REJECTED_DIR = "rejected"
+REPORT_FILE = "report.html"
+RUN_FILE = "run.json"
+MODEL_FILE = "segment_model.joblib"

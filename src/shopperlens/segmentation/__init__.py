@@ -1,0 +1,3 @@
+"""segmentation."""
+
+from __future__ import annotations
