@@ -1,3 +1,107 @@
-"""ingest."""
+"""Ingestion: read a data folder, coerce, quarantine, de-duplicate and stitch identities.
+
+:func:`load_folder` leaves typed good rows in engine tables named after the contract
+tables, the bad ones in ``rejected_<table>``, and returns a quality summary.
+"""
 
 from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from shopperlens import schema as s
+from shopperlens.engines.duckdb import DuckDBEngine
+from shopperlens.ingest.identity import stitch
+from shopperlens.ingest.mapping import Mapping, parse_mappings
+from shopperlens.ingest.readers import discover, is_large_csv, load_raw
+from shopperlens.ingest.validate import Check, TableQuality, validate_table
+
+# Customers first: the other tables are checked against the customer ids it holds.
+LOAD_ORDER = ("customers", "transactions", "events", "interactions", "identities")
+
+__all__ = ["LOAD_ORDER", "TableQuality", "discover", "load_folder", "parse_mappings"]
+
+
+def load_folder(
+    engine: DuckDBEngine, folder: str | Path, mapping: Mapping | None = None
+) -> dict[str, TableQuality]:
+    """Load every contract table found in ``folder`` into ``engine``.
+
+    Returns the data-quality summary per table. Raises
+    :class:`~shopperlens.errors.MissingTableError` or
+    :class:`~shopperlens.errors.MissingColumnError` for files that cannot be used at all.
+    """
+    mapping = mapping or {}
+    files = discover(folder)
+    quality: dict[str, TableQuality] = {}
+    for table in (t for t in LOAD_ORDER if t in files):
+        raw = load_raw(engine, table, files[table], mapping)
+        checks = _cross_checks(engine, table)
+        validate_table(engine, raw, mapping, checks)
+        quality[table] = _summarise(engine, table, files[table])
+        quality[table].extra["malformed_lines"] = raw.malformed
+        if is_large_csv(files[table]):
+            quality[table].extra["large_csv"] = 1
+    if s.EVENTS.name in quality:
+        quality[s.EVENTS.name].duplicates = _drop_duplicate_events(engine)
+        quality[s.EVENTS.name].rows_kept -= quality[s.EVENTS.name].duplicates
+        quality[s.EVENTS.name].extra.update(stitch(engine))
+    if s.TRANSACTIONS.name in quality:
+        quality[s.TRANSACTIONS.name].extra["return_lines"] = int(
+            engine.scalar(f"SELECT count(*) FROM {s.TRANSACTIONS.name} WHERE {s.AMOUNT} < 0")  # type: ignore[arg-type]
+        )
+    return quality
+
+
+def quality_as_dict(quality: dict[str, TableQuality]) -> dict[str, dict]:
+    """The summary as plain data, for ``run.json``."""
+    return {name: asdict(q) for name, q in quality.items()}
+
+
+def _cross_checks(engine: DuckDBEngine, table: str) -> list[Check]:
+    checks: list[Check] = []
+    if table == s.CUSTOMERS.name:
+        checks.append((
+            f"{s.ROW} <> (SELECT min(d.{s.ROW}) FROM _checked_customers d "
+            f"WHERE d.{s.CUSTOMER_ID} = _checked_customers.{s.CUSTOMER_ID})",
+            f"'duplicate customer_id: ''' || {s.CUSTOMER_ID} || ''' (its first row is kept)'",
+        ))
+    elif table == s.EVENTS.name:
+        checks.append((
+            f"{s.CUSTOMER_ID} IS NULL AND {s.ANONYMOUS_ID} IS NULL",
+            "'missing customer_id and anonymous_id (one is needed)'",
+        ))
+    if table != s.CUSTOMERS.name and engine.has_table(s.CUSTOMERS.name):
+        checks.append((
+            f"{s.CUSTOMER_ID} IS NOT NULL AND {s.CUSTOMER_ID} NOT IN "
+            f"(SELECT {s.CUSTOMER_ID} FROM {s.CUSTOMERS.name})",
+            f"'unknown customer: ''' || {s.CUSTOMER_ID} || ''' is not in customers'",
+        ))
+    return checks
+
+
+def _drop_duplicate_events(engine: DuckDBEngine) -> int:
+    """Keep the first event of each ``message_id``; return how many repeats were dropped."""
+    before = int(engine.scalar(f"SELECT count(*) FROM {s.EVENTS.name}"))  # type: ignore[arg-type]
+    engine.create_table(
+        s.EVENTS.name,
+        f"SELECT * FROM {s.EVENTS.name} QUALIFY row_number() OVER "
+        f"(PARTITION BY {s.MESSAGE_ID} ORDER BY {s.ROW}) = 1 ORDER BY {s.ROW}",
+    )
+    return before - int(engine.scalar(f"SELECT count(*) FROM {s.EVENTS.name}"))  # type: ignore[arg-type]
+
+
+def _summarise(engine: DuckDBEngine, table: str, path: Path) -> TableQuality:
+    kept = int(engine.scalar(f"SELECT count(*) FROM {table}"))  # type: ignore[arg-type]
+    rejected = int(engine.scalar(f"SELECT count(*) FROM rejected_{table}"))  # type: ignore[arg-type]
+    reasons = engine.rows(
+        f"SELECT split_part(r, ':', 1) AS why, count(*) FROM (SELECT unnest(string_split("
+        f"{s.REASON}, '; ')) AS r FROM rejected_{table}) GROUP BY why ORDER BY 2 DESC, 1"
+    )
+    quality = TableQuality(table, path.name, kept + rejected, kept, rejected)
+    quality.rejected_by_reason = {str(why): int(n) for why, n in reasons}
+    if s.TIMESTAMP in engine.columns(table):
+        ((low, high),) = engine.rows(f"SELECT min({s.TIMESTAMP}), max({s.TIMESTAMP}) FROM {table}")
+        quality.date_min = None if low is None else low.isoformat()
+        quality.date_max = None if high is None else high.isoformat()
+    return quality

@@ -1,0 +1,90 @@
+"""DuckDB, the embedded default engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from shopperlens.engines._errors import map_engine_errors
+
+
+class DuckDBEngine:
+    """An in-process DuckDB database that spills to ``temp_dir`` beyond ``memory_limit``.
+
+    Examples
+    --------
+    >>> with DuckDBEngine() as engine:
+    ...     engine.scalar("SELECT 40 + 2")
+    42
+    """
+
+    name = "duckdb"
+
+    def __init__(
+        self,
+        *,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+        temp_dir: str | Path | None = None,
+    ) -> None:
+        self.con = duckdb.connect(":memory:")
+        settings = {"TimeZone": "UTC", "preserve_insertion_order": "true"}
+        if memory_limit:
+            settings["memory_limit"] = memory_limit
+        if threads:
+            settings["threads"] = str(threads)
+        if temp_dir:
+            settings["temp_directory"] = str(temp_dir)
+        for key, value in settings.items():
+            self.execute(f"SET {key} = '{value}'", "configuring DuckDB")
+
+    def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
+        with map_engine_errors(f"registering {name}"):
+            self.con.register(f"_{name}_src", data)
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_src").fetchall()
+            self.con.unregister(f"_{name}_src")
+
+    def create_table(self, name: str, query: str) -> None:
+        with map_engine_errors(f"building {name}"):
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}").fetchall()
+
+    def execute(self, query: str, what: str = "running a query") -> None:
+        with map_engine_errors(what):
+            self.con.execute(query).fetchall()
+
+    def rows(self, query: str) -> list[tuple]:
+        """Run ``query`` and return all its rows as tuples."""
+        with map_engine_errors("collecting rows"):
+            return self.con.execute(query).fetchall()
+
+    def has_table(self, name: str) -> bool:
+        query = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
+        return bool(self.con.execute(query, [name]).fetchall()[0][0])
+
+    def columns(self, name: str) -> list[str]:
+        return [row[0] for row in self.rows(f"DESCRIBE {name}")]
+
+    def fetch_df(self, query: str) -> pd.DataFrame:
+        with map_engine_errors("collecting a result"):
+            return self.con.sql(query).df()
+
+    def fetch_arrow(self, query: str) -> pa.Table:
+        with map_engine_errors("collecting a result"):
+            return self.con.sql(query).to_arrow_table()
+
+    def scalar(self, query: str) -> object:
+        with map_engine_errors("collecting a value"):
+            rows = self.con.execute(query).fetchall()
+        return rows[0][0] if rows else None
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> DuckDBEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
