@@ -1,3 +1,93 @@
-"""features."""
+"""Per-customer features, computed by an engine from the ingested tables.
+
+One definition per feature family (``orders``, ``browsing``, ``interactions``); a
+source that is absent yields no feature. Everything after ``as_of`` is ignored.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from shopperlens import schema as s
+from shopperlens.engines.duckdb import DuckDBEngine
+from shopperlens.features import browsing, interactions, orders
+from shopperlens.features.catalog import CATALOG, FEATURES, Feature, describe
+
+__all__ = ["CATALOG", "FEATURES", "Feature", "compute_features", "describe", "numeric_features"]
+
+SECONDS_PER_DAY = 86400.0
+
+
+def compute_features(engine: DuckDBEngine, *, as_of: datetime) -> pd.DataFrame:
+    """Every available feature per customer, indexed by ``customer_id``, as of ``as_of``.
+
+    The customers are those of the ``customers`` table, or anyone with an order,
+    event or interaction when there is none.
+    """
+    as_of_days = as_of.timestamp() / SECONDS_PER_DAY
+    families: list[tuple[str, str, tuple[str, ...]]] = []
+    tx_cols = set(engine.columns(s.TRANSACTIONS.name))
+    _window(engine, "tx", s.TRANSACTIONS.name, as_of)
+    families.append(("tx", orders.orders_sql(as_of_days=as_of_days, columns=tx_cols), ("frequency", "monetary")))
+    if engine.has_table(s.EVENTS.name):
+        _window(engine, "ev", s.EVENTS.name, as_of, f"{s.CUSTOMER_ID} IS NOT NULL")
+        ev_sql = browsing.events_sql(columns=set(engine.columns(s.EVENTS.name)))
+        families.append(("ev", ev_sql, browsing.ZERO_WHEN_ABSENT))
+    if engine.has_table(s.INTERACTIONS.name):
+        _window(engine, "ix", s.INTERACTIONS.name, as_of)
+        ix_sql = interactions.interactions_sql(columns=set(engine.columns(s.INTERACTIONS.name)))
+        families.append(("ix", ix_sql, interactions.ZERO_WHEN_ABSENT))
+    engine.create_table("customer_universe", _universe_sql(engine, [f[0] for f in families]))
+    has_region = engine.has_table(s.CUSTOMERS.name) and s.REGION in engine.columns(s.CUSTOMERS.name)
+    query = _join_sql(families, has_region)
+    frame = engine.fetch_df(query).set_index(s.CUSTOMER_ID).sort_index()
+    return frame[_ordered(frame.columns)]
+
+
+def numeric_features(frame: pd.DataFrame, *, default_only: bool = True) -> list[str]:
+    """The numeric feature columns of ``frame`` a segmentation uses by default."""
+    names = []
+    for name in frame.columns:
+        feature = describe(name)
+        if feature.kind != "numeric" or not pd.api.types.is_numeric_dtype(frame[name]):
+            continue
+        if default_only and not feature.segment_by_default:
+            continue
+        names.append(name)
+    return names
+
+
+def _window(engine: DuckDBEngine, name: str, table: str, as_of: datetime, extra: str = "TRUE") -> None:
+    # t: days since epoch, so feature SQL needs no engine-specific date functions.
+    engine.create_table(
+        name,
+        f"SELECT *, epoch({s.TIMESTAMP}) / {SECONDS_PER_DAY} AS t FROM {table} "
+        f"WHERE {s.TIMESTAMP} <= TIMESTAMP '{as_of.isoformat(sep=' ')}' AND {extra}",
+    )
+
+
+def _universe_sql(engine: DuckDBEngine, windows: list[str]) -> str:
+    if engine.has_table(s.CUSTOMERS.name):
+        return f"SELECT {s.CUSTOMER_ID} FROM {s.CUSTOMERS.name}"
+    union = " UNION ".join(f"SELECT {s.CUSTOMER_ID} FROM {w}" for w in windows)
+    return f"SELECT DISTINCT {s.CUSTOMER_ID} FROM ({union})"
+
+
+def _join_sql(families: list[tuple[str, str, tuple[str, ...]]], region: bool) -> str:
+    ctes = ", ".join(f"feat_{name} AS ({sql})" for name, sql, _ in families)
+    zeros = [c for _, _, cols in families for c in cols]
+    joins = " ".join(f"LEFT JOIN feat_{name} USING ({s.CUSTOMER_ID})" for name, _, _ in families)
+    if region:
+        joins += (
+            f" LEFT JOIN (SELECT {s.CUSTOMER_ID}, {s.REGION} FROM {s.CUSTOMERS.name}) "
+            f"USING ({s.CUSTOMER_ID})"
+        )
+    filled = ", ".join(f"CAST(coalesce({c}, 0) AS DOUBLE) AS {c}" for c in zeros)
+    return f"WITH {ctes} SELECT * REPLACE ({filled}) FROM customer_universe {joins}"
+
+
+def _ordered(columns: pd.Index) -> list[str]:
+    order = {f.name: i for i, f in enumerate(CATALOG)}
+    return sorted(columns, key=lambda c: (order.get(c, len(order)), c))

@@ -31,6 +31,11 @@ from importlib import resources
 _PKG = "shopperlens.text"
 
 
+# VADER's SPECIAL_CASES idioms (vaderSentiment.py), which our phrase matcher handles.
+_VADER_IDIOMS = {"the shit": 3.0, "the bomb": 3.0, "bad ass": 1.5, "yeah right": -2.0,
+                 "kiss of death": -1.5, "to die for": 3.0, "beating heart": 3.5}
+
+
 @dataclass(frozen=True)
 class SentimentLexicon:
     """Valences (-4..4) per lower-case token or merged phrase (words joined by spaces)."""
@@ -70,6 +75,7 @@ def phrase_index(terms: list[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
 def sentiment_lexicon() -> SentimentLexicon:
     """VADER's lexicon with the retail additions applied on top (cached)."""
     valence = {r[0]: float(r[1]) for r in _rows(_read("vaderSentiment", "vader_lexicon.txt"))}
+    valence |= _VADER_IDIOMS
     negated: dict[str, float] = {}
     for row in _rows(_read(_PKG, "data/retail_sentiment.tsv")):
         term = " ".join(row[0].lower().split())

@@ -1,0 +1,170 @@
+"""Orders, order lines and returns of the demo data (the ``transactions`` table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from shopperlens import schema
+from shopperlens._demo_personas import PARAMS
+from shopperlens._demo_util import (
+    DAY,
+    choice_rows,
+    day_weights,
+    padded_ids,
+    sample_days,
+    seconds_in_day,
+    strings,
+    to_timestamps,
+)
+
+CATEGORIES = ("apparel", "shoes", "beauty", "home", "electronics", "grocery", "toys", "sports")
+_MEDIAN_PRICE = np.array([25.0, 55.0, 15.0, 30.0, 120.0, 4.0, 18.0, 35.0])
+ORDER_CHANNELS = ("store", "online", "app")
+PRODUCTS_PER_CATEGORY = 250
+N_STORES = 40
+CURRENCY = "GBP"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Products: ``ids[c * PRODUCTS_PER_CATEGORY + k]``, prices ascending within category."""
+
+    ids: pa.Array
+    prices: np.ndarray  # (8, PRODUCTS_PER_CATEGORY)
+
+
+@dataclass(frozen=True)
+class Orders:
+    """One row per order, sorted by time: what the events table needs to mirror them."""
+
+    customer: np.ndarray
+    seconds: np.ndarray
+    channel: np.ndarray  # index into ORDER_CHANNELS
+    order_id: pa.Array
+    revenue: np.ndarray
+    n_lines: np.ndarray
+    first_product: np.ndarray  # flat catalogue index of the first line
+
+
+def catalogue(rng: np.random.Generator) -> Catalogue:
+    """Eight categories of products with plausible '.99' prices."""
+    raw = _MEDIAN_PRICE[:, None] * rng.lognormal(0, 0.6, (8, PRODUCTS_PER_CATEGORY))
+    prices = np.sort(np.maximum(np.floor(raw), 0) + 0.99, axis=1)
+    codes = np.repeat([c[:3].upper() for c in CATEGORIES], PRODUCTS_PER_CATEGORY)
+    numbers = np.tile(np.arange(1, PRODUCTS_PER_CATEGORY + 1), 8)
+    ids = pa.array([f"{c}{k:04d}" for c, k in zip(codes, numbers)], type=pa.string())
+    return Catalogue(ids, prices)
+
+
+def _order_seconds(rng: np.random.Generator, traits: dict[str, np.ndarray], customer: np.ndarray,
+                   channel: np.ndarray, dates: np.ndarray, promo: np.ndarray,
+                   start: int) -> np.ndarray:
+    """Order times: days follow each persona's seasonal and promotional rhythm."""
+    day = np.empty(len(customer), dtype=np.int64)
+    persona = traits["persona"][customer]
+    for k, boost in enumerate(PARAMS["promo_boost"]):
+        rows = np.flatnonzero(persona == k)
+        c = customer[rows]
+        weights = day_weights(dates, promo, boost)
+        day[rows] = sample_days(rng, weights, traits["lo"][c], traits["hi"][c])
+    return start + day * DAY + seconds_in_day(rng, channel, ORDER_CHANNELS)
+
+
+def draw_orders(rng: np.random.Generator, traits: dict[str, np.ndarray], dates: np.ndarray,
+                promo: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Customer, time and channel of every order, sorted by time."""
+    customer = np.repeat(np.arange(len(traits["lo"])), traits["n_orders"])
+    channel = choice_rows(rng, traits["channel"], customer)
+    seconds = _order_seconds(rng, traits, customer, channel, dates, promo, start)
+    order = np.argsort(seconds, kind="stable")
+    return customer[order], seconds[order], channel[order]
+
+
+def _lines(rng: np.random.Generator, traits: dict[str, np.ndarray], customer: np.ndarray,
+           cat: Catalogue) -> dict[str, np.ndarray]:
+    """Order lines: which order, product, price and quantity."""
+    n_lines = 1 + rng.poisson(traits["lines"][customer])
+    line_order = np.repeat(np.arange(len(customer)), n_lines)
+    line_customer = customer[line_order]
+    category = choice_rows(rng, traits["categories"], line_customer)
+    skew = traits["price_skew"][line_customer]
+    rank = np.floor(rng.random(len(line_order)) ** skew * PRODUCTS_PER_CATEGORY).astype(np.int64)
+    product = category * PRODUCTS_PER_CATEGORY + np.minimum(rank, PRODUCTS_PER_CATEGORY - 1)
+    grocery = category == CATEGORIES.index("grocery")
+    quantity = 1 + rng.poisson(np.where(grocery, 1.2, 0.12))
+    return {"order": line_order, "n_lines": n_lines, "category": category, "product": product,
+            "quantity": quantity, "unit_price": cat.prices.ravel()[product]}
+
+
+def _discounts(rng: np.random.Generator, traits: dict[str, np.ndarray], lines: dict,
+               customer: np.ndarray, in_promo: np.ndarray) -> np.ndarray:
+    """Money off each line: deeper and more frequent during promotions."""
+    promo = in_promo[lines["order"]]
+    propensity = traits["discount"][customer[lines["order"]]]
+    discounted = rng.random(len(promo)) < np.clip(propensity + 0.2 * promo, 0, 0.97)
+    depth = np.where(promo, rng.choice([0.25, 0.3, 0.4, 0.5, 0.6], len(promo)),
+                     rng.choice([0.1, 0.15, 0.2, 0.25, 0.3], len(promo)))
+    gross = lines["unit_price"] * lines["quantity"]
+    return np.round(np.where(discounted, gross * depth, 0.0), 2)
+
+
+def _store_ids(rng: np.random.Generator, home_store: np.ndarray, customer: np.ndarray,
+               channel: np.ndarray) -> pa.Array:
+    """Store of each in-store order: mostly the customer's home store; null otherwise."""
+    away = rng.random(len(customer)) < 0.15
+    store = np.where(away, rng.integers(0, N_STORES, len(customer)), home_store[customer])
+    ids = padded_ids("S", store + 1, 3)
+    return pa.compute.if_else(pa.array(channel == 0), ids, pa.scalar(None, pa.string()))
+
+
+def _returns(rng: np.random.Generator, traits: dict[str, np.ndarray], line_customer: np.ndarray,
+             line_seconds: np.ndarray, end: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which lines come back (index) and when: 2-35 days later, before ``as_of``."""
+    back = rng.random(len(line_customer)) < traits["returns"][line_customer]
+    when = line_seconds + rng.integers(2 * DAY, 35 * DAY, len(line_customer))
+    rows = np.flatnonzero(back & (when < end))
+    return rows, when[rows]
+
+
+def transactions(rng: np.random.Generator, traits: dict[str, np.ndarray], customer_ids: pa.Array,
+                 home_store: np.ndarray, calendar: tuple[np.ndarray, np.ndarray, int],
+                 cat: Catalogue) -> tuple[pa.Table, Orders]:
+    """The ``transactions`` table (sales then returns, sorted by time) and its orders."""
+    dates, promo, start = calendar
+    customer, seconds, channel = draw_orders(rng, traits, dates, promo, start)
+    in_promo = promo[(seconds - start) // DAY] > 0
+    lines = _lines(rng, traits, customer, cat)
+    line_customer = customer[lines["order"]]
+    discount = _discounts(rng, traits, lines, customer, in_promo)
+    amount = np.round(lines["unit_price"] * lines["quantity"] - discount, 2)
+    store = _store_ids(rng, home_store, customer, channel)
+    order_number = np.arange(1, len(customer) + 1)
+    back, back_seconds = _returns(rng, traits, line_customer, seconds[lines["order"]],
+                                  start + len(dates) * DAY)
+    sale = lines["order"]
+    order_ids = padded_ids("O", order_number, 9)
+    table = pa.table({
+        schema.CUSTOMER_ID: customer_ids.take(np.r_[line_customer, line_customer[back]]),
+        schema.ORDER_ID: pa.concat_arrays([order_ids.take(sale),
+                                           padded_ids("R", order_number[sale[back]], 9)]),
+        schema.TIMESTAMP: to_timestamps(np.r_[seconds[sale], back_seconds]),
+        schema.AMOUNT: np.r_[amount, -amount[back]],
+        schema.QUANTITY: np.r_[lines["quantity"], -lines["quantity"][back]],
+        schema.PRODUCT_ID: cat.ids.take(np.r_[lines["product"], lines["product"][back]]),
+        schema.CATEGORY: strings(CATEGORIES).take(np.r_[lines["category"],
+                                                        lines["category"][back]]),
+        schema.UNIT_PRICE: np.r_[lines["unit_price"], lines["unit_price"][back]],
+        schema.DISCOUNT: np.r_[discount, np.zeros(len(back))],
+        schema.CHANNEL: strings(ORDER_CHANNELS).take(channel[np.r_[sale, sale[back]]]),
+        schema.STORE_ID: store.take(np.r_[sale, sale[back]]),
+        schema.CURRENCY: strings([CURRENCY]).take(np.zeros(len(sale) + len(back), np.int64)),
+    })
+    order = np.argsort(np.r_[seconds[sale], back_seconds], kind="stable")
+    first_line = np.r_[0, np.cumsum(lines["n_lines"])[:-1]]
+    orders = Orders(customer, seconds, channel, order_ids,
+                    np.round(np.bincount(sale, amount, len(customer)), 2), lines["n_lines"],
+                    lines["product"][first_line])
+    return table.take(order), orders
