@@ -1,0 +1,40 @@
+"""One settings object for a run, built at the edge (CLI, service, pipeline).
+
+Every value can come from the environment with the ``SHOPPERLENS_`` prefix or a ``.env``
+file; core modules never read this, they get explicit arguments.
+
+=====================================  ==============================================
+environment variable                   meaning
+=====================================  ==============================================
+``SHOPPERLENS_SEED``                   random seed of model fitting (default 0)
+``SHOPPERLENS_MEMORY_LIMIT``           DuckDB memory limit, e.g. ``4GB`` (default: DuckDB's)
+``SHOPPERLENS_THREADS``                DuckDB threads (default: all cores)
+``SHOPPERLENS_TEMP_DIR``               where DuckDB spills beyond the memory limit
+``SHOPPERLENS_MIN_SEGMENT_SHARE``      smallest segment allowed, share of customers (0.02)
+``SHOPPERLENS_MAX_SEGMENTS``           most segments considered (10)
+``SHOPPERLENS_ORDERS_HORIZON_DAYS``    horizon of expected orders (90)
+``SHOPPERLENS_VALUE_HORIZON_DAYS``     horizon of expected lifetime value (365)
+``SHOPPERLENS_CHURN_DAYS``             no order within this many days after the cutoff = churned (90)
+=====================================  ==============================================
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings of a ShopperLens run."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOPPERLENS_", env_file=".env", extra="ignore")
+
+    seed: int = 0
+    memory_limit: str | None = None
+    threads: int | None = Field(default=None, ge=1)
+    temp_dir: str | None = None
+    min_segment_share: float = Field(default=0.02, gt=0, lt=0.5)
+    max_segments: int = Field(default=10, ge=2, le=30)
+    orders_horizon_days: int = Field(default=90, ge=1)
+    value_horizon_days: int = Field(default=365, ge=1)
+    churn_days: int = Field(default=90, ge=1)

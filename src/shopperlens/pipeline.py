@@ -1,0 +1,277 @@
+"""The batch run: ingest → profiles → features → models → outputs, timed, into ``run.json``.
+
+:func:`run` is the Python API behind ``shopperlens run``; it returns a :class:`RunResult`
+holding the data frames, the fitted segment model and the run record.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from shopperlens import schema as s
+from shopperlens.artifacts import SavedSegmentModel, fingerprint, versions, write_json
+from shopperlens.config import Settings
+from shopperlens.engines.duckdb import DuckDBEngine
+from shopperlens.features import compute_features, numeric_features
+from shopperlens.ingest import TableQuality, load_folder, parse_mappings, quality_as_dict
+from shopperlens.ingest.readers import discover
+from shopperlens.segmentation import RFMGrid, SegmentModel
+
+NO_PURCHASE_ID = -1
+NO_PURCHASE_NAME = "No purchases yet"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, as data frames and fitted objects."""
+
+    out_dir: Path | None
+    as_of: datetime
+    features: pd.DataFrame
+    segments: pd.DataFrame
+    profiles: pd.DataFrame
+    predictions: pd.DataFrame | None
+    quality: dict[str, TableQuality]
+    model: SavedSegmentModel
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+class _Timer:
+    def __init__(self, progress: Progress | None) -> None:
+        self.timings: dict[str, float] = {}
+        self.progress = progress
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        if self.progress:
+            self.progress(name)
+        start = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - start, 3)
+
+
+def run(
+    data: str | Path,
+    out: str | Path | None = None,
+    *,
+    cutoff: str | datetime | None = None,
+    mappings: list[str] | None = None,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run the whole batch pipeline on a data folder and write the contract's outputs.
+
+    Parameters
+    ----------
+    data : folder with ``transactions.csv|parquet`` and optional other contract tables.
+    out : output folder; ``None`` keeps everything in memory.
+    cutoff : ignore everything after this date (ISO 8601); default: the last transaction.
+    mappings : ``table.column=SourceColumn`` options for foreign column names.
+    """
+    settings = settings or Settings()
+    timer = _Timer(progress)
+    mapping = parse_mappings(mappings or [])
+    files = discover(data)
+    with _engine(settings) as engine:
+        with timer.stage("ingest"):
+            quality = load_folder(engine, data, mapping)
+        as_of = _as_of(engine, cutoff)
+        with timer.stage("features"):
+            features = compute_features(engine, as_of=as_of)
+        with timer.stage("segmentation"):
+            eligible = _eligible(engine, features)
+            model = fit_segment_model(features.loc[eligible], settings=settings, as_of=as_of)
+            segments, profiles = assign_segments(model, features.loc[eligible])
+        result = RunResult(None, as_of, features, segments, profiles, None, quality, model)
+        result.record = _record(result, files, settings, cutoff, mappings, timer.timings)
+        if out is not None:
+            with timer.stage("outputs"):
+                write_outputs(result, Path(out), engine)
+            result.record["timings_s"] = timer.timings
+            result.out_dir = Path(out)
+            write_json(result.out_dir / s.RUN_FILE, result.record)
+    return result
+
+
+def fit_segment_model(features: pd.DataFrame, *, settings: Settings, as_of: datetime) -> SavedSegmentModel:
+    """Fit the segment and RFM models on buyers' features and wrap them for saving."""
+    buyers = features[features["frequency"] > 0]
+    columns = numeric_features(buyers)
+    segment_model = SegmentModel(
+        k_range=(2, settings.max_segments),
+        min_share=settings.min_segment_share,
+        random_state=settings.seed,
+    ).fit(buyers[columns])
+    rfm = RFMGrid().fit(buyers)
+    return SavedSegmentModel(segment_model, rfm, columns, as_of.isoformat())
+
+
+def assign_segments(model: SavedSegmentModel, features: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Segment, RFM segment and reasons per customer, plus the segment profiles."""
+    buyers = features["frequency"] > 0
+    X = model.matrix(features[buyers])
+    labels = model.segment_model.predict(X)
+    segments = pd.DataFrame(index=features.index)
+    segments[s.SEGMENT_ID] = NO_PURCHASE_ID
+    segments.loc[buyers, s.SEGMENT_ID] = labels
+    names = dict(enumerate(model.segment_model.names_))
+    segments[s.SEGMENT_NAME] = segments[s.SEGMENT_ID].map(names).fillna(NO_PURCHASE_NAME)
+    segments[s.RFM_SEGMENT] = model.rfm.predict(features)
+    segments[s.SEGMENT_REASON] = ""
+    segments.loc[buyers, s.SEGMENT_REASON] = model.segment_model.explain(X)
+    profiles = model.segment_model.profiles_.copy()
+    return segments.reset_index(), profiles
+
+
+def write_outputs(result: RunResult, out: Path, engine: DuckDBEngine) -> None:
+    """Write the contract's output files (``run.json`` is written by :func:`run`)."""
+    out.mkdir(parents=True, exist_ok=True)
+    _write_frame(result.segments, out / s.SEGMENTS_FILE)
+    _write_frame(result.profiles.reset_index(), out / s.PROFILES_FILE)
+    if result.predictions is not None:
+        _write_frame(result.predictions, out / s.PREDICTIONS_FILE)
+    result.features.reset_index().to_parquet(out / s.FEATURES_FILE, index=False)
+    _write_rejected(engine, out / s.REJECTED_DIR, result.quality)
+    result.model.save(out / s.MODEL_FILE)
+
+
+def _write_frame(frame: pd.DataFrame, stem: Path) -> None:
+    frame.to_csv(stem.with_suffix(".csv"), index=False)
+    frame.to_parquet(stem.with_suffix(".parquet"), index=False)
+
+
+def _write_rejected(engine: DuckDBEngine, folder: Path, quality: dict[str, TableQuality]) -> None:
+    for table, q in quality.items():
+        path = folder / f"{table}.csv"
+        if q.rows_rejected:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = str(path).replace("'", "''")
+            engine.execute(
+                f"COPY (SELECT * FROM rejected_{table} ORDER BY {s.ROW}) TO '{target}' (HEADER)",
+                f"writing {path}",
+            )
+        elif path.exists():
+            path.unlink()
+
+
+def _engine(settings: Settings) -> DuckDBEngine:
+    return DuckDBEngine(
+        memory_limit=settings.memory_limit, threads=settings.threads, temp_dir=settings.temp_dir
+    )
+
+
+def _as_of(engine: DuckDBEngine, cutoff: str | datetime | None) -> datetime:
+    if cutoff is None:
+        last = engine.scalar(f"SELECT max({s.TIMESTAMP}) FROM {s.TRANSACTIONS.name}")
+        if last is None:
+            from shopperlens.errors import InputError
+
+            raise InputError("transactions: no valid rows left after validation; see rejected/.")
+        return pd.Timestamp(last).normalize().to_pydatetime() + pd.Timedelta(days=1)  # type: ignore[return-value]
+    return parse_cutoff(cutoff)
+
+
+def parse_cutoff(cutoff: str | datetime) -> datetime:
+    """A cutoff date as a naive UTC datetime (end of the given day for a plain date)."""
+    from shopperlens.errors import InputError
+
+    if isinstance(cutoff, datetime):
+        return cutoff
+    try:
+        stamp = pd.Timestamp(cutoff)
+    except ValueError as exc:
+        raise InputError(f"--cutoff {cutoff!r} is not a date (expected YYYY-MM-DD).") from exc
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    if len(cutoff.strip()) <= 10:
+        stamp = stamp + pd.Timedelta(days=1)  # a plain date includes that whole day
+    return stamp.to_pydatetime()
+
+
+def _eligible(engine: DuckDBEngine, features: pd.DataFrame) -> pd.Index:
+    """Customers who may be profiled: consent_profiling not false (GDPR Art. 21/22)."""
+    if engine.has_table(s.CUSTOMERS.name) and s.CONSENT_PROFILING in engine.columns(s.CUSTOMERS.name):
+        refused = engine.fetch_df(
+            f"SELECT {s.CUSTOMER_ID} FROM {s.CUSTOMERS.name} WHERE {s.CONSENT_PROFILING} = false"
+        )[s.CUSTOMER_ID]
+        return features.index.difference(pd.Index(refused))
+    return features.index
+
+
+def _record(
+    result: RunResult,
+    files: dict[str, Path],
+    settings: Settings,
+    cutoff: str | datetime | None,
+    mappings: list[str] | None,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    seg = result.model.segment_model
+    counts = result.segments[s.SEGMENT_NAME].value_counts()
+    return {
+        "shopperlens_run": 1,
+        "versions": versions(),
+        "parameters": {
+            "cutoff": None if cutoff is None else str(cutoff),
+            "as_of": result.as_of.isoformat(),
+            "mappings": mappings or [],
+            "settings": settings.model_dump(),
+        },
+        "seed": settings.seed,
+        "inputs": {table: fingerprint(path) for table, path in files.items()},
+        "row_counts": {
+            "customers_total": int(len(result.features)),
+            "customers_profiled": int(len(result.segments)),
+            "customers_excluded_no_consent": int(len(result.features) - len(result.segments)),
+            "features": int(result.features.shape[1]),
+        },
+        "data_quality": quality_as_dict(result.quality),
+        "timings_s": timings,
+        "metrics": {
+            "segmentation": {
+                "algorithm": seg.algorithm_,
+                "n_segments": int(seg.n_segments_),
+                "features": list(result.model.feature_names),
+                "rule_fidelity": float(seg.rule_fidelity_),
+                "selection": _records(seg.selection_),
+                "segment_sizes": {str(k): int(v) for k, v in counts.items()},
+            }
+        },
+    }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    clean = frame.replace({np.nan: None})
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in clean.to_dict("records")]
+
+
+def assign(
+    model: str | Path,
+    data: str | Path,
+    out: str | Path | None = None,
+    *,
+    cutoff: str | datetime | None = None,
+    mappings: list[str] | None = None,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """Apply a saved segment model to new data without refitting; write ``segments``."""
+    settings = settings or Settings()
+    saved = SavedSegmentModel.load(model)
+    with _engine(settings) as engine:
+        load_folder(engine, data, parse_mappings(mappings or []))
+        features = compute_features(engine, as_of=_as_of(engine, cutoff))
+        segments, _ = assign_segments(saved, features.loc[_eligible(engine, features)])
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        _write_frame(segments, Path(out) / s.SEGMENTS_FILE)
+    return segments
