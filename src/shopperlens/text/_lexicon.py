@@ -16,7 +16,7 @@ into one token in a single left-to-right pass.
 
 >>> lex = sentiment_lexicon()
 >>> lex.valence["great"], lex.valence["refund"], lex.negated["refund"]
-(3.1, 0.0, -1.6)
+(3.1, -0.6, -1.8)
 >>> lex.phrases["stopped"][0]
 ('stopped', 'working')
 """
@@ -44,6 +44,7 @@ class SentimentLexicon:
     negated: dict[str, float]
     phrases: dict[str, tuple[tuple[str, ...], ...]]
     emoji: dict[str, str]
+    bigrams: frozenset[tuple[str, str]] = frozenset()  # first two words of every phrase
 
 
 def _read(package: str, name: str) -> str:
@@ -85,7 +86,9 @@ def sentiment_lexicon() -> SentimentLexicon:
     emoji = dict(
         (r[0], r[1]) for r in _rows(_read("vaderSentiment", "emoji_utf8_lexicon.txt")) if len(r) > 1
     )
-    return SentimentLexicon(valence, negated, phrase_index(list(valence)), emoji)
+    phrases = phrase_index(list(valence))
+    bigrams = frozenset(p[:2] for group in phrases.values() for p in group)
+    return SentimentLexicon(valence, negated, phrases, emoji, bigrams)
 
 
 @lru_cache(maxsize=1)

@@ -17,10 +17,16 @@ What we change for retail text (each a general rule, not a patch for a test sent
   ("doesn't work", "never arrived", "no refund") take a fixed negative valence instead
   of VADER's mild flip;
 * short words followed by punctuation ("no.", "ok!") are still found in the lexicon;
+* "too" before a neutral or negative word is a complaint of excess ("too small");
+* a positive word right after "would have" / "could have" / "should have" is an unmet
+  wish ("would have been nice"), so it counts negative at half strength;
+* a modifier's reach stops at an earlier sentiment word ("not disappointed, great"
+  no longer negates "great"), and "however" shifts weight like "but";
+* booster adjectives score on their own when they modify nothing ("incredible camera");
 * a 1-5 star rating, where given, is blended with the text score.
 
 >>> float(round(sentiment_one("The delivery was late and the box arrived damaged."), 3))
--0.735
+-0.599
 >>> sentiment_one("Great quality, fits perfectly!") > 0.5
 True
 >>> sentiment_one("It doesn't work.") < -0.4
@@ -46,23 +52,31 @@ N_SCALAR = -0.74
 ALPHA = 15.0
 _PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
+# VADER's word lists, kept as whitespace-separated text for readability
 _NEGATE = frozenset(
     """aint arent cannot cant couldnt darent didnt doesnt dont hadnt hasnt havent isnt
     mightnt mustnt neither neednt never none nope nor not nothing nowhere oughtnt shant
-    shouldnt uhuh wasnt werent without wont wouldnt rarely seldom despite uh-uh""".split()
+    shouldnt uhuh wasnt werent without wont wouldnt rarely seldom despite uh-uh""".split()  # noqa: SIM905
 )
 _DECR = """almost barely hardly little marginal marginally occasional occasionally partly
-    scarce scarcely slight slightly somewhat kinda kindof kind-of sorta sortof sort-of less""".split()
+    scarce scarcely slight slightly somewhat kinda kindof kind-of sorta sortof sort-of
+    less""".split()  # noqa: SIM905
 _INCR = """absolutely amazingly awfully completely considerable considerably decidedly deeply
     effing enormous enormously entirely especially exceptional exceptionally extreme
     extremely fabulously flipping flippin frackin fracking fricking frickin frigging friggin
     fully fuckin fucking fuggin fugging greatly hella highly hugely incredible incredibly
     intensely major majorly more most particularly purely quite really remarkably so
     substantially thoroughly total totally tremendous tremendously uber unbelievably
-    unusually utter utterly very""".split()
+    unusually utter utterly very""".split()  # noqa: SIM905
 BOOSTERS: dict[str, float] = {w: B_INCR for w in _INCR} | {w: -B_INCR for w in _DECR}
 BOOSTERS |= {"kind of": -B_INCR, "sort of": -B_INCR, "just enough": -B_INCR}
 _SO_THIS = ("so", "this")
+CONTRAST = frozenset(["but", "however"])
+COUNTERFACTUAL_SCALAR = -0.5
+_COUNTERFACTUAL = frozenset(
+    ["would have", "could have", "should have", "would've", "could've", "should've"]
+)
+TOO_EXCESS = -1.2  # valence of "too" before a neutral or negative word (retail rule)
 
 
 def _is_negation(word: str) -> bool:
@@ -84,29 +98,32 @@ def _strip(word: str) -> str:
     if len(s) > 2:
         return s
     r = word.rstrip(".,!?;:")
-    return r if r.isalpha() else word
+    return r if len(r) == 2 and r.isalpha() else word
 
 
 def _tokens(text: str, lex: SentimentLexicon) -> tuple[list[str], list[str]]:
     """Lower-cased tokens with phrases merged, and the original-case token per slot."""
     orig = text.split()
-    toks = [_strip(w) for w in text.lower().split()]
-    if lex.phrases.keys().isdisjoint(toks):
+    # inline fast path: most tokens keep 3+ characters after stripping punctuation
+    toks = [s if len(s := w.strip(_PUNCT)) > 2 else _strip(w) for w in text.lower().split()]
+    phrases = lex.phrases
+    # cheap C-level test first: most texts contain no phrase at all
+    if lex.bigrams.isdisjoint(zip(toks, toks[1:], strict=False)):
         return toks, orig
-    out_t: list[str] = []
-    out_o: list[str] = []
-    i, n = 0, len(toks)
-    while i < n:
-        size = 1
-        for phrase in lex.phrases.get(toks[i], ()):
-            k = len(phrase)
-            if tuple(toks[i : i + k]) == phrase:
-                size = k
+    n0, done = len(toks), 0  # tokens before ``done`` are final (merged or checked)
+    for k in [k for k, t in enumerate(toks) if t in phrases]:
+        j = k - (n0 - len(toks))  # position of original token k after earlier merges
+        if j < done:
+            continue
+        for phrase in phrases[toks[j]]:
+            size = len(phrase)
+            if tuple(toks[j : j + size]) == phrase:
+                # merge in place: one slot per phrase keeps the distance rules simple
+                toks[j : j + size] = [" ".join(phrase)]
+                orig[j : j + size] = [" ".join(orig[j : j + size])]
                 break
-        out_t.append(" ".join(toks[i : i + size]))
-        out_o.append(" ".join(orig[i : i + size]))
-        i += size
-    return out_t, out_o
+        done = j + 1
+    return toks, orig
 
 
 def _cap_diff(orig: list[str]) -> bool:
@@ -127,17 +144,20 @@ def _modifiers(toks: list[str], orig: list[str], i: int, v: float, lex: Sentimen
         if i < d:
             break
         w = toks[i - d]
+        if w in _COUNTERFACTUAL and v > 0:
+            v *= COUNTERFACTUAL_SCALAR  # "would have been nice": a wish, so a complaint
+            break
         if w in val:
-            continue
+            break  # an earlier sentiment word carries its own modifiers (VADER continues)
         b = BOOSTERS.get(w)
         if b is not None:
             s = b if v >= 0 else -b
             if cap and orig[i - d].isupper():
                 s += C_INCR if v > 0 else -C_INCR
             v += s * (1.0, 0.95, 0.9)[d - 1]
-        if d >= 2 and toks[i - d] == "never" and toks[i - d + 1] in _SO_THIS:
-            v *= 1.25
-        elif d == 3 and toks[i - 1] in _SO_THIS:
+        if (d >= 2 and toks[i - d] == "never" and toks[i - d + 1] in _SO_THIS) or (
+            d == 3 and toks[i - 1] in _SO_THIS
+        ):
             v *= 1.25
         elif d >= 2 and toks[i - d] == "without" and "doubt" in toks[i - d + 1 : i]:
             pass
@@ -148,22 +168,39 @@ def _modifiers(toks: list[str], orig: list[str], i: int, v: float, lex: Sentimen
     return v
 
 
+def _is_excess(toks: list[str], orig: list[str], i: int, val: dict[str, float]) -> bool:
+    """"too" + a word that is not positive ("too small", "too much") complains of excess;
+    "too cute" and a sentence-final "me too" do not."""
+    if i + 1 >= len(toks) or orig[i][-1] in _PUNCT:
+        return False
+    nxt = toks[i + 1]
+    return val.get(nxt, 0.0) <= 0.0 or nxt.endswith("ly")  # "too easily scratched"
+
+
 def _valences(toks: list[str], orig: list[str], lex: SentimentLexicon) -> list[float]:
     """Valence per sentiment-bearing token, after VADER's rules and the "but" shift."""
     val, n, out = lex.valence, len(toks), []
     # ALL-CAPS emphasis needs some but not all tokens in caps: test once per text
     cap = any(map(str.isupper, orig)) and _cap_diff(orig)
-    but = toks.index("but") if "but" in toks else -1
+    but = next((k for k, w in enumerate(toks) if w in CONTRAST), -1)
     for i, t in enumerate(toks):
         base = val.get(t)
-        if base is None or t in BOOSTERS or (t == "kind" and i + 1 < n and toks[i + 1] == "of"):
-            continue
+        if base is None:
+            if t != "too" or not _is_excess(toks, orig, i, val):
+                continue
+            base = TOO_EXCESS
+        elif (t in BOOSTERS and i + 1 < n and toks[i + 1] in val) or (
+            t == "kind" and i + 1 < n and toks[i + 1] == "of"
+        ):
+            continue  # a modifier of the next word, not a sentiment of its own
         if t == "no" and i + 1 < n and toks[i + 1] in val:
             continue  # "no" negates the next word instead of scoring itself
+        if t == "well" and (i == 0 or orig[i - 1][-1] in ".!?"):
+            continue  # "Well, ..." opens a sentence; it rates nothing
         v = base
-        if "no" in toks[max(0, i - 2) : i] or (
-            i > 2 and toks[i - 3] == "no" and toks[i - 1] in ("or", "nor")
-        ):
+        if (i > 0 and toks[i - 1] == "no") or (  # "no" reaches past one plain word only
+            i > 1 and toks[i - 2] == "no" and toks[i - 1] not in val
+        ) or (i > 2 and toks[i - 3] == "no" and toks[i - 1] in ("or", "nor")):
             v = _negate(t, base, lex)
         if cap and orig[i].isupper():
             v += C_INCR if v > 0 else -C_INCR

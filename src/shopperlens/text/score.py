@@ -1,0 +1,60 @@
+"""One call that turns raw texts into a scored, scrubbed frame.
+
+>>> frame = score_texts(["Love it! Mail me at jo@example.com", "Parcel arrived late"])
+>>> frame[["text", "dominant_emotion", "topics"]].values.tolist()
+[['Love it! Mail me at <EMAIL>', 'joy', ''], ['Parcel arrived late', 'neutral', 'delivery']]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from .. import schema
+from .emotion import score_emotions
+from .scrub import scrub
+from .sentiment import score_sentiment
+from .topics import score_topics
+
+__all__ = ["SENTIMENT", "TOPICS_COLUMN", "score_texts"]
+
+SENTIMENT = "sentiment"
+TOPICS_COLUMN = "topics"
+
+
+def score_texts(texts: Sequence[str | None], ratings: Sequence[float | None] | None = None,
+                *, rating_weight: float = 0.5) -> pd.DataFrame:
+    """Scrub, then score sentiment, emotions and topics for each text.
+
+    Parameters
+    ----------
+    texts
+        Free texts (reviews, support messages, posts); ``None`` is allowed.
+    ratings
+        Optional 1-5 stars per text (NaN where unknown), blended into ``sentiment``.
+    rating_weight
+        Weight of the stars where both stars and text exist (see
+        :func:`~shopperlens.text.sentiment.blend_rating`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per text, default index: ``text`` (scrubbed), ``sentiment`` in [-1, 1],
+        one column per emotion in [0, 1), ``dominant_emotion`` and ``topics``
+        (";"-joined, ``""`` when none). Scoring runs on the scrubbed text, so
+        placeholders never carry sentiment.
+
+    Examples
+    --------
+    >>> score_texts(["Too small, sending it back"], ratings=[2])["sentiment"].round(3).tolist()
+    [-0.556]
+    """
+    clean, _ = scrub(list(texts))
+    frame = pd.DataFrame({schema.TEXT: clean})
+    frame[SENTIMENT] = score_sentiment(clean, ratings, rating_weight=rating_weight)
+    emotions = score_emotions(clean)
+    for column in emotions.columns:
+        frame[column] = emotions[column].to_numpy()
+    frame[TOPICS_COLUMN] = score_topics(clean)
+    return frame

@@ -1,0 +1,84 @@
+"""Transparent topic rules: which retail subjects a text talks about.
+
+Each topic is a short list of keyword stems and phrases a marketer can read and edit
+(:data:`TOPIC_RULES`); a text gets every topic whose rule matches (multi-label), so a
+negative, angry text tagged ``delivery`` reads as "angry about delivery".
+
+>>> topics_one("Parcel arrived late and the shoes were too small")
+['delivery', 'sizing']
+>>> topics_one("Great price, but out of stock in my size")
+['price', 'sizing', 'stock']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+__all__ = ["TOPICS", "TOPIC_RULES", "score_topics", "topics_one"]
+
+# topic -> alternatives; "\w*" marks a stem, everything is matched on word boundaries
+TOPIC_RULES: dict[str, tuple[str, ...]] = {
+    "delivery": (
+        r"deliver\w*", r"shipping", r"shipped", r"ship", r"shipment", r"courier\w*",
+        r"parcel\w*", r"package\w*", r"dispatch\w*", r"arriv\w*", r"tracking", r"postage",
+        r"post(?:man|office)", r"late", r"delay\w*", r"on time", r"next day", r"lost in",
+        r"royal mail", r"ups", r"fedex", r"dpd", r"hermes|evri", r"driver",
+    ),
+    "product quality": (
+        r"quality", r"broke\w*", r"defect\w*", r"faulty", r"damaged", r"flimsy",
+        r"durable", r"sturdy", r"material\w*", r"stitch\w*", r"fabric", r"scratch\w*",
+        r"crack\w*", r"ripped", r"torn", r"stopped working", r"fell apart", r"falls apart",
+        r"well made", r"cheaply made", r"poorly made", r"malfunction\w*", r"doesn'?t work",
+        r"works? (?:great|well|perfectly|fine)", r"lasted", r"wears? out", r"faded",
+    ),
+    "price": (
+        r"price\w*", r"pric(?:ey|y)", r"expensive", r"cheap(?:er|est)?", r"overpriced",
+        r"value", r"cost\w*", r"discount\w*", r"bargain\w*", r"afford\w*", r"money",
+        r"sale", r"voucher\w*", r"coupon\w*", r"promo\w*", r"[£$€]\d+",
+    ),
+    "service": (
+        r"service", r"staff", r"support", r"agent\w*", r"rude", r"helpful", r"unhelpful",
+        r"manager", r"call cent(?:re|er)", r"on hold", r"chat", r"responded", r"response",
+        r"repl(?:y|ied|ies)", r"assistant", r"cashier", r"complain\w*",
+        r"email(?:ed)? (?:them|you)",
+    ),
+    "returns": (
+        r"return\w*", r"refund\w*", r"exchang\w*", r"send (?:it|them) back",
+        r"sent (?:it|them) back", r"sending (?:it|them) back", r"money back", r"replacement",
+    ),
+    "sizing": (
+        r"size[sd]?", r"sizing", r"fit", r"fits", r"fitted", r"fitting",
+        r"too (?:small|big|large|tight|loose|long|short)", r"runs? (?:small|large|big)",
+        r"tight", r"loose", r"length", r"waist", r"true to size",
+    ),
+    "stock": (
+        r"(?:out of|in|back in) stock", r"stock", r"sold out", r"unavailable",
+        r"back ?order\w*", r"restock\w*", r"availability", r"in store",
+    ),
+}
+TOPICS: tuple[str, ...] = tuple(TOPIC_RULES)
+_RULES = {t: re.compile(r"(?<!\w)(?:" + "|".join(p) + r")(?!\w)", re.IGNORECASE)
+          for t, p in TOPIC_RULES.items()}
+
+
+def topics_one(text: str) -> list[str]:
+    """Topics a text mentions, in :data:`TOPICS` order (empty when none).
+
+    Examples
+    --------
+    >>> topics_one("Lovely colour")
+    []
+    """
+    return [t for t, rule in _RULES.items() if rule.search(text)]
+
+
+def score_topics(texts: Sequence[str | None]) -> list[str]:
+    """Topics per text as a ``";"``-joined string (``""`` when none or missing).
+
+    Examples
+    --------
+    >>> score_topics(["Refund still not received", None, "Nice"])
+    ['returns', '', '']
+    """
+    return [";".join(topics_one(t)) if isinstance(t, str) else "" for t in texts]
