@@ -1,0 +1,240 @@
+"""Choose the clustering algorithm and number of segments.
+
+Every candidate (algorithm, k) is fitted on the selection sample and scored by
+
+* internal quality: silhouette on a fixed sub-sample of at most 3,000 points (the
+  pairwise distances are computed once and shared), plus Calinski-Harabasz and
+  Davies-Bouldin on the whole selection sample, for the report table;
+* stability: the candidate is re-fitted on ``n_resamples`` random half-samples and each
+  re-fit labels the whole selection sample; the mean adjusted Rand index (ARI) against
+  the reference fit measures whether the segments can be found again (Lange et al.,
+  "Stability-based validation of clustering solutions", Neural Computation 16, 2004).
+
+Selection rule (over-segmentation guard first):
+
+1. a candidate is *valid* when its smallest segment holds at least ``min_share`` of the
+   sample, its stability is at least ``min_stability`` and its silhouette is defined;
+2. among valid candidates, those within ``SILHOUETTE_TIE`` (0.01) of the best silhouette
+   tie, and the tie goes to the fewest segments, then to the earlier algorithm in
+   ``algorithms``;
+3. when no candidate is valid the data has no segments that can be told apart, and the
+   result is one segment holding everyone (table row ``algorithm="none"``, ``k=1``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    pairwise_distances,
+    silhouette_score,
+)
+from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
+
+ALGORITHMS = ("kmeans", "gmm", "agglomerative")
+SILHOUETTE_TIE = 0.01
+COLUMNS = [
+    "algorithm", "k", "silhouette", "calinski_harabasz", "davies_bouldin", "stability",
+    "min_share", "valid", "reason", "chosen",
+]
+# Caps keep selection at 1M customers within seconds: GMM (full covariance) and Ward
+# (quadratic memory) are fitted on sub-samples and label the rest by prediction.
+_SILHOUETTE_ROWS = 3_000
+_GMM_ROWS = 5_000
+_WARD_ROWS = 2_000
+_RESAMPLE_FRACTION = 0.5
+_MAX_SEED = 2**31 - 1
+
+
+class Centroids:
+    """Nearest-centroid assignment (used for the Ward hierarchy fitted on a sample)."""
+
+    def __init__(self, centers: np.ndarray) -> None:
+        self.cluster_centers_ = centers
+
+    def predict(self, Z: np.ndarray) -> np.ndarray:
+        # ||z - c||^2 up to the per-row constant ||z||^2; plain numpy avoids the
+        # thread start-up cost sklearn's pairwise reductions pay on small inputs.
+        centers = self.cluster_centers_
+        d = (centers**2).sum(axis=1) - 2.0 * (Z @ centers.T)
+        return np.argmin(d, axis=1)
+
+
+@dataclass
+class Selection:
+    """Outcome of :func:`select_model`: the table and the winner (None = one segment)."""
+
+    table: pd.DataFrame
+    model: Any
+    algorithm: str
+    k: int
+
+
+def _subsample(Z: np.ndarray, rows: int, rng: np.random.RandomState) -> np.ndarray:
+    if len(Z) <= rows:
+        return Z
+    return Z[np.sort(rng.choice(len(Z), rows, replace=False))]
+
+
+def _fit_models(
+    algorithm: str, ks: Sequence[int], Z: np.ndarray, seed: int
+) -> dict[int, Any]:
+    """Fit one model per k; a k that cannot be fitted on ``Z`` is left out."""
+    rng = np.random.RandomState(seed)
+    ks = [k for k in ks if k < len(Z)]
+    models: dict[int, Any] = {}
+    with warnings.catch_warnings():
+        # Degenerate fits (duplicate points, no convergence) are caught by the guards.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if algorithm == "kmeans":
+            for k in ks:
+                models[k] = KMeans(k, n_init=2, random_state=seed).fit(Z)
+        elif algorithm == "gmm":
+            sample = _subsample(Z, _GMM_ROWS, rng)
+            for k in [k for k in ks if k < len(sample)]:
+                models[k] = GaussianMixture(
+                    k, covariance_type="full", reg_covar=1e-4, init_params="k-means++",
+                    random_state=seed,
+                ).fit(sample)
+        else:
+            models = _fit_ward(ks, _subsample(Z, _WARD_ROWS, rng))
+    return models
+
+
+def _fit_ward(ks: Sequence[int], sample: np.ndarray) -> dict[int, Any]:
+    """One Ward tree, cut at every k (cutting is cheap; building the tree is not)."""
+    if len(sample) < 3:
+        return {}
+    tree = linkage(sample, method="ward")
+    models = {}
+    for k in ks:
+        cut = fcluster(tree, k, criterion="maxclust") - 1
+        if len(np.unique(cut)) == k:
+            centers = np.vstack([sample[cut == c].mean(axis=0) for c in range(k)])
+            models[k] = Centroids(centers)
+    return models
+
+
+def _quality(Z: np.ndarray, labels: np.ndarray, sil_idx: np.ndarray, D: np.ndarray) -> dict:
+    k_found = len(np.unique(labels))
+    shares = np.bincount(labels) / len(labels)
+    row = {"k_found": k_found, "min_share": float(shares[shares > 0].min()),
+           "silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
+    if 2 <= k_found < len(Z):
+        row["calinski_harabasz"] = float(calinski_harabasz_score(Z, labels))
+        row["davies_bouldin"] = float(davies_bouldin_score(Z, labels))
+    sil_labels = labels[sil_idx]
+    if 2 <= len(np.unique(sil_labels)) < len(sil_idx):
+        row["silhouette"] = float(silhouette_score(D, sil_labels, metric="precomputed"))
+    return row
+
+
+def _judge(row: dict, min_share: float, min_stability: float) -> tuple[bool, str]:
+    if row["k_found"] < row["k"]:
+        return False, f"only {row['k_found']} distinct segments found"
+    if row["min_share"] < min_share:
+        return False, (f"smallest segment holds {row['min_share']:.1%} "
+                       f"< min_share {min_share:.1%}")
+    if not row["stability"] >= min_stability:
+        return False, f"unstable: mean ARI {row['stability']:.2f} < {min_stability:.2f}"
+    if not np.isfinite(row["silhouette"]):
+        return False, "silhouette undefined"
+    return True, ""
+
+
+def _stability(
+    algorithm: str, refs: dict[int, Any], labels: dict[int, np.ndarray], Z: np.ndarray,
+    n_resamples: int, rng: np.random.RandomState,
+) -> dict[int, float]:
+    """Mean ARI between the reference labels and re-fits on random half-samples."""
+    scores: dict[int, list[float]] = {k: [] for k in refs}
+    size = max(2, int(len(Z) * _RESAMPLE_FRACTION))
+    for _ in range(n_resamples):
+        idx = np.sort(rng.choice(len(Z), size, replace=False))
+        fits = _fit_models(algorithm, list(refs), Z[idx], rng.randint(_MAX_SEED))
+        for k in refs:
+            # A re-fit that cannot be made at all counts as not finding the segments.
+            ari = adjusted_rand_score(labels[k], fits[k].predict(Z)) if k in fits else 0.0
+            scores[k].append(float(ari))
+    return {k: float(np.mean(v)) if v else np.nan for k, v in scores.items()}
+
+
+def _candidates(
+    Z: np.ndarray, ks: list[int], algorithms: Sequence[str], n_resamples: int,
+    rng: np.random.RandomState,
+) -> tuple[list[dict], dict[tuple[str, int], Any]]:
+    sil_idx = np.sort(rng.choice(len(Z), min(len(Z), _SILHOUETTE_ROWS), replace=False))
+    D = pairwise_distances(Z[sil_idx])
+    rows, models = [], {}
+    for algorithm in algorithms:
+        refs = _fit_models(algorithm, ks, Z, rng.randint(_MAX_SEED))
+        labels = {k: m.predict(Z) for k, m in refs.items()}
+        stability = _stability(algorithm, refs, labels, Z, n_resamples, rng)
+        for k in ks:
+            row: dict[str, Any] = {"algorithm": algorithm, "k": k, "stability": np.nan}
+            if k not in refs:
+                row.update(k_found=0, min_share=np.nan, silhouette=np.nan,
+                           calinski_harabasz=np.nan, davies_bouldin=np.nan)
+            else:
+                row.update(_quality(Z, labels[k], sil_idx, D), stability=stability[k])
+                models[(algorithm, k)] = refs[k]
+            rows.append(row)
+    return rows, models
+
+
+def select_model(
+    Z: np.ndarray, *, k_range: tuple[int, int], algorithms: Sequence[str],
+    min_share: float, min_stability: float, n_resamples: int,
+    rng: np.random.RandomState,
+) -> Selection:
+    """Score every candidate on the scaled sample ``Z`` and pick the winner (see module)."""
+    ks = list(range(k_range[0], k_range[1] + 1))
+    # Fits on a 20k-row sample gain little from OpenMP/BLAS threads and lose much to
+    # thread start-up and spin-waiting on a busy machine: one thread is faster.
+    with threadpool_limits(limits=1):
+        rows, models = _candidates(Z, ks, algorithms, n_resamples, rng)
+    for row in rows:
+        row["valid"], row["reason"] = (
+            _judge(row, min_share, min_stability) if row["k_found"] else
+            (False, "too few customers to fit")
+        )
+        row["chosen"] = False
+    valid = [r for r in rows if r["valid"]]
+    if not valid:
+        rows.append({"algorithm": "none", "k": 1, "valid": True, "chosen": True,
+                     "reason": "chosen: no candidate passed the guards, so one segment"})
+        return Selection(_table(rows), None, "none", 1)
+    best = max(r["silhouette"] for r in valid)
+    order = {a: i for i, a in enumerate(algorithms)}
+    tied = [r for r in valid if r["silhouette"] >= best - SILHOUETTE_TIE]
+    winner = min(tied, key=lambda r: (r["k"], order[r["algorithm"]]))
+    for r in valid:
+        r["reason"] = (
+            f"silhouette {r['silhouette']:.3f} < best {best:.3f}" if r not in tied
+            else "ties the best silhouette with more segments or a later algorithm"
+        )
+    winner["chosen"] = True
+    winner["reason"] = ("chosen: best silhouette among stable candidates with no segment "
+                        "under min_share (ties go to fewer segments)")
+    key = (winner["algorithm"], winner["k"])
+    return Selection(_table(rows), models[key], winner["algorithm"], winner["k"])
+
+
+def _table(rows: list[dict]) -> pd.DataFrame:
+    table = pd.DataFrame(rows).reindex(columns=COLUMNS)
+    table["valid"] = table["valid"].astype(bool)
+    table["chosen"] = table["chosen"].astype(bool)
+    table["k"] = table["k"].astype(int)
+    return table

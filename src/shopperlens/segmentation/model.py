@@ -1,0 +1,257 @@
+"""``SegmentModel``: scaled, selected, named and explained customer segments.
+
+``fit`` runs: scaling (:mod:`.scaling`) → candidate selection on a seeded sample
+(:mod:`._selection`, where the selection rule is documented) → labelling every customer
+→ profiles, names (:mod:`.naming`), rules (:mod:`.rules`) and actions (:mod:`.actions`).
+Segments are numbered by size: 0 is the biggest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
+
+from shopperlens.features.catalog import describe
+from shopperlens.schema import SEGMENT_REASON
+from shopperlens.segmentation._profiles import build_profiles, standardised_gaps
+from shopperlens.segmentation._selection import ALGORITHMS, select_model
+from shopperlens.segmentation._validation import (
+    Constraint,
+    check_params,
+    ensure_fitted,
+    feature_names,
+    format_number,
+    in_unit_interval,
+    is_int,
+    is_real,
+    is_seed,
+)
+from shopperlens.segmentation.actions import suggest_actions
+from shopperlens.segmentation.naming import name_segments
+from shopperlens.segmentation.rules import surrogate_rules
+from shopperlens.segmentation.scaling import SegmentScaler
+
+_MAX_SEED = 2**31 - 1
+
+
+def _is_k_range(value: Any) -> bool:
+    return (isinstance(value, (tuple, list)) and len(value) == 2
+            and all(is_int(v) for v in value) and 2 <= value[0] <= value[1])
+
+
+def _is_algorithms(value: Any) -> bool:
+    return (isinstance(value, (tuple, list)) and len(value) > 0
+            and len(set(value)) == len(value) and all(v in ALGORITHMS for v in value))
+
+
+class SegmentModel(ClusterMixin, BaseEstimator):
+    """Customer segmentation that chooses its own number of segments and explains them.
+
+    Parameters
+    ----------
+    k_range : (int, int), default=(2, 10)
+        Smallest and largest number of segments tried.
+    algorithms : tuple of str, default=("kmeans", "gmm", "agglomerative")
+        Candidate algorithms; ties in the selection go to the earlier one.
+    min_share : float, default=0.02
+        A candidate with a segment smaller than this share of customers is rejected.
+    min_stability : float, default=0.8
+        A candidate whose mean adjusted Rand index across re-fits on half-samples is
+        below this is rejected.
+    n_resamples : int, default=3
+        Re-fits per candidate for the stability score.
+    sample_size : int, default=20_000
+        Customers (seeded random sample) on which candidates are fitted and scored.
+    random_state : int, RandomState or None, default=0
+        Seed; the same data and seed give the same segments.
+
+    Attributes
+    ----------
+    feature_names_in_ : ndarray of str
+        Columns seen in ``fit`` (only when fitted on a DataFrame).
+    n_features_in_ : int
+    scaler_ : SegmentScaler
+    algorithm_ : str
+        Winning algorithm (``"none"`` when the data has one segment).
+    n_segments_ : int
+    segment_ids_ : ndarray of int
+        Public id of each segment (``0 .. n_segments_ - 1`` unless relabelled with
+        :func:`~shopperlens.segmentation.relabel_model`).
+    selection_ : DataFrame
+        One row per candidate: algorithm, k, silhouette, calinski_harabasz,
+        davies_bouldin, stability, min_share, valid, reason, chosen.
+    labels_ : ndarray of int
+        Segment of each training customer.
+    profiles_ : DataFrame
+        Per segment: name, size, share, revenue_share (with a ``monetary`` column),
+        ``mean_<feature>``, ``diff_<feature>`` (standardised gap vs population) and
+        rule_fidelity.
+    names_, rules_, actions_ : dict
+        Per segment: name, readable rules (list of str), suggested actions (list of str).
+    rule_fidelity_ : float
+        Share of customers whose surrogate-tree rule gives their segment.
+    segment_fidelity_ : dict of int to float
+        The same per segment.
+    surrogate_tree_ : DecisionTreeClassifier or None
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"monetary": np.r_[rng.normal(100, 10, 300), rng.normal(900, 50, 100)],
+    ...                   "store_share": np.r_[rng.uniform(0, .2, 300), rng.uniform(.8, 1, 100)]})
+    >>> model = SegmentModel(k_range=(2, 4), n_resamples=2).fit(X)
+    >>> model.n_segments_, model.names_
+    (2, {0: 'Low-spend shoppers', 1: 'In-store big spenders'})
+    >>> model.rules_[1]
+    ['share of orders in store above 0.5']
+    >>> model.explain(X.iloc[[-1]]).tolist()
+    ['total spend high (922); share of orders in store high (0.87)']
+    """
+
+    _constraints: dict[str, Constraint] = {
+        "k_range": (_is_k_range, "a pair (low, high) of integers with 2 <= low <= high"),
+        "algorithms": (_is_algorithms, f"a non-empty tuple of distinct names from {ALGORITHMS}"),
+        "min_share": (lambda v: is_real(v) and 0 <= v < 0.5, "a number in [0, 0.5)"),
+        "min_stability": (in_unit_interval, "a number in [0, 1]"),
+        "n_resamples": (lambda v: is_int(v) and v >= 1, "an integer of at least 1"),
+        "sample_size": (lambda v: is_int(v) and v >= 10, "an integer of at least 10"),
+        "random_state": (is_seed, "None, an integer or a numpy RandomState"),
+    }
+
+    def __init__(
+        self, *, k_range: tuple[int, int] = (2, 10),
+        algorithms: Sequence[str] = ("kmeans", "gmm", "agglomerative"),
+        min_share: float = 0.02, min_stability: float = 0.8, n_resamples: int = 3,
+        sample_size: int = 20_000, random_state: int | np.random.RandomState | None = 0,
+    ) -> None:
+        self.k_range = k_range
+        self.algorithms = algorithms
+        self.min_share = min_share
+        self.min_stability = min_stability
+        self.n_resamples = n_resamples
+        self.sample_size = sample_size
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any = None) -> SegmentModel:
+        """Choose and fit the segmentation of the feature matrix ``X`` (one row per customer).
+
+        ``y`` is ignored. Missing values are allowed (median-imputed).
+        """
+        check_params(self, self._constraints)
+        A = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan",
+                          ensure_min_samples=2)
+        names = feature_names(self)
+        rng = check_random_state(self.random_state)
+        self.scaler_ = self._fit_scaler(A, names)
+        Z = self.scaler_._transform_array(A)
+        sample = np.arange(len(Z))
+        if len(Z) > self.sample_size:
+            sample = np.sort(rng.choice(len(Z), self.sample_size, replace=False))
+        chosen = select_model(
+            Z[sample], k_range=tuple(self.k_range), algorithms=self.algorithms,
+            min_share=self.min_share, min_stability=self.min_stability,
+            n_resamples=self.n_resamples, rng=rng,
+        )
+        self.selection_, self.algorithm_ = chosen.table, chosen.algorithm
+        self.n_segments_, self._model = chosen.k, chosen.model
+        raw = self._raw_labels(Z)
+        sizes = np.bincount(raw, minlength=self.n_segments_)
+        self._order = np.empty(self.n_segments_, dtype=np.intp)
+        self._order[np.argsort(-sizes, kind="stable")] = np.arange(self.n_segments_)
+        labels = self._order[raw]
+        self.segment_ids_ = np.arange(self.n_segments_)
+        self._describe(A, Z, labels, names, sample, int(rng.randint(_MAX_SEED)))
+        self.labels_ = self.segment_ids_[labels]
+        return self
+
+    def _fit_scaler(self, A: np.ndarray, names: list[str]) -> SegmentScaler:
+        scaler = SegmentScaler()._fit_array(A, names)
+        scaler.n_features_in_ = A.shape[1]
+        if hasattr(self, "feature_names_in_"):
+            scaler.feature_names_in_ = self.feature_names_in_
+        return scaler
+
+    def _raw_labels(self, Z: np.ndarray) -> np.ndarray:
+        if self._model is None:
+            return np.zeros(len(Z), dtype=np.intp)
+        return np.asarray(self._model.predict(Z), dtype=np.intp)
+
+    def _describe(
+        self, A: np.ndarray, Z: np.ndarray, labels: np.ndarray, names: list[str],
+        sample: np.ndarray, seed: int,
+    ) -> None:
+        """Profiles, names, rules and actions of the internal segments 0..n-1."""
+        gaps, self._pop_mean, self._pop_std = standardised_gaps(Z, labels, self.n_segments_)
+        self._gaps = gaps
+        frame = pd.DataFrame(gaps, columns=names)
+        self.names_ = name_segments(frame)
+        self.actions_ = suggest_actions(frame)
+        ruleset = surrogate_rules(self.scaler_._impute_array(A), labels, names,
+                                  sample=sample, random_state=seed)
+        self.rules_, self.rule_fidelity_ = ruleset.rules, ruleset.fidelity
+        self.segment_fidelity_ = ruleset.segment_fidelity
+        self.surrogate_tree_ = ruleset.tree
+        profiles = build_profiles(A, gaps, labels, names)
+        profiles.insert(0, "name", [self.names_[s] for s in range(self.n_segments_)])
+        profiles["rule_fidelity"] = [self.segment_fidelity_[s] for s in range(self.n_segments_)]
+        self.profiles_ = profiles
+
+    def _transform(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        ensure_fitted(self)
+        A = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan",
+                          reset=False)
+        return A, self.scaler_._transform_array(A)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Segment id of each customer (row) of ``X``."""
+        _, Z = self._transform(X)
+        return self.segment_ids_[self._order[self._raw_labels(Z)]]
+
+    def explain(self, X: Any, top: int = 3) -> pd.Series:
+        """Why each customer is in their segment: up to ``top`` features in plain words.
+
+        A feature counts when the customer sits on the same side of the population as
+        their segment does; the strongest such features (customer's standardised value
+        times the segment's standardised gap) are named with the customer's value.
+        Returns a Series named ``segment_reason`` with the index of ``X``.
+        """
+        A, Z = self._transform(X)
+        internal = self._order[self._raw_labels(Z)]
+        U = (Z - self._pop_mean) / self._pop_std
+        score = U * self._gaps[internal]
+        best = np.argsort(-score, axis=1, kind="stable")[:, :top]
+        labels = [describe(n).label for n in feature_names(self)]
+        reasons = []
+        for i, row in enumerate(best):
+            parts = [
+                f"{labels[j]} {'high' if U[i, j] > 0 else 'low'} ({format_number(A[i, j])})"
+                for j in row if score[i, j] > 0
+            ]
+            reasons.append("; ".join(parts) or "close to the segment's typical customer")
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.Series(reasons, index=index, name=SEGMENT_REASON, dtype=object)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+def segment(X: Any, **params: Any) -> SegmentModel:
+    """Fit a :class:`SegmentModel` with ``params`` on ``X`` in one call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.r_[np.zeros((50, 2)), np.full((50, 2), 10.0)] + np.arange(100)[:, None] % 3
+    >>> segment(X, k_range=(2, 3), n_resamples=1).n_segments_
+    2
+    """
+    return SegmentModel(**params).fit(X)

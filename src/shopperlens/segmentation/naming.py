@@ -1,0 +1,131 @@
+"""Human names for segments, from what sets each one apart.
+
+A name is ``[adjectives] noun``. The noun comes from the recency/frequency/monetary
+pattern (first rule that holds, in this order):
+
+=================  ==========================================  ===================
+noun               condition (standardised gap vs population)  feature it uses up
+=================  ==========================================  ===================
+newcomers          days since first order low                  tenure_days
+loyalists          orders high                                 frequency
+big spenders       total spend high                            monetary
+occasionals        orders low                                  frequency
+cart-abandoners    share of carts abandoned high               cart_abandonment
+returners          share of value returned high                return_rate
+shoppers           (otherwise)
+=================  ==========================================  ===================
+
+Adjectives are the catalogue's ``high``/``low`` words of the remaining features with the
+largest gaps (at most two, gap at least ``threshold`` standard deviations), strongest
+first: "High-value in-store loyalists", "Lapsed big spenders"; a word that repeats the
+noun ("big-basket big spenders") is skipped. Names are unique within a
+model: a clash is resolved by adding the next strongest word to the smaller segment, then
+by a number.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from shopperlens.features.catalog import FEATURES, describe
+
+RECENCY, FREQUENCY, MONETARY = "recency_days", "frequency", "monetary"
+TENURE, CART, RETURNS = "tenure_days", "cart_abandonment", "return_rate"
+# (feature, direction, noun); direction +1 = above the population, -1 = below.
+NOUN_RULES: tuple[tuple[str, int, str], ...] = (
+    (TENURE, -1, "newcomers"),
+    (FREQUENCY, +1, "loyalists"),
+    (MONETARY, +1, "big spenders"),
+    (FREQUENCY, -1, "occasionals"),
+    (CART, +1, "cart-abandoners"),
+    (RETURNS, +1, "returners"),
+)
+FALLBACK_NOUN = "shoppers"
+# Words that would only repeat the noun ("big-basket big spenders").
+REDUNDANT = {
+    "big spenders": {"big-basket", "high-value"},
+    "loyalists": {"frequent"},
+    "occasionals": {"one-off"},
+    "newcomers": {"new"},
+}
+_MAX_ADJECTIVES = 2
+
+
+def feature_word(name: str, gap: float) -> str:
+    """The word for a feature on one side of the population ('' = not worth naming).
+
+    Examples
+    --------
+    >>> feature_word("recency_days", 1.4), feature_word("return_rate", -2.0)
+    ('lapsed', '')
+    >>> feature_word("x3", -1.0)
+    'low-x3'
+    """
+    if name not in FEATURES:  # a feature without catalogue words still gets a plain one
+        return f"{'high' if gap > 0 else 'low'}-{describe(name).label}"
+    feature = FEATURES[name]
+    return feature.high if gap > 0 else feature.low
+
+
+def _noun(gaps: pd.Series, threshold: float) -> tuple[str, str | None]:
+    for feature, direction, noun in NOUN_RULES:
+        if feature in gaps.index and gaps[feature] * direction >= threshold:
+            return noun, feature
+    return FALLBACK_NOUN, None
+
+
+def _words(gaps: pd.Series, used: str | None, noun: str, threshold: float) -> list[str]:
+    """Adjectives of the remaining features, strongest gap first."""
+    skip = REDUNDANT.get(noun, set())
+    order = gaps.abs().sort_values(ascending=False, kind="stable").index
+    words = []
+    for feature in order:
+        if feature == used or abs(gaps[feature]) < threshold:
+            continue
+        word = feature_word(str(feature), float(gaps[feature]))
+        if word and word not in words and word not in skip:
+            words.append(word)
+    return words
+
+
+def _compose(words: list[str], noun: str) -> str:
+    text = " ".join([*words, noun])
+    return text[0].upper() + text[1:]
+
+
+def name_segments(gaps: pd.DataFrame, *, threshold: float = 0.5) -> dict[int, str]:
+    """One unique name per segment from its standardised gaps.
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        Segments (index) by features (columns): (segment mean - population mean) /
+        population std, as in the ``diff_*`` columns of ``SegmentModel.profiles_``.
+    threshold : float, default=0.5
+        Smallest gap, in standard deviations, that earns a word.
+
+    Examples
+    --------
+    >>> gaps = pd.DataFrame(
+    ...     {"recency_days": [-0.6, 1.5, 0.1], "frequency": [1.2, -0.3, -0.9],
+    ...      "monetary": [0.9, 1.1, -0.7], "store_share": [0.8, 0.0, -0.1]})
+    >>> name_segments(gaps)
+    {0: 'High-value in-store loyalists', 1: 'Lapsed big spenders', 2: 'Low-spend occasionals'}
+    """
+    names: dict[int, str] = {}
+    for segment, row in gaps.iterrows():
+        noun, used = _noun(row, threshold)
+        words = _words(row, used, noun, threshold)
+        if not words and noun == FALLBACK_NOUN:
+            names[int(segment)] = "Mainstream shoppers"
+            continue
+        name = _compose(words[:_MAX_ADJECTIVES], noun)
+        extra = _MAX_ADJECTIVES
+        while name in names.values() and extra < len(words):
+            extra += 1
+            name = _compose(words[:extra], noun)
+        base, n = name, 2
+        while name in names.values():
+            name, n = f"{base} {n}", n + 1
+        names[int(segment)] = name
+    return names

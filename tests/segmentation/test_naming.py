@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pandas as pd
+
+from shopperlens.segmentation import name_segments
+
+
+def test_lapsed_big_spenders():
+    gaps = pd.DataFrame({"recency_days": [2.0], "monetary": [1.5], "avg_order_value": [1.8]})
+    assert name_segments(gaps) == {0: "Lapsed big spenders"}
+
+
+def test_noun_priority_and_adjective_order():
+    gaps = pd.DataFrame(
+        {"frequency": [1.0, -1.0, 0.0], "monetary": [0.9, 0.0, 0.0],
+         "store_share": [1.2, 0.0, 0.0], "discount_share": [0.0, 1.4, 0.0],
+         "app_share": [0.0, 0.0, 1.5], "cart_abandonment": [0.0, 0.0, 1.1]}
+    )
+    assert name_segments(gaps) == {
+        0: "In-store high-value loyalists",
+        1: "Discount-driven occasionals",
+        2: "App cart-abandoners",
+    }
+
+
+def test_nothing_distinctive_is_mainstream():
+    assert name_segments(pd.DataFrame({"monetary": [0.1]})) == {0: "Mainstream shoppers"}
+
+
+def test_clashes_are_resolved_deterministically():
+    gaps = pd.DataFrame(
+        {"frequency": [1.0, 1.0, 1.0], "store_share": [1.0, 1.0, 1.0],
+         "email_clicks": [0.0, 0.8, 0.0]}
+    )
+    names = name_segments(gaps)
+    assert names == {
+        0: "In-store loyalists",
+        1: "In-store email-engaged loyalists",
+        2: "In-store loyalists 2",
+    }
+    assert names == name_segments(gaps)
+
+
+def test_unknown_features_get_plain_words():
+    gaps = pd.DataFrame({"x0": [1.0], "x1": [-0.7]})
+    assert name_segments(gaps) == {0: "High-x0 low-x1 shoppers"}
