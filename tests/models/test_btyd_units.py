@@ -1,0 +1,143 @@
+"""Hand-checkable behaviour of the BTYD models, summaries and CLV helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.integrate import quad
+
+from shopperlens.errors import ConfigError, InputError, MissingColumnError, NotFittedError
+from shopperlens.models import (
+    BetaGeoModel,
+    GammaGammaModel,
+    ParetoNBDModel,
+    customer_lifetime_value,
+    days_to_next_purchase,
+    next_purchase_date,
+    summary_data,
+)
+from shopperlens.models.btyd._likelihood import pareto_log_a0
+
+BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+PNBD = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+X = pd.DataFrame({"frequency": [0, 2, 7, 25], "recency": [0, 30.43, 35.0, 38.0],
+                  "T": [38.86, 38.86, 38.0, 38.5], "monetary_value": [0, 22.35, 40.0, 15.0]})
+
+
+def _model(cls: type, params: dict[str, float]):  # noqa: ANN202 - small factory
+    model = cls()
+    model.params_ = dict(params)
+    return model
+
+
+def test_bg_nbd_matches_lifetimes_predictions() -> None:
+    # Reference: lifetimes 0.11.3 BetaGeoFitter with the same params_, same customers.
+    m = _model(BetaGeoModel, BG)
+    np.testing.assert_allclose(m.probability_alive(X), [1.0, 0.72657857, 0.86199107,
+                                                        0.96122535], rtol=1e-7)
+    np.testing.assert_allclose(m.expected_purchases(39, X),
+                               [0.19509805, 1.22602817, 4.55618528, 17.04273301], rtol=1e-7)
+
+
+def test_pareto_nbd_matches_lifetimes_predictions() -> None:
+    # Reference: lifetimes 0.11.3 ParetoNBDFitter with the same params_, same customers.
+    m = _model(ParetoNBDModel, PNBD)
+    np.testing.assert_allclose(m.probability_alive(X), [0.2952866, 0.86916756, 0.95283963,
+                                                        0.99308805], rtol=1e-6)
+    np.testing.assert_allclose(m.expected_purchases(39, X),
+                               [0.10708147, 1.45512319, 4.79055425, 16.74495755], rtol=1e-6)
+
+
+def test_p_alive_is_one_without_repeats_in_bg_nbd() -> None:
+    m = _model(BetaGeoModel, BG)
+    one_off = pd.DataFrame({"frequency": [0] * 3, "recency": [0.0] * 3, "T": [1.0, 20, 80]})
+    assert m.probability_alive(one_off).tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("cls,params", [(BetaGeoModel, BG), (ParetoNBDModel, PNBD)])
+def test_expected_purchases_grow_with_t_and_start_at_zero(cls: type, params: dict) -> None:
+    m = _model(cls, params)
+    curve = np.array([m.expected_purchases(t, X) for t in [0.0, 1, 5, 20, 52, 200]])
+    assert np.allclose(curve[0], 0)
+    assert np.all(np.diff(curve, axis=0) > 0)
+
+
+def test_pareto_a0_equals_its_integral() -> None:
+    # A_0 / (r+s+x) = int_{t_x}^{T} (alpha+y)^-(r+x) (beta+y)^-(s+1) dy  (Fader & Hardie 2005)
+    r, alpha, s, beta = 0.553, 10.578, 0.606, 11.669
+    x, tx, T = 3.0, 12.0, 39.0
+    for params in ([r, alpha, s, beta], [r, beta, s, alpha]):
+        a_, b_ = params[1], params[3]
+        val, _ = quad(lambda y, a_=a_, b_=b_: (a_ + y) ** -(r + x) * (b_ + y) ** -(s + 1), tx, T)
+        got = pareto_log_a0(np.array(params), np.array([x]), np.array([tx]), np.array([T]))
+        assert got[0] == pytest.approx(np.log(val * (r + s + x)), rel=1e-10)
+
+
+def test_gamma_gamma_population_mean_for_non_repeaters_and_zero_spend() -> None:
+    m = _model(GammaGammaModel, GG)
+    frame = pd.DataFrame({"frequency": [0, 3, 4], "monetary_value": [0.0, 0.0, 25.0]})
+    spend = m.expected_spend(frame)
+    assert spend[0] == spend[1] == pytest.approx(6.25 * 15.44 / 2.74)
+    assert spend[2] == pytest.approx(6.25 * (15.44 + 4 * 25) / (6.25 * 4 + 2.74))
+
+
+def test_gamma_gamma_fit_skips_zero_spend_repeaters_with_a_warning() -> None:
+    frame = pd.DataFrame({"frequency": [1, 2, 3, 1, 2], "monetary_value": [10., 30, 20, 0, 18]})
+    with pytest.warns(Warning, match="1 repeat customer"):
+        model = GammaGammaModel(penalizer=0.01).fit(frame)
+    assert (model.n_customers_, model.n_excluded_) == (4, 1)
+
+
+def test_summary_data_by_hand() -> None:
+    tx = pd.DataFrame({
+        "customer_id": ["a", "a", "a", "a", "b", "c"],
+        "timestamp": pd.to_datetime(["2024-01-01 09:00", "2024-01-08 00:00", "2024-01-08 18:00",
+                                     "2024-01-20 00:00", "2024-01-05 00:00",
+                                     "2024-01-12 00:00"]),
+        "amount": [10.0, 5.0, 7.0, 4.0, 3.0, 8.0],
+    })
+    got = summary_data(tx, calibration_end="2024-01-10", observation_end="2024-01-31",
+                       time_unit_days=1.0)
+    assert got.index.tolist() == ["a", "b"]  # c first bought after calibration_end
+    assert got.loc["a"].tolist() == [1, 7.0, 9.0, 12.0, 1, 21.0]
+    assert got.loc["b"].tolist() == [0, 0.0, 5.0, 0.0, 0, 21.0]
+
+
+def test_summary_data_names_missing_columns() -> None:
+    with pytest.raises(MissingColumnError, match="'amount'"):
+        summary_data(pd.DataFrame({"customer_id": [], "timestamp": []}),
+                     calibration_end="2024-01-01")
+
+
+def test_fit_rejects_bad_summaries_and_params() -> None:
+    with pytest.raises(InputError, match="missing required column"):
+        BetaGeoModel().fit(pd.DataFrame({"frequency": [1]}))
+    with pytest.raises(InputError, match="1 of 1 rows"):
+        BetaGeoModel().fit(pd.DataFrame({"frequency": [1], "recency": [5.0], "T": [3.0]}))
+    with pytest.raises(ConfigError, match="penalizer=-1"):
+        BetaGeoModel(penalizer=-1).fit(X)
+    with pytest.raises(NotFittedError):
+        ParetoNBDModel().probability_alive(X)
+
+
+def test_clv_is_discounted_sum_of_expected_purchases() -> None:
+    bg, gg = _model(BetaGeoModel, BG), _model(GammaGammaModel, GG)
+    undiscounted = customer_lifetime_value(bg, gg, X, horizon_days=364, discount_rate_annual=0,
+                                           step="week")
+    expected = bg.expected_purchases(52, X) * gg.expected_spend(X)
+    np.testing.assert_allclose(undiscounted, expected, rtol=1e-12)
+    discounted = customer_lifetime_value(bg, gg, X, horizon_days=364, margin=0.5)
+    assert np.all(discounted.to_numpy() < 0.5 * expected)
+
+
+def test_next_purchase_estimates() -> None:
+    bg = _model(BetaGeoModel, BG)
+    days = days_to_next_purchase(bg, X)
+    # x = 2: median of the Lomax wait, (alpha + T)(2^(1/(r+x)) - 1) weeks.
+    assert days.iloc[1] == pytest.approx((4.414 + 38.86) * (2 ** (1 / 2.243) - 1) * 7)
+    lapsed = X.assign(recency=[0.0, 1.0, 1.0, 1.0])
+    assert days_to_next_purchase(bg, lapsed).iloc[1:].isna().all()
+    dates = next_purchase_date(bg, X, as_of="1997-09-30")
+    assert dates.iloc[1] == pd.Timestamp("1997-09-30") + pd.Timedelta(days=round(days.iloc[1]))
