@@ -11,8 +11,12 @@ from shopperlens import schema
 from shopperlens._demo_personas import PARAMS
 from shopperlens._demo_util import (
     DAY,
+    STR,
     choice_rows,
+    customer_ids,
     day_weights,
+    labels,
+    num_str,
     padded_ids,
     sample_days,
     seconds_in_day,
@@ -34,6 +38,7 @@ class Catalogue:
 
     ids: pa.Array
     prices: np.ndarray  # (8, PRODUCTS_PER_CATEGORY)
+    price_text: pa.Array  # the prices as text, flat like ``ids``
 
 
 @dataclass(frozen=True)
@@ -55,30 +60,34 @@ def catalogue(rng: np.random.Generator) -> Catalogue:
     prices = np.sort(np.maximum(np.floor(raw), 0) + 0.99, axis=1)
     codes = np.repeat([c[:3].upper() for c in CATEGORIES], PRODUCTS_PER_CATEGORY)
     numbers = np.tile(np.arange(1, PRODUCTS_PER_CATEGORY + 1), 8)
-    ids = pa.array([f"{c}{k:04d}" for c, k in zip(codes, numbers)], type=pa.string())
-    return Catalogue(ids, prices)
+    ids = pa.array([f"{c}{k:04d}" for c, k in zip(codes, numbers, strict=True)], type=STR)
+    return Catalogue(ids, prices, num_str(prices.ravel()))
 
 
-def _order_seconds(rng: np.random.Generator, traits: dict[str, np.ndarray], customer: np.ndarray,
-                   channel: np.ndarray, dates: np.ndarray, promo: np.ndarray,
-                   start: int) -> np.ndarray:
-    """Order times: days follow each persona's seasonal and promotional rhythm."""
-    day = np.empty(len(customer), dtype=np.int64)
-    persona = traits["persona"][customer]
+def seasonal_seconds(rng: np.random.Generator, persona: np.ndarray, lo: np.ndarray,
+                     hi: np.ndarray, kind: np.ndarray, kinds: tuple[str, ...],
+                     calendar: tuple[np.ndarray, np.ndarray, int]) -> np.ndarray:
+    """Unix seconds in day windows ``[lo, hi]``, following each persona's yearly rhythm.
+
+    Days follow the season, the weekday and (more or less, by persona) promotions;
+    the hour follows the channel ``kinds[kind]``.
+    """
+    dates, promo, start = calendar
+    day = np.empty(len(persona), dtype=np.int64)
     for k, boost in enumerate(PARAMS["promo_boost"]):
         rows = np.flatnonzero(persona == k)
-        c = customer[rows]
-        weights = day_weights(dates, promo, boost)
-        day[rows] = sample_days(rng, weights, traits["lo"][c], traits["hi"][c])
-    return start + day * DAY + seconds_in_day(rng, channel, ORDER_CHANNELS)
+        day[rows] = sample_days(rng, day_weights(dates, promo, boost), lo[rows], hi[rows])
+    return start + day * DAY + seconds_in_day(rng, kind, kinds)
 
 
-def draw_orders(rng: np.random.Generator, traits: dict[str, np.ndarray], dates: np.ndarray,
-                promo: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def draw_orders(rng: np.random.Generator, traits: dict[str, np.ndarray],
+                calendar: tuple[np.ndarray, np.ndarray, int]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Customer, time and channel of every order, sorted by time."""
     customer = np.repeat(np.arange(len(traits["lo"])), traits["n_orders"])
     channel = choice_rows(rng, traits["channel"], customer)
-    seconds = _order_seconds(rng, traits, customer, channel, dates, promo, start)
+    seconds = seasonal_seconds(rng, traits["persona"][customer], traits["lo"][customer],
+                               traits["hi"][customer], channel, ORDER_CHANNELS, calendar)
     order = np.argsort(seconds, kind="stable")
     return customer[order], seconds[order], channel[order]
 
@@ -105,19 +114,18 @@ def _discounts(rng: np.random.Generator, traits: dict[str, np.ndarray], lines: d
     promo = in_promo[lines["order"]]
     propensity = traits["discount"][customer[lines["order"]]]
     discounted = rng.random(len(promo)) < np.clip(propensity + 0.2 * promo, 0, 0.97)
-    depth = np.where(promo, rng.choice([0.25, 0.3, 0.4, 0.5, 0.6], len(promo)),
-                     rng.choice([0.1, 0.15, 0.2, 0.25, 0.3], len(promo)))
+    depth = np.where(promo, rng.choice([0.3, 0.4, 0.5, 0.6], len(promo)),
+                     rng.choice([0.15, 0.2, 0.25, 0.3, 0.4], len(promo)))
     gross = lines["unit_price"] * lines["quantity"]
     return np.round(np.where(discounted, gross * depth, 0.0), 2)
 
 
-def _store_ids(rng: np.random.Generator, home_store: np.ndarray, customer: np.ndarray,
-               channel: np.ndarray) -> pa.Array:
-    """Store of each in-store order: mostly the customer's home store; null otherwise."""
+def _stores(rng: np.random.Generator, home_store: np.ndarray, customer: np.ndarray,
+            channel: np.ndarray) -> np.ndarray:
+    """Store of each order: mostly the customer's home store; -1 unless in store."""
     away = rng.random(len(customer)) < 0.15
     store = np.where(away, rng.integers(0, N_STORES, len(customer)), home_store[customer])
-    ids = padded_ids("S", store + 1, 3)
-    return pa.compute.if_else(pa.array(channel == 0), ids, pa.scalar(None, pa.string()))
+    return np.where(channel == 0, store, -1)
 
 
 def _returns(rng: np.random.Generator, traits: dict[str, np.ndarray], line_customer: np.ndarray,
@@ -129,38 +137,40 @@ def _returns(rng: np.random.Generator, traits: dict[str, np.ndarray], line_custo
     return rows, when[rows]
 
 
-def transactions(rng: np.random.Generator, traits: dict[str, np.ndarray], customer_ids: pa.Array,
-                 home_store: np.ndarray, calendar: tuple[np.ndarray, np.ndarray, int],
+def transactions(rng: np.random.Generator, traits: dict[str, np.ndarray], home_store: np.ndarray,
+                 calendar: tuple[np.ndarray, np.ndarray, int],
                  cat: Catalogue) -> tuple[pa.Table, Orders]:
     """The ``transactions`` table (sales then returns, sorted by time) and its orders."""
     dates, promo, start = calendar
-    customer, seconds, channel = draw_orders(rng, traits, dates, promo, start)
+    customer, seconds, channel = draw_orders(rng, traits, calendar)
     in_promo = promo[(seconds - start) // DAY] > 0
     lines = _lines(rng, traits, customer, cat)
     line_customer = customer[lines["order"]]
     discount = _discounts(rng, traits, lines, customer, in_promo)
     amount = np.round(lines["unit_price"] * lines["quantity"] - discount, 2)
-    store = _store_ids(rng, home_store, customer, channel)
+    store = _stores(rng, home_store, customer, channel)
     order_number = np.arange(1, len(customer) + 1)
     back, back_seconds = _returns(rng, traits, line_customer, seconds[lines["order"]],
                                   start + len(dates) * DAY)
     sale = lines["order"]
+    both = np.r_[sale, sale[back]]
     order_ids = padded_ids("O", order_number, 9)
     table = pa.table({
-        schema.CUSTOMER_ID: customer_ids.take(np.r_[line_customer, line_customer[back]]),
+        schema.CUSTOMER_ID: labels(customer[both], customer_ids(np.arange(len(traits["lo"])))),
         schema.ORDER_ID: pa.concat_arrays([order_ids.take(sale),
                                            padded_ids("R", order_number[sale[back]], 9)]),
         schema.TIMESTAMP: to_timestamps(np.r_[seconds[sale], back_seconds]),
         schema.AMOUNT: np.r_[amount, -amount[back]],
         schema.QUANTITY: np.r_[lines["quantity"], -lines["quantity"][back]],
-        schema.PRODUCT_ID: cat.ids.take(np.r_[lines["product"], lines["product"][back]]),
-        schema.CATEGORY: strings(CATEGORIES).take(np.r_[lines["category"],
-                                                        lines["category"][back]]),
+        schema.PRODUCT_ID: labels(np.r_[lines["product"], lines["product"][back]], cat.ids),
+        schema.CATEGORY: labels(np.r_[lines["category"], lines["category"][back]],
+                                strings(CATEGORIES)),
         schema.UNIT_PRICE: np.r_[lines["unit_price"], lines["unit_price"][back]],
         schema.DISCOUNT: np.r_[discount, np.zeros(len(back))],
-        schema.CHANNEL: strings(ORDER_CHANNELS).take(channel[np.r_[sale, sale[back]]]),
-        schema.STORE_ID: store.take(np.r_[sale, sale[back]]),
-        schema.CURRENCY: strings([CURRENCY]).take(np.zeros(len(sale) + len(back), np.int64)),
+        schema.CHANNEL: labels(channel[both], strings(ORDER_CHANNELS)),
+        schema.STORE_ID: labels(store[both], padded_ids("S", np.arange(1, N_STORES + 1), 3),
+                                store[both] >= 0),
+        schema.CURRENCY: labels(np.zeros(len(both), np.int64), strings([CURRENCY])),
     })
     order = np.argsort(np.r_[seconds[sale], back_seconds], kind="stable")
     first_line = np.r_[0, np.cumsum(lines["n_lines"])[:-1]]

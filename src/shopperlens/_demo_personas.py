@@ -40,22 +40,22 @@ class Persona:
 
 PERSONAS: tuple[Persona, ...] = (
     Persona("High-value in-store loyalists", 0.20, (15, 40), (560, 729), (0, 20),
-            (16, 3, 1.5), 1.6, 0.55, (1, 30), 0.3, (1, 60), 5, 0.25, 1.5, 0.3, 1.5,
+            (20, 2.5, 1), 0.8, 0.45, (1, 30), 0.3, (1, 60), 3, 0.25, 1.5, 0.3, 1.5,
             (0.03, 0.22, 0.75), 3.0, 1971),
     Persona("Discount-driven occasionals", 0.24, (2, 5), (200, 700), (15, 250),
-            (1.5, 14, 3), 0.8, 1.6, (14, 5), 8.0, (1.5, 50), 6, 0.35, 16, 0.2, 0.3,
+            (1.5, 14, 3), 0.6, 1.6, (18, 3), 12.0, (1.5, 50), 3.5, 0.35, 10, 0.2, 0.3,
             (0.15, 0.6, 0.25), 0.7, 1986),
     Persona("Lapsed big spenders", 0.12, (10, 25), (560, 729), (190, 330),
-            (6, 6, 1.5), 1.5, 0.5, (1.5, 25), 0.5, (1, 50), 2, 0.25, 0.6, 0.2, 0.5,
+            (1, 8, 1), 0.8, 0.45, (1.5, 25), 0.5, (1, 50), 1.5, 0.25, 0.6, 0.2, 0.5,
             (0.1, 0.6, 0.3), 2.0, 1968),
     Persona("App browsers who abandon carts", 0.17, (3, 8), (200, 700), (0, 100),
-            (0.6, 2, 14), 0.7, 1.1, (2, 16), 1.0, (1.5, 40), 28, 0.65, 1.5, 0.25, 0.3,
+            (0.6, 2, 14), 0.5, 1.1, (2, 16), 1.0, (1.5, 40), 9, 0.85, 1.5, 0.25, 0.3,
             (0.1, 0.7, 0.2), 0.8, 1996),
     Persona("New customers", 0.13, (1, 2), (30, 90), (0, 29),
-            (3, 4, 3), 1.0, 1.0, (2, 12), 1.0, (1, 80), 3, 0.4, 2, 0.3, 0.2,
+            (3, 4, 3), 0.8, 1.0, (2, 12), 1.0, (1, 80), 2, 0.4, 2, 0.3, 0.2,
             (0.1, 0.6, 0.3), 1.0, 1990),
     Persona("Unhappy returners", 0.14, (4, 10), (250, 700), (5, 120),
-            (2, 10, 2), 1.3, 0.8, (2, 16), 1.0, (16, 20), 7, 0.4, 1.5, 5.0, 2.0,
+            (3, 8, 2), 0.9, 0.8, (2, 16), 1.0, (16, 20), 4, 0.3, 1.5, 5.0, 2.0,
             (0.85, 0.15, 0.0), 0.8, 1982),
 )
 
@@ -110,6 +110,6 @@ def draw_traits(rng: np.random.Generator, persona: np.ndarray) -> dict[str, np.n
     for name in ("browse", "email_clicks", "support", "reviews"):
         traits[name] = PARAMS[name][p] * rng.gamma(4.0, 0.25, len(p))
     traits["add_rate"] = np.clip(PARAMS["add_rate"][p] + rng.normal(0, 0.06, len(p)), 0.02, 0.95)
-    traits["social"] = rng.gamma(1.0, 1.5, len(p))  # noise: social activity is persona-neutral
-    traits["email_opens"] = rng.gamma(2.0, 2.0, len(p))
+    traits["social"] = rng.gamma(1.0, 1.0, len(p))  # noise: social activity is persona-neutral
+    traits["email_opens"] = rng.gamma(2.0, 1.0, len(p))
     return traits

@@ -33,43 +33,90 @@ _HOURS = {
 
 
 # Strings ----------------------------------------------------------------------------
+# Everything is large_string: a column of tens of millions of JSON snippets overflows the
+# 32-bit offsets of plain strings, and the kernels refuse to mix the two.
+STR = pa.large_string()
+_CHUNK = 4_000_000
+
+
 def strings(values: Sequence[str]) -> pa.Array:
     """A small lookup array of strings, to ``take`` from."""
-    return pa.array(list(values), type=pa.string())
+    return pa.array(list(values), type=STR)
 
 
 def padded_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     """``prefix`` followed by ``numbers`` zero-padded to ``width`` digits."""
-    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width, "0")
-    return pc.binary_join_element_wise(prefix, digits, "")
+    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), STR), width, "0")
+    return join(prefix, digits) if prefix else digits
 
 
-def hex_ids(rng: np.random.Generator, n: int, n_bytes: int = 16, *,
-            uuid: bool = False) -> pa.Array:
-    """``n`` random lowercase hex ids; ``uuid=True`` formats 16 bytes as a version-4 UUID."""
-    raw = rng.integers(0, 256, size=(n, n_bytes), dtype=np.uint8)
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser: a fast, well-spread 64-bit hash of each key."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _hex_chars(keys: np.ndarray, salt: np.uint64, n_bytes: int, uuid: bool) -> np.ndarray:
+    """ASCII hex digits (one row per key) of the hash of each key."""
+    words = n_bytes // 8
+    base = keys.astype(np.uint64)[:, None] * np.uint64(words) + np.arange(words, dtype=np.uint64)
+    raw = _mix(base ^ salt).view(np.uint8).reshape(len(keys), n_bytes)
     if uuid:
         raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
         raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    chars = np.empty((n, 2 * n_bytes), dtype=np.uint8)
+    chars = np.empty((len(keys), 2 * n_bytes), dtype=np.uint8)
     chars[:, 0::2] = _HEX[raw >> 4]
     chars[:, 1::2] = _HEX[raw & 0x0F]
-    if uuid:
-        dash = np.full((n, 1), ord("-"), dtype=np.uint8)
-        chars = np.hstack([chars[:, :8], dash, chars[:, 8:12], dash, chars[:, 12:16], dash,
-                           chars[:, 16:20], dash, chars[:, 20:]])
-    fixed = np.ascontiguousarray(chars).view(f"S{chars.shape[1]}").ravel()
-    return pa.array(fixed, type=pa.string())
+    return chars
+
+
+def hashed_ids(keys: np.ndarray, salt: np.uint64, n_bytes: int = 16, *,
+               uuid: bool = False, valid: np.ndarray | None = None) -> pa.Array:
+    """Random-looking lowercase hex ids that are a pure function of ``(key, salt)``.
+
+    Deriving ids from integer keys, rather than drawing them once and gathering,
+    keeps the big columns cheap to build in any row order; equal keys give equal ids
+    (which is how duplicated events keep their ``message_id``). ``uuid=True`` formats
+    16 bytes as a version-4 UUID. Rows where ``valid`` is false are null (and cost nothing).
+    """
+    n = len(keys)
+    if valid is not None:
+        keys = keys[valid]
+    width = 2 * n_bytes + 4 * uuid
+    out = np.empty((len(keys), width), dtype=np.uint8)
+    cuts = (0, 8, 12, 16, 20, 32) if uuid else (0, width)
+    for lo in range(0, len(keys), _CHUNK):
+        chars = _hex_chars(keys[lo:lo + _CHUNK], salt, n_bytes, uuid)
+        block = out[lo:lo + _CHUNK]
+        for i, (a, b) in enumerate(zip(cuts[:-1], cuts[1:], strict=True)):
+            block[:, a + i:b + i] = chars[:, a:b]
+            if uuid and i < 4:
+                block[:, b + i] = ord("-")
+    if valid is None:
+        offsets = np.arange(0, width * (n + 1), width, dtype=np.int64)
+        return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(out))
+    offsets = np.r_[0, np.cumsum(valid * width)].astype(np.int64)
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(out),
+                                            bitmap, n - len(keys))
+
+
+def salt(rng: np.random.Generator) -> np.uint64:
+    """A random 64-bit salt for :func:`hashed_ids`."""
+    return np.uint64(rng.integers(0, 2**63))
 
 
 def join(*parts: pa.Array | str) -> pa.Array:
     """Concatenate string arrays (and literal strings) element-wise."""
-    return pc.binary_join_element_wise(*parts, "")
+    args = [pa.scalar(p, STR) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*args, pa.scalar("", STR))
 
 
 def num_str(values: np.ndarray) -> pa.Array:
     """Numbers as their shortest decimal text (``12.99``, ``3``)."""
-    return pc.cast(pa.array(values), pa.string())
+    return pc.cast(pa.array(values), STR)
 
 
 def with_nulls(values: pa.Array, keep: np.ndarray) -> pa.Array:
@@ -172,6 +219,28 @@ def group_rank(groups: np.ndarray) -> np.ndarray:
     return np.arange(n) - np.repeat(starts, lengths)
 
 
+def labels(codes: np.ndarray, dictionary: pa.Array, valid: np.ndarray | None = None
+           ) -> pa.DictionaryArray:
+    """A dictionary-encoded column (a pandas Categorical): ``dictionary[codes]``.
+
+    Repeated ids and labels cost 4 bytes a row instead of a string each, which is what
+    lets a million customers' events fit in memory. Only the entries used are kept, and
+    rows where ``valid`` is false are null.
+    """
+    used = np.zeros(len(dictionary), dtype=bool)
+    used[codes if valid is None else codes[valid]] = True
+    remap = (np.cumsum(used) - 1).astype(np.int32)
+    index = remap[np.where(valid, codes, 0) if valid is not None else codes]
+    mask = None if valid is None else ~valid
+    return pa.DictionaryArray.from_arrays(pa.array(index, mask=mask),
+                                          dictionary.filter(pa.array(used)))
+
+
+def customer_ids(index: np.ndarray) -> pa.Array:
+    """Customer ids ``C0000001``, ... of 0-based customer numbers."""
+    return padded_ids("C", index + 1, 7)
+
+
 def to_timestamps(seconds: np.ndarray) -> pa.Array:
     """Unix seconds as a naive (UTC) pyarrow timestamp array."""
-    return pa.array(seconds.astype("datetime64[s]"))
+    return pa.array(seconds.astype("datetime64[s]").astype("datetime64[us]"))

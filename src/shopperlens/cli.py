@@ -103,11 +103,12 @@ def run(
     cutoff: CutoffOption = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     map: MapOption = None,
+    holdout: Annotated[Optional[int], typer.Option(min=1, help="Score predictions on this many days after --cutoff.")] = None,  # noqa: UP045
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
 ) -> None:
     """Build profiles, features, explained segments and predictions for DATA into OUT."""
     with _errors():
-        result = _run(data, out, cutoff, seed, map or [])
+        result = _run(data, out, cutoff, seed, map or [], holdout, report=not no_report)
         _print_summary(result)
 
 
@@ -140,25 +141,118 @@ def quickstart(
         out_console.print(f"Open {results / schema.REPORT_FILE} in a browser.")
 
 
-def _run(data: Path, out: Path, cutoff: str | None, seed: int, mappings: list[str]) -> pipeline.RunResult:
+@app.command()
+def report(out: Annotated[Path, typer.Argument(help="Output folder of an earlier run.")]) -> None:
+    """Re-render OUT/report.html from the saved outputs of a run."""
+    with _errors():
+        from shopperlens.report import result_from_outputs, write_report
+
+        path = write_report(result_from_outputs(out), out / schema.REPORT_FILE)
+        out_console.print(f"Wrote {path}")
+
+
+@app.command("score-text")
+def score_text(
+    source: Annotated[Path, typer.Argument(help="CSV with a 'text' column (and optional 'rating').")],
+    out: Annotated[Path, typer.Option(help="CSV to write.")] = Path("scored.csv"),
+) -> None:
+    """Scrub PII from texts and score sentiment, emotions and topics."""
+    with _errors():
+        from shopperlens.text import scrub, score_texts
+
+        frame = _read_texts(source)
+        ratings = frame[schema.RATING].tolist() if schema.RATING in frame else None
+        scored = score_texts(frame[schema.TEXT].tolist(), ratings)
+        scored.to_csv(out, index=False)
+        _, report = scrub(frame[schema.TEXT].tolist())
+        out_console.print(f"Scored {len(scored):,} texts into {out}; PII removed: {report}")
+
+
+@app.command()
+def serve(
+    model: Annotated[Path, typer.Option(help="Output folder of a run (its saved models).")],
+    store: Annotated[Optional[str], typer.Option(help="sqlite:///path or postgresql://... (default: SQLite beside the model).")] = None,  # noqa: UP045
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    write_key: Annotated[Optional[list[str]], typer.Option(help="Accepted write key (repeatable).")] = None,  # noqa: UP045
+) -> None:
+    """Serve the real-time segmentation API (Segment-spec events in, segments out)."""
+    with _errors():
+        from shopperlens.service import serve as run_service
+
+        run_service(model, store_url=store, host=host, port=port, write_keys=write_key or [])
+
+
+@app.command()
+def forget(
+    customer_id: Annotated[str, typer.Argument(help="The customer to erase.")],
+    out: Annotated[Path, typer.Option(help="Output folder of a run.")],
+    identifier: Annotated[Optional[list[str]], typer.Option(help="Their e-mail or phone too (repeatable).")] = None,  # noqa: UP045
+) -> None:
+    """Erase a person from every output of a run and leave a receipt without personal data."""
+    with _errors():
+        from shopperlens.privacy import forget as erase
+
+        receipt = erase(customer_id, out, key=Settings().key(), extra_identifiers=identifier or [])
+        out_console.print(f"Erased; receipt: {receipt}")
+
+
+@app.command("export-subject")
+def export_subject(
+    customer_id: Annotated[str, typer.Argument(help="The customer whose data to export.")],
+    out: Annotated[Path, typer.Option(help="Output folder of a run.")],
+) -> None:
+    """Print everything held about a person in a run's outputs, as JSON."""
+    with _errors():
+        import json
+
+        from shopperlens.privacy import export_subject as export
+
+        typer.echo(json.dumps(export(customer_id, out, key=Settings().key()), indent=2, default=str))
+
+
+def _read_texts(source: Path):  # noqa: ANN202 - pandas frame
+    import pandas as pd
+
+    from shopperlens.errors import InputError, MissingColumnError
+
+    if not source.is_file():
+        raise InputError(f"{source}: no such file.")
+    frame = pd.read_csv(source, dtype={schema.TEXT: str})
+    if schema.TEXT not in frame:
+        raise MissingColumnError("texts", str(source), [schema.TEXT], [str(c) for c in frame.columns])
+    frame[schema.TEXT] = frame[schema.TEXT].fillna("")
+    return frame
+
+
+def _run(
+    data: Path, out: Path, cutoff: str | None, seed: int, mappings: list[str],
+    holdout: int | None = None, *, report: bool = True,
+) -> pipeline.RunResult:
     settings = Settings(seed=seed)
     with err_console.status("Starting") as status:
         def progress(stage: str) -> None:
             status.update(f"{stage.capitalize()}...")
 
-        result = pipeline.run(data, out, cutoff=cutoff, mappings=mappings, settings=settings, progress=progress)
+        result = pipeline.run(
+            data, out, cutoff=cutoff, mappings=mappings, holdout_days=holdout, report=report,
+            settings=settings, progress=progress,
+        )
     _print_quality(result.quality)
     return result
 
 
 def _print_quality(quality: dict) -> None:
     table = Table(title="Data quality")
-    for column in ("table", "rows read", "kept", "rejected", "duplicates", "top reasons", "dates"):
-        table.add_column(column, justify="right" if column in ("rows read", "kept", "rejected", "duplicates") else "left")
+    table.add_column("table", no_wrap=True, min_width=12)
+    for column in ("rows read", "kept", "rejected", "duplicates"):
+        table.add_column(column, justify="right")
+    table.add_column("top reasons", overflow="fold")
+    table.add_column("dates", overflow="fold")
     for q in quality.values():
         reasons = ", ".join(f"{why} ({n:,})" for why, n in list(q.rejected_by_reason.items())[:3])
         dates = f"{(q.date_min or '')[:10]} .. {(q.date_max or '')[:10]}" if q.date_min else ""
-        table.add_row(q.file, f"{q.rows_read:,}", f"{q.rows_kept:,}", f"{q.rows_rejected:,}",
+        table.add_row(q.table, f"{q.rows_read:,}", f"{q.rows_kept:,}", f"{q.rows_rejected:,}",
                       f"{q.duplicates:,}", reasons, dates)
     out_console.print(table)
 

@@ -15,12 +15,15 @@ environment variable                   meaning
 ``SHOPPERLENS_ORDERS_HORIZON_DAYS``    horizon of expected orders (90)
 ``SHOPPERLENS_VALUE_HORIZON_DAYS``     horizon of expected lifetime value (365)
 ``SHOPPERLENS_CHURN_DAYS``             no order within this many days after the cutoff = churned (90)
+``SHOPPERLENS_PSEUDONYMISATION_KEY``   secret (16+ bytes) of the keyed hashes replacing e-mails,
+                                       phones and loyalty ids; unset: a random key per run
+``SHOPPERLENS_DEFAULT_COUNTRY``        country of phone numbers written without a prefix (GB)
 =====================================  ==============================================
 """
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,3 +41,9 @@ class Settings(BaseSettings):
     orders_horizon_days: int = Field(default=90, ge=1)
     value_horizon_days: int = Field(default=365, ge=1)
     churn_days: int = Field(default=90, ge=1)
+    pseudonymisation_key: SecretStr | None = None
+    default_country: str = "GB"
+
+    def key(self) -> str | None:
+        """The pseudonymisation secret, or ``None`` when not configured."""
+        return None if self.pseudonymisation_key is None else self.pseudonymisation_key.get_secret_value()

@@ -24,7 +24,10 @@ from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import compute_features, numeric_features
 from shopperlens.ingest import TableQuality, load_folder, parse_mappings, quality_as_dict
 from shopperlens.ingest.readers import discover
+from shopperlens.predict import predict_customers
+from shopperlens.report import write_report
 from shopperlens.segmentation import RFMGrid, SegmentModel
+from shopperlens.text import customer_text_features, emotion_segments
 
 NO_PURCHASE_ID = -1
 NO_PURCHASE_NAME = "No purchases yet"
@@ -66,6 +69,8 @@ def run(
     *,
     cutoff: str | datetime | None = None,
     mappings: list[str] | None = None,
+    holdout_days: int | None = None,
+    report: bool = True,
     settings: Settings | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
@@ -77,6 +82,8 @@ def run(
     out : output folder; ``None`` keeps everything in memory.
     cutoff : ignore everything after this date (ISO 8601); default: the last transaction.
     mappings : ``table.column=SourceColumn`` options for foreign column names.
+    holdout_days : score the predictions against this many days after the cutoff.
+    report : write ``report.html`` too.
     """
     settings = settings or Settings()
     timer = _Timer(progress)
@@ -84,23 +91,57 @@ def run(
     files = discover(data)
     with _engine(settings) as engine:
         with timer.stage("ingest"):
-            quality = load_folder(engine, data, mapping)
+            quality = load_folder(
+                engine, data, mapping, pseudonymisation_key=settings.key(),
+                default_country=settings.default_country,
+            )
         as_of = _as_of(engine, cutoff)
         with timer.stage("features"):
             features = compute_features(engine, as_of=as_of)
+        with timer.stage("text"):
+            features = add_text_features(engine, features, as_of)
         with timer.stage("segmentation"):
             eligible = _eligible(engine, features)
             model = fit_segment_model(features.loc[eligible], settings=settings, as_of=as_of)
             segments, profiles = assign_segments(model, features.loc[eligible])
-        result = RunResult(None, as_of, features, segments, profiles, None, quality, model)
+        with timer.stage("predictions"):
+            predictions = predict_customers(
+                engine, features.loc[eligible], as_of=as_of, holdout_days=holdout_days,
+                orders_horizon_days=settings.orders_horizon_days,
+                value_horizon_days=settings.value_horizon_days,
+                churn_days=settings.churn_days, seed=settings.seed,
+            )
+        result = RunResult(None, as_of, features, segments, profiles, predictions.frame, quality, model)
         result.record = _record(result, files, settings, cutoff, mappings, timer.timings)
+        result.record["parameters"]["holdout_days"] = holdout_days
+        result.record["metrics"]["predictions"] = predictions.record
+        result.record["models"] = predictions.record["models"]
         if out is not None:
             with timer.stage("outputs"):
                 write_outputs(result, Path(out), engine)
-            result.record["timings_s"] = timer.timings
             result.out_dir = Path(out)
+            if report:
+                with timer.stage("report"):
+                    write_report(result, result.out_dir / s.REPORT_FILE)
+            result.record["timings_s"] = timer.timings
             write_json(result.out_dir / s.RUN_FILE, result.record)
     return result
+
+
+def add_text_features(engine: DuckDBEngine, features: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
+    """Join sentiment, emotion and complaint features from the interactions, if any."""
+    if not engine.has_table(s.INTERACTIONS.name):
+        return features
+    columns = [c for c in (s.CUSTOMER_ID, s.TIMESTAMP, s.SOURCE, s.TEXT, s.RATING)
+               if c in engine.columns(s.INTERACTIONS.name)]
+    interactions = engine.fetch_df(
+        f"SELECT {', '.join(columns)} FROM {s.INTERACTIONS.name} "
+        f"WHERE {s.TIMESTAMP} < TIMESTAMP '{as_of.isoformat(sep=' ')}'"
+    )
+    text = customer_text_features(interactions, as_of=as_of)
+    joined = features.join(text, how="left")
+    joined["text_count"] = joined["text_count"].fillna(0)
+    return joined
 
 
 def fit_segment_model(features: pd.DataFrame, *, settings: Settings, as_of: datetime) -> SavedSegmentModel:
@@ -124,11 +165,13 @@ def assign_segments(model: SavedSegmentModel, features: pd.DataFrame) -> tuple[p
     segments = pd.DataFrame(index=features.index)
     segments[s.SEGMENT_ID] = NO_PURCHASE_ID
     segments.loc[buyers, s.SEGMENT_ID] = labels
-    names = dict(enumerate(model.segment_model.names_))
-    segments[s.SEGMENT_NAME] = segments[s.SEGMENT_ID].map(names).fillna(NO_PURCHASE_NAME)
+    names = {**dict(model.segment_model.names_), NO_PURCHASE_ID: NO_PURCHASE_NAME}
+    segments[s.SEGMENT_NAME] = segments[s.SEGMENT_ID].map(names)
     segments[s.RFM_SEGMENT] = model.rfm.predict(features)
     segments[s.SEGMENT_REASON] = ""
-    segments.loc[buyers, s.SEGMENT_REASON] = model.segment_model.explain(X)
+    segments.loc[buyers, s.SEGMENT_REASON] = model.segment_model.explain(X).to_numpy()
+    if "text_count" in features:
+        segments["emotion_segment"] = emotion_segments(features, features).reindex(segments.index).astype(str)
     profiles = model.segment_model.profiles_.copy()
     return segments.reset_index(), profiles
 
@@ -268,8 +311,12 @@ def assign(
     settings = settings or Settings()
     saved = SavedSegmentModel.load(model)
     with _engine(settings) as engine:
-        load_folder(engine, data, parse_mappings(mappings or []))
-        features = compute_features(engine, as_of=_as_of(engine, cutoff))
+        load_folder(
+            engine, data, parse_mappings(mappings or []), pseudonymisation_key=settings.key(),
+            default_country=settings.default_country,
+        )
+        as_of = _as_of(engine, cutoff)
+        features = add_text_features(engine, compute_features(engine, as_of=as_of), as_of)
         segments, _ = assign_segments(saved, features.loc[_eligible(engine, features)])
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)

@@ -79,7 +79,10 @@ def test_absent_sources_yield_no_feature(engine: DuckDBEngine, write_folder: Cal
     frame = compute_features(engine, as_of=AS_OF)
     for absent in ("sessions", "discount_share", "store_share", "top_category", "review_count", "region"):
         assert absent not in frame.columns
-    assert numeric_features(frame) == ["recency_days", "frequency", "monetary", "tenure_days", "avg_order_value", "return_rate"]
+    assert numeric_features(frame) == [
+        "recency_days", "frequency", "monetary", "tenure_days", "avg_order_value", "spend_trend",
+        "return_rate",
+    ]
 
 
 orders = st.lists(

@@ -8,6 +8,9 @@ import pytest
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.errors import MissingColumnError, MissingTableError
 from shopperlens.ingest import load_folder, parse_mappings
+from shopperlens.privacy import pseudonymise
+
+KEY = "a-test-key-of-enough-length"
 
 TX = """
 customer_id,order_id,timestamp,amount,quantity,discount
@@ -56,12 +59,27 @@ def test_every_bad_row_is_quarantined_with_its_reason(engine: DuckDBEngine, writ
 
 
 def test_customers_keep_first_of_a_duplicate_id(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
-    load_folder(engine, write_folder(transactions=TX, customers=CUSTOMERS))
+    load_folder(engine, write_folder(transactions=TX, customers=CUSTOMERS), pseudonymisation_key=KEY)
     assert rejected(engine, "customers") == {
         2: "bad boolean in consent_profiling: 'maybe' (expected true or false)",
         4: "duplicate customer_id: 'c1' (its first row is kept)",
     }
-    assert engine.rows("SELECT email FROM customers WHERE customer_id = 'c1'") == [("a@x.com",)]
+    first = pseudonymise(["A@x.com "], key=KEY, kind="email")[0]
+    assert engine.rows("SELECT email FROM customers WHERE customer_id = 'c1'") == [(first,)]
+
+
+def test_identifiers_and_text_never_stay_plain(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
+    interactions = (
+        "customer_id,timestamp,source,text\n"
+        "c1,2024-01-01,support,Call me on 07700 900123 or mail jo@example.com\n"
+        "c1,not a date,support,I am jo@example.com"
+    )
+    load_folder(engine, write_folder(transactions=TX, customers=CUSTOMERS, interactions=interactions))
+    stored = [r[0] for r in engine.rows("SELECT text FROM interactions")]
+    assert stored == ["Call me on <PHONE> or mail <EMAIL>"]
+    assert engine.rows("SELECT text FROM rejected_interactions") == [("I am <EMAIL>",)]
+    emails = [r[0] for r in engine.rows("SELECT email FROM customers UNION ALL SELECT email FROM rejected_customers")]
+    assert all(e is None or e.startswith("pii_") for e in emails)
 
 
 def test_timestamps_with_offsets_become_utc(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:

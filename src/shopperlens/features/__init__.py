@@ -18,13 +18,14 @@ from shopperlens.features.catalog import CATALOG, FEATURES, Feature, describe
 __all__ = ["CATALOG", "FEATURES", "Feature", "compute_features", "describe", "numeric_features"]
 
 SECONDS_PER_DAY = 86400.0
+DECIMALS = 9
 
 
 def compute_features(engine: DuckDBEngine, *, as_of: datetime) -> pd.DataFrame:
     """Every available feature per customer, indexed by ``customer_id``, as of ``as_of``.
 
-    The customers are those of the ``customers`` table, or anyone with an order,
-    event or interaction when there is none.
+    The customers are those of the ``customers`` table and anyone with an order,
+    event or interaction up to ``as_of``.
     """
     as_of_days = as_of.timestamp() / SECONDS_PER_DAY
     families: list[tuple[str, str, tuple[str, ...]]] = []
@@ -43,6 +44,10 @@ def compute_features(engine: DuckDBEngine, *, as_of: datetime) -> pd.DataFrame:
     has_region = engine.has_table(s.CUSTOMERS.name) and s.REGION in engine.columns(s.CUSTOMERS.name)
     query = _join_sql(families, has_region)
     frame = engine.fetch_df(query).set_index(s.CUSTOMER_ID).sort_index()
+    # Parallel float sums depend on the order rows meet; rounding far below any business
+    # meaning makes the same input give the same features, run after run.
+    numeric = frame.select_dtypes("number").columns
+    frame[numeric] = frame[numeric].round(DECIMALS)
     return frame[_ordered(frame.columns)]
 
 
@@ -69,10 +74,9 @@ def _window(engine: DuckDBEngine, name: str, table: str, as_of: datetime, extra:
 
 
 def _universe_sql(engine: DuckDBEngine, windows: list[str]) -> str:
-    if engine.has_table(s.CUSTOMERS.name):
-        return f"SELECT {s.CUSTOMER_ID} FROM {s.CUSTOMERS.name}"
-    union = " UNION ".join(f"SELECT {s.CUSTOMER_ID} FROM {w}" for w in windows)
-    return f"SELECT DISTINCT {s.CUSTOMER_ID} FROM ({union})"
+    sources = [s.CUSTOMERS.name] if engine.has_table(s.CUSTOMERS.name) else []
+    union = " UNION ".join(f"SELECT {s.CUSTOMER_ID} FROM {t}" for t in [*sources, *windows])
+    return f"SELECT DISTINCT {s.CUSTOMER_ID} FROM ({union}) WHERE {s.CUSTOMER_ID} IS NOT NULL"
 
 
 def _join_sql(families: list[tuple[str, str, tuple[str, ...]]], region: bool) -> str:

@@ -52,8 +52,8 @@ CATALOG: tuple[Feature, ...] = (
        segment_by_default=False),
     _F("ipt_std_days", "orders", "spread of days between orders", "days", heavy_tail=True,
        segment_by_default=False),
-    _F("spend_trend", "orders", "spend trend (recent vs earlier, -1 to 1)", high="growing",
-       low="declining", segment_by_default=False),
+    _F("spend_trend", "orders", "spend trend (last half-year vs the one before, -1 to 1)",
+       high="growing", low="declining"),
     _F("discount_share", "orders", "share of value bought on discount", "share",
        high="discount-driven", low="full-price"),
     _F("return_rate", "orders", "share of value returned", "share", high="returns-prone"),
@@ -92,6 +92,21 @@ CATALOG: tuple[Feature, ...] = (
        high="support-heavy"),
     # customers ------------------------------------------------------------
     _F("region", "customers", "region", kind="categorical"),
+    # text (shopperlens.text.customer_text_features) -----------------------
+    _F("text_count", "text", "texts written (reviews, tickets, chats, posts)", "texts",
+       heavy_tail=True, segment_by_default=False),
+    _F("sentiment_mean", "text", "mean sentiment of their texts (-1 to 1)", high="delighted",
+       low="unhappy", segment_by_default=False),
+    _F("sentiment_latest", "text", "sentiment of their latest text (-1 to 1)",
+       segment_by_default=False),
+    _F("sentiment_trend", "text", "sentiment trend (last 90 days vs before)",
+       segment_by_default=False),
+    _F("negative_support_share", "text", "share of support contacts that were negative",
+       "share", high="frustrated", segment_by_default=False),
+    _F("anger_share", "text", "share of texts whose main emotion is anger", "share",
+       high="angry", segment_by_default=False),
+    _F("dominant_emotion", "text", "main emotion in their texts", kind="categorical"),
+    _F("complaint_topic", "text", "what they complain about most", kind="categorical"),
 )
 
 FEATURES: dict[str, Feature] = {f.name: f for f in CATALOG}

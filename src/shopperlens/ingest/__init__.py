@@ -13,6 +13,7 @@ from shopperlens import schema as s
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.ingest.identity import stitch
 from shopperlens.ingest.mapping import Mapping, parse_mappings
+from shopperlens.ingest.privacy import protect_table, register_privacy_functions
 from shopperlens.ingest.readers import discover, is_large_csv, load_raw
 from shopperlens.ingest.validate import Check, TableQuality, validate_table
 
@@ -23,7 +24,12 @@ __all__ = ["LOAD_ORDER", "TableQuality", "discover", "load_folder", "parse_mappi
 
 
 def load_folder(
-    engine: DuckDBEngine, folder: str | Path, mapping: Mapping | None = None
+    engine: DuckDBEngine,
+    folder: str | Path,
+    mapping: Mapping | None = None,
+    *,
+    pseudonymisation_key: bytes | str | None = None,
+    default_country: str = "GB",
 ) -> dict[str, TableQuality]:
     """Load every contract table found in ``folder`` into ``engine``.
 
@@ -33,11 +39,13 @@ def load_folder(
     """
     mapping = mapping or {}
     files = discover(folder)
+    register_privacy_functions(engine, pseudonymisation_key, default_country)
     quality: dict[str, TableQuality] = {}
     for table in (t for t in LOAD_ORDER if t in files):
         raw = load_raw(engine, table, files[table], mapping)
         checks = _cross_checks(engine, table)
         validate_table(engine, raw, mapping, checks)
+        protect_table(engine, table)
         quality[table] = _summarise(engine, table, files[table])
         quality[table].extra["malformed_lines"] = raw.malformed
         if is_large_csv(files[table]):
@@ -72,9 +80,11 @@ def _cross_checks(engine: DuckDBEngine, table: str) -> list[Check]:
             "'missing customer_id and anonymous_id (one is needed)'",
         ))
     if table != s.CUSTOMERS.name and engine.has_table(s.CUSTOMERS.name):
+        # A customer whose own row was quarantined is still known: their orders stay.
         checks.append((
             f"{s.CUSTOMER_ID} IS NOT NULL AND {s.CUSTOMER_ID} NOT IN "
-            f"(SELECT {s.CUSTOMER_ID} FROM {s.CUSTOMERS.name})",
+            f"(SELECT {s.CUSTOMER_ID} FROM {s.CUSTOMERS.name} UNION ALL "
+            f"SELECT {s.CUSTOMER_ID} FROM rejected_{s.CUSTOMERS.name})",
             f"'unknown customer: ''' || {s.CUSTOMER_ID} || ''' is not in customers'",
         ))
     return checks

@@ -1,0 +1,205 @@
+"""Realistic, seeded demo data of a multi-channel UK retailer, with planted personas.
+
+:func:`generate` builds the five contract tables (``transactions``, ``events``,
+``interactions``, ``customers``, ``identities``) for two years ending at ``as_of``, with
+November/December peaks, a weekly rhythm and promotions. Every customer belongs to one
+of six planted personas (the ground truth a segmentation should recover), which differ
+on several sources at once:
+
+=================================  ==========================================================
+persona                            what sets it apart
+=================================  ==========================================================
+High-value in-store loyalists      15-40 orders, high spend, store channel, recent, long
+                                   tenure, few discounts and returns, delighted reviews
+Discount-driven occasionals        2-5 orders mostly in promotions, ~40% of value discounted,
+                                   online, many e-mail clicks
+Lapsed big spenders                10-25 big orders, then silence for 6-11 months
+App browsers who abandon carts     many app sessions, most carts abandoned, app orders
+New customers                      first order in the last 1-3 months, 1-2 orders
+Unhappy returners                  30-50% of value returned, several angry support tickets,
+                                   1-2 star reviews
+=================================  ==========================================================
+
+:func:`write` saves the tables as CSV or Parquet, plus ``personas.csv`` (not a contract
+table: the pipeline ignores it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from shopperlens import schema
+from shopperlens._demo_events import events
+from shopperlens._demo_orders import catalogue, transactions
+from shopperlens._demo_people import customers, devices, identities, people
+from shopperlens._demo_personas import PERSONA_NAMES, assign, draw_traits
+from shopperlens._demo_text import interactions
+from shopperlens._demo_util import day_dates, promotions, start_of_history, strings
+from shopperlens.errors import ConfigError
+
+PERSONA = "persona"
+PERSONAS_FILE = "personas.csv"
+FORMATS = ("csv", "parquet")
+
+__all__ = ["PERSONA", "PERSONA_NAMES", "DemoData", "generate", "write"]
+
+
+@dataclass
+class DemoData:
+    """Generated demo tables and the planted truth.
+
+    Attributes
+    ----------
+    tables
+        The contract tables by name: ``transactions``, ``events``, ``interactions``,
+        ``customers``, ``identities``. Timestamps are naive UTC ``datetime64``.
+    personas
+        One row per customer: ``customer_id`` and ``persona`` (one of ``PERSONA_NAMES``).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    personas: pd.DataFrame
+
+
+def _check(n_customers: int, shares: tuple[float, float], as_of: str) -> None:
+    """Raise :class:`ConfigError` for arguments the generator cannot honour."""
+    if isinstance(n_customers, bool) or not isinstance(n_customers, (int, np.integer)) \
+            or n_customers < len(PERSONA_NAMES):
+        raise ConfigError(f"n_customers={n_customers!r} must be an integer of at least "
+                          f"{len(PERSONA_NAMES)} (one per persona).")
+    for key, share in zip(("consent_profiling_false_share", "consent_marketing_false_share"),
+                          shares, strict=True):
+        if not 0.0 <= share <= 1.0:
+            raise ConfigError(f"{key}={share!r} must be a share from 0 to 1.")
+    try:
+        start_of_history(as_of)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"as_of={as_of!r} must be an ISO 8601 date such as "
+                          "'2025-12-31'.") from exc
+
+
+def generate(n_customers: int = 5000, *, seed: int = 0, as_of: str = "2025-12-31",
+             consent_profiling_false_share: float = 0.0,
+             consent_marketing_false_share: float = 0.0) -> DemoData:
+    """Generate two years of multi-source retail data with six planted personas.
+
+    Parameters
+    ----------
+    n_customers
+        Number of customers (at least 6). About 20 transaction lines, 40 events and
+        1.5 interactions per customer on average.
+    seed
+        Seed of every random draw: the same arguments give identical tables.
+    as_of
+        ISO date the history ends at (exclusive): all timestamps fall in the 730 days
+        before it.
+    consent_profiling_false_share, consent_marketing_false_share
+        Share of customers (drawn at random) whose consent flag is false.
+
+    Returns
+    -------
+    DemoData
+        The contract tables and the planted persona of each customer.
+
+    Examples
+    --------
+    >>> data = generate(60, seed=1)
+    >>> sorted(data.tables)
+    ['customers', 'events', 'identities', 'interactions', 'transactions']
+    >>> data.personas["persona"].nunique(), len(data.tables["customers"])
+    (6, 60)
+    >>> bool(data.tables["transactions"]["timestamp"].max() < pd.Timestamp("2025-12-31"))
+    True
+    """
+    shares = (consent_profiling_false_share, consent_marketing_false_share)
+    _check(n_customers, shares, as_of)
+    rng = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
+    start = start_of_history(as_of)
+    dates = day_dates(start)
+    promo, campaigns = promotions(dates)
+    calendar = (dates, promo, start)
+    persona = assign(rng[0], int(n_customers))
+    traits = draw_traits(rng[0], persona)
+    who = people(rng[1], len(persona))
+    cat = catalogue(rng[2])
+    tx, orders = transactions(rng[2], traits, who.home_store, calendar, cat)
+    dev = devices(rng[3], len(persona))
+    ev, used, linked = events(rng[3], traits, dev, orders, cat, calendar, campaigns)
+    _, first = np.unique(orders.customer, return_index=True)
+    tables = {
+        "transactions": tx,
+        "events": ev,
+        "interactions": interactions(rng[4], traits, who, calendar),
+        "customers": customers(rng[5], who, traits, orders.seconds[first], shares),
+        "identities": identities(rng[6], who, dev, used, linked, traits),
+    }
+    personas = pa.table({schema.CUSTOMER_ID: who.ids,
+                         PERSONA: strings(PERSONA_NAMES).take(persona)})
+    # self_destruct frees each Arrow column as soon as pandas holds it.
+    frames = {k: tables.pop(k).to_pandas(self_destruct=True, split_blocks=True)
+              for k in list(tables)}
+    return DemoData(frames, personas.to_pandas())
+
+
+def _for_csv(table: pa.Table) -> pa.Table:
+    """Timestamps as ISO 8601 text (``2025-03-04T10:22:31``), the rest unchanged."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):
+            seconds = pc.cast(table.column(i), pa.timestamp("s"))
+            text = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%S")
+            table = table.set_column(i, field.name, text)
+    return table
+
+
+def _small_dictionaries(table: pa.Table) -> list[str]:
+    """Columns worth Parquet dictionary pages: few distinct values.
+
+    Unique or near-unique ids (message ids, sessions, customers) would overflow the
+    dictionary page of every row group and fall back, which is slow at scale.
+    """
+    return [f.name for f in table.schema if pa.types.is_dictionary(f.type)
+            and max((len(c.dictionary) for c in table.column(f.name).chunks), default=0)
+            <= 65_536]
+
+
+def write(data: DemoData, folder: str | Path, *, fmt: str = "csv") -> dict[str, Path]:
+    """Write each table to ``<folder>/<table>.<fmt>`` and the truth to ``personas.csv``.
+
+    Parameters
+    ----------
+    data
+        What :func:`generate` returned.
+    folder
+        Output folder, created if missing. Existing files of the same name are replaced.
+    fmt
+        ``"csv"`` (ISO 8601 timestamps, ``true``/``false`` booleans) or ``"parquet"``.
+
+    Returns
+    -------
+    dict of str to Path
+        The path of each file written, keyed by table name (and ``"personas"``).
+    """
+    if fmt not in FORMATS:
+        raise ConfigError(f"fmt={fmt!r} is not supported; use one of: {', '.join(FORMATS)}.")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for name, frame in data.tables.items():
+        table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+        paths[name] = folder / f"{name}.{fmt}"
+        if fmt == "csv":
+            pcsv.write_csv(_for_csv(table), paths[name])
+        else:
+            pq.write_table(table, paths[name], use_dictionary=_small_dictionaries(table))
+    paths["personas"] = folder / PERSONAS_FILE
+    pcsv.write_csv(pa.Table.from_pandas(data.personas, preserve_index=False)
+                   .replace_schema_metadata(None), paths["personas"])
+    return paths

@@ -1,0 +1,335 @@
+"""Running per-customer feature state, updated one event at a time.
+
+:class:`CustomerState` holds compact summaries (one entry per order, one flag set per
+session, counts and sums) from which :meth:`CustomerState.get` computes the same
+values as the batch feature SQL (``features/orders.py``, ``browsing.py``,
+``interactions.py``) for the same events and the same as-of time. Everything is plain
+JSON data (:meth:`CustomerState.to_json` / :meth:`CustomerState.from_json`), so a store
+can persist it.
+
+Times are days since the Unix epoch as floats, exactly as the batch SQL's ``t`` column
+(``epoch(timestamp) / 86400``); :func:`to_days` converts a datetime.
+
+An event is a dict with a ``type``:
+
+``transaction``   ``order_id``, ``t``, ``channel``, ``lines`` (``amount``, ``quantity``,
+                  ``discount``, ``category``); lines of one order may arrive in pieces
+``event``         ``event`` (Segment name), ``t``, ``session_id``
+``interaction``   ``source`` (review, support, ...), ``t``, ``rating``
+``traits``        ``traits`` (``region``, ``consent_profiling``, ...)
+
+>>> st = CustomerState()
+>>> st.update({"type": "transaction", "order_id": "O1", "t": 10.0, "channel": "store",
+...            "lines": [{"amount": 30.0, "category": "shoes"}]})
+>>> st.update({"type": "transaction", "order_id": "O2", "t": 14.0, "channel": "online",
+...            "lines": [{"amount": 10.0, "quantity": 2, "category": "toys"}]})
+>>> f = st.get(20.0)
+>>> f["frequency"], f["monetary"], f["recency_days"], f["ipt_mean_days"], f["basket_size"]
+(2, 40.0, 6.0, 4.0, 1.5)
+>>> f["top_category"], f["store_share"]
+('shoes', 0.5)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+from shopperlens import schema as s
+from shopperlens.features.browsing import COUNTED_EVENTS
+from shopperlens.features.orders import TREND_WINDOW_DAYS
+
+__all__ = ["FEATURE_NAMES", "CustomerState", "to_days"]
+
+SECONDS_PER_DAY = 86400.0
+CHANNELS = ("store", "online", "app")
+# Events the browsing features look at; others only mark a session as seen.
+FUNNEL_EVENTS = (s.PRODUCT_ADDED, s.ORDER_COMPLETED, s.CHECKOUT_STARTED, *COUNTED_EVENTS.values())
+ADDED, COMPLETED = 1, 2  # session flags
+
+FEATURE_NAMES = (
+    "recency_days",
+    "frequency",
+    "monetary",
+    "tenure_days",
+    "avg_order_value",
+    "ipt_mean_days",
+    "ipt_std_days",
+    "spend_trend",
+    "discount_share",
+    "return_rate",
+    "basket_size",
+    "top_category",
+    "category_entropy",
+    "store_share",
+    "online_share",
+    "app_share",
+    "sessions",
+    "product_views",
+    "add_to_cart_rate",
+    "checkout_conversion",
+    "cart_abandonment",
+    "email_opens",
+    "email_clicks",
+    "social_engagements",
+    "review_count",
+    "mean_rating",
+    "support_contacts",
+    "region",
+)
+Features = dict[str, Any]
+
+# order summary: [t (first line), value, items, channel or None, [[t, amount], ...]]
+T, VALUE, ITEMS, CHANNEL, PARTS = range(5)
+
+
+def to_days(when: datetime) -> float:
+    """Days since the epoch of ``when`` (naive means UTC), as the batch SQL's ``t``.
+
+    >>> to_days(datetime(1970, 1, 2, 12))
+    1.5
+    """
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp() / SECONDS_PER_DAY
+
+
+def _ratio(num: float, den: float) -> float | None:
+    """``num / nullif(den, 0)`` as SQL computes it."""
+    return num / den if den != 0 else None
+
+
+def _min_channel(a: str | None, b: str | None) -> str | None:
+    """``min(channel)`` over an order's lines, ignoring NULLs as SQL does."""
+    if a is None or b is None:
+        return a if b is None else b
+    return min(a, b)
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _sample_std(values: list[float]) -> float | None:
+    """``stddev_samp``: None for fewer than two values."""
+    if len(values) < 2:
+        return None
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+class CustomerState:
+    """Running state of one customer (or of one anonymous visitor before login).
+
+    Attributes are JSON-ready: ``orders`` (order id -> summary), ``lines`` (sums over
+    order lines), ``categories`` (spend per category), ``events`` (counts by name),
+    ``sessions`` (session id -> flags), ``reviews`` / ``support`` / rating sums and
+    ``traits``.
+    """
+
+    __slots__ = ("categories", "events", "interactions", "lines", "orders", "sessions", "traits")
+
+    def __init__(self) -> None:
+        self.orders: dict[str, list[Any]] = {}
+        # positive amount, returned amount, discount on positive lines
+        self.lines: list[float] = [0.0, 0.0, 0.0]
+        self.categories: dict[str, float] = {}
+        self.events: dict[str, int] = {}
+        self.sessions: dict[str, int] = {}
+        # reviews, support contacts, sum of review ratings, number of rated reviews
+        self.interactions: list[float] = [0, 0, 0.0, 0]
+        self.traits: dict[str, Any] = {}
+
+    # -- learning -------------------------------------------------------------------
+    def update(self, event: dict[str, Any]) -> None:
+        """Fold one event into the state (see the module docstring for event shapes)."""
+        kind = event.get("type")
+        if kind == "transaction":
+            self._update_order(event)
+        elif kind == "event":
+            self._update_event(event)
+        elif kind == "interaction":
+            self._update_interaction(event)
+        elif kind == "traits":
+            self.traits.update({k: v for k, v in event["traits"].items() if v is not None})
+
+    def _update_order(self, event: dict[str, Any]) -> None:
+        t = float(event["t"])
+        order = self.orders.setdefault(str(event["order_id"]), [t, 0.0, 0.0, None, []])
+        order[T] = min(order[T], t)
+        order[CHANNEL] = _min_channel(order[CHANNEL], event.get("channel"))
+        amount_at_t = 0.0
+        for line in event["lines"]:
+            amount = float(line["amount"])
+            order[VALUE] += amount
+            amount_at_t += amount
+            if amount > 0:
+                qty = line.get("quantity")
+                order[ITEMS] += 1 if qty is None else qty
+                discount = line.get("discount")
+                self.lines[0] += amount
+                self.lines[2] += 0.0 if discount is None else float(discount)
+                category = line.get("category")
+                if category is not None:
+                    self.categories[category] = self.categories.get(category, 0.0) + amount
+            elif amount < 0:
+                self.lines[1] -= amount
+        order[PARTS].append([t, amount_at_t])
+
+    def _update_event(self, event: dict[str, Any]) -> None:
+        name = event["event"]
+        if name in FUNNEL_EVENTS:
+            self.events[name] = self.events.get(name, 0) + 1
+        session = event.get("session_id")
+        if session is not None:
+            flag = (
+                ADDED if name == s.PRODUCT_ADDED else COMPLETED if name == s.ORDER_COMPLETED else 0
+            )
+            self.sessions[session] = self.sessions.get(session, 0) | flag
+
+    def _update_interaction(self, event: dict[str, Any]) -> None:
+        source = event.get("source")
+        if source == s.REVIEW:
+            self.interactions[0] += 1
+            rating = event.get("rating")
+            if rating is not None:
+                self.interactions[2] += float(rating)
+                self.interactions[3] += 1
+        elif source == s.SUPPORT:
+            self.interactions[1] += 1
+
+    def merge(self, other: CustomerState) -> CustomerState:
+        """Fold ``other`` (e.g. an anonymous visitor's state) into this one; returns self.
+
+        >>> a, b = CustomerState(), CustomerState()
+        >>> a.update({"type": "event", "event": "Product Added", "t": 1.0, "session_id": "s"})
+        >>> b.update({"type": "event", "event": "Order Completed", "t": 1.1, "session_id": "s"})
+        >>> a.merge(b).get(2.0)["cart_abandonment"]
+        0.0
+        """
+        for order_id, theirs in other.orders.items():
+            mine = self.orders.get(order_id)
+            if mine is None:
+                self.orders[order_id] = [*theirs[:PARTS], [list(p) for p in theirs[PARTS]]]
+                continue
+            mine[T] = min(mine[T], theirs[T])
+            mine[VALUE] += theirs[VALUE]
+            mine[ITEMS] += theirs[ITEMS]
+            mine[CHANNEL] = _min_channel(mine[CHANNEL], theirs[CHANNEL])
+            mine[PARTS].extend(list(p) for p in theirs[PARTS])
+        self.lines = [a + b for a, b in zip(self.lines, other.lines, strict=True)]
+        for cat, spend in other.categories.items():
+            self.categories[cat] = self.categories.get(cat, 0.0) + spend
+        for name, n in other.events.items():
+            self.events[name] = self.events.get(name, 0) + n
+        for sid, flags in other.sessions.items():
+            self.sessions[sid] = self.sessions.get(sid, 0) | flags
+        self.interactions = [
+            a + b for a, b in zip(self.interactions, other.interactions, strict=True)
+        ]
+        self.traits = {**other.traits, **self.traits}
+        return self
+
+    # -- features -------------------------------------------------------------------
+    def get(self, as_of: float) -> Features:
+        """Every feature as of ``as_of`` (days since the epoch); None where SQL gives NULL."""
+        out: Features = dict.fromkeys(FEATURE_NAMES)
+        out.update(self._order_features(as_of))
+        out.update(self._event_features())
+        reviews, support, rating_sum, rated = self.interactions
+        out["review_count"], out["support_contacts"] = reviews, support
+        out["mean_rating"] = _ratio(rating_sum, rated)
+        out["region"] = self.traits.get(s.REGION)
+        return out
+
+    def _order_features(self, as_of: float) -> Features:
+        purchases = sorted(
+            ((o[T], oid, o) for oid, o in self.orders.items() if o[VALUE] > 0),
+            key=lambda row: (row[0], row[1]),
+        )
+        if not purchases:  # no purchase: the batch SQL has no order row at all
+            return {"frequency": 0, "monetary": 0.0}
+        times = [t for t, _, _ in purchases]
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        channels = [o[CHANNEL].lower() if o[CHANNEL] is not None else None for *_, o in purchases]
+        out: Features = {
+            "frequency": len(purchases),
+            "recency_days": as_of - max(times),
+            "avg_order_value": _mean([o[VALUE] for *_, o in purchases]),
+            "ipt_mean_days": _mean(gaps),
+            "ipt_std_days": _sample_std(gaps),
+            "basket_size": _mean([o[ITEMS] for *_, o in purchases]),
+        }
+        for name in CHANNELS:
+            out[f"{name}_share"] = _mean([1.0 if c == name else 0.0 for c in channels])
+        out.update(self._line_features(as_of))
+        out.update(self._category_features())
+        return out
+
+    def _line_features(self, as_of: float) -> Features:
+        parts = [p for o in self.orders.values() for p in o[PARTS]]
+        recent_from = as_of - TREND_WINDOW_DAYS
+        earlier_from = as_of - 2 * TREND_WINDOW_DAYS
+        recent = sum(a for t, a in parts if t > recent_from)
+        earlier = sum(a for t, a in parts if recent_from >= t > earlier_from)
+        positive, returned, discount = self.lines
+        return {
+            "monetary": sum(a for _, a in parts),
+            "tenure_days": as_of - min(t for t, _ in parts),
+            "spend_trend": _ratio(recent - earlier, abs(recent) + abs(earlier)),
+            "return_rate": _ratio(returned, positive),
+            "discount_share": _ratio(discount, positive + discount),
+        }
+
+    def _category_features(self) -> Features:
+        spend = {c: v for c, v in self.categories.items() if v != 0}
+        if not spend:
+            return {}
+        total = sum(spend.values())
+        top = max(sorted(spend), key=lambda c: spend[c])
+        entropy = -sum((v / total) * math.log2(v / total) for v in spend.values())
+        return {"top_category": top, "category_entropy": entropy}
+
+    def _event_features(self) -> Features:
+        ev = self.events
+        added_sessions = [f for f in self.sessions.values() if f & ADDED]
+        abandoned = sum(1 for f in added_sessions if not f & COMPLETED)
+        out: Features = {name: ev.get(event, 0) for name, event in COUNTED_EVENTS.items()}
+        out["sessions"] = len(self.sessions)
+        out["add_to_cart_rate"] = _ratio(ev.get(s.PRODUCT_ADDED, 0), ev.get(s.PRODUCT_VIEWED, 0))
+        out["checkout_conversion"] = _ratio(
+            ev.get(s.ORDER_COMPLETED, 0), ev.get(s.CHECKOUT_STARTED, 0)
+        )
+        out["cart_abandonment"] = _ratio(abandoned * 1.0, len(added_sessions))
+        return out
+
+    # -- persistence ----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CustomerState:
+        state = cls()
+        for name in cls.__slots__:
+            if name in data:
+                setattr(state, name, data[name])
+        return state
+
+    def to_json(self) -> str:
+        """Compact JSON of the state.
+
+        >>> CustomerState.from_json(CustomerState().to_json()).get(1.0)["frequency"]
+        0
+        """
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> CustomerState:
+        return cls.from_dict(json.loads(text))
+
+    def last_seen(self) -> float | None:
+        """Latest order time, so a caller can keep its as-of at or after it."""
+        times = [p[0] for o in self.orders.values() for p in o[PARTS]]
+        return max(times) if times else None

@@ -1,0 +1,75 @@
+"""Number formatting for the report's templates (Jinja2 filters)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def count(value: Any) -> str:
+    """A whole number with thousands separators.
+
+    >>> count(1234567)
+    '1,234,567'
+    """
+    return "–" if _missing(value) else f"{int(round(float(value))):,}"
+
+
+def pct(value: Any, digits: int = 1) -> str:
+    """A share (0-1) as a percentage.
+
+    >>> pct(0.1234)
+    '12.3%'
+    """
+    return "–" if _missing(value) else f"{100 * float(value):.{digits}f}%"
+
+
+def money(value: Any) -> str:
+    """An amount in the data's currency, without a symbol (the data may mix currencies).
+
+    >>> money(1234.5), money(12_345_678)
+    ('1,234.50', '12.3 M')
+    """
+    if _missing(value):
+        return "–"
+    v = float(value)
+    return f"{v / 1e6:,.1f} M" if abs(v) >= 1e7 else f"{v:,.2f}"
+
+
+def number(value: Any, unit: str = "") -> str:
+    """A feature value, formatted for its catalogue unit.
+
+    >>> number(0.456, "share"), number(12.0, "orders"), number(32.7, "days"), number(None)
+    ('45.6%', '12', '33', '–')
+    """
+    if _missing(value):
+        return "–"
+    v = float(value)
+    if unit == "share":
+        return pct(v)
+    if unit == "currency":
+        return money(v)
+    if unit == "days":
+        return f"{v:,.0f}"
+    if v == round(v) and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+
+
+def score(value: Any, digits: int = 3) -> str:
+    """A model-quality score with fixed digits.
+
+    >>> score(0.31912), score(None)
+    ('0.319', '–')
+    """
+    return "–" if _missing(value) else f"{float(value):.{digits}f}"
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "count": count, "pct": pct, "money": money, "number": number, "score": score,
+}

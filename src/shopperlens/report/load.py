@@ -1,0 +1,120 @@
+"""Rebuild a :class:`~shopperlens.pipeline.RunResult` from a finished run's output folder.
+
+``shopperlens report OUT`` uses this to re-render ``report.html`` without re-running the
+pipeline: every number the report shows is in the run's files (features, segments,
+profiles, optional predictions, the saved model and ``run.json``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from shopperlens import schema as s
+from shopperlens.artifacts import SavedSegmentModel
+from shopperlens.errors import InputError
+from shopperlens.ingest import TableQuality
+
+if TYPE_CHECKING:
+    from shopperlens.pipeline import RunResult
+
+_PROFILE_INDEX = "segment"  # index name of SegmentModel.profiles_
+
+
+def result_from_outputs(out_dir: str | Path) -> RunResult:
+    """The result of an earlier run, read back from its output folder.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder written by ``shopperlens run`` (holds ``run.json``, ``features.parquet``,
+        ``segments.parquet``, ``segment_profiles.parquet``, ``segment_model.joblib`` and,
+        when predictions were made, ``predictions.parquet``).
+
+    Returns
+    -------
+    RunResult
+        With ``quality`` rebuilt from ``run.json``'s ``data_quality``.
+
+    Raises
+    ------
+    InputError
+        When a required file is missing.
+    """
+    from shopperlens.pipeline import RunResult  # here: the pipeline imports the report
+
+    out = Path(out_dir)
+    record = _read_record(out)
+    features = _read_frame(out, s.FEATURES_FILE).set_index(s.CUSTOMER_ID)
+    segments = _read_frame(out, s.SEGMENTS_FILE)
+    profiles = _read_frame(out, s.PROFILES_FILE)
+    if _PROFILE_INDEX in profiles.columns:
+        profiles = profiles.set_index(_PROFILE_INDEX)
+    predictions = _read_frame(out, s.PREDICTIONS_FILE) if _exists(out, s.PREDICTIONS_FILE) else None
+    model = SavedSegmentModel.load(out / s.MODEL_FILE)
+    return RunResult(
+        out_dir=out,
+        as_of=_as_of(record, model),
+        features=features,
+        segments=segments,
+        profiles=profiles,
+        predictions=predictions,
+        quality=quality_from_record(record),
+        model=model,
+        record=record,
+    )
+
+
+def quality_from_record(record: dict[str, Any]) -> dict[str, TableQuality]:
+    """The per-table :class:`TableQuality` objects saved in ``run.json``.
+
+    Keys a later version may add are ignored rather than refused, so older code can still
+    render newer runs.
+
+    Examples
+    --------
+    >>> q = quality_from_record({"data_quality": {"transactions": {
+    ...     "table": "transactions", "file": "t.csv", "rows_read": 3, "rows_kept": 2,
+    ...     "rows_rejected": 1, "rejected_by_reason": {"amount": 1}, "new_key": 0}}})
+    >>> q["transactions"].rows_rejected, q["transactions"].rejected_by_reason
+    (1, {'amount': 1})
+    """
+    known = {f.name for f in fields(TableQuality)}
+    return {
+        table: TableQuality(**{k: v for k, v in values.items() if k in known})
+        for table, values in record.get("data_quality", {}).items()
+    }
+
+
+def _read_record(out: Path) -> dict[str, Any]:
+    path = out / s.RUN_FILE
+    if not path.is_file():
+        raise InputError(f"{out}: no {s.RUN_FILE} here; is this the output folder of a run?")
+    record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return record
+
+
+def _exists(out: Path, name: str) -> bool:
+    return _path(out, name).is_file()
+
+
+def _path(out: Path, name: str) -> Path:
+    path = out / name
+    return path if path.suffix == ".parquet" else path.with_suffix(".parquet")
+
+
+def _read_frame(out: Path, name: str) -> pd.DataFrame:
+    path = _path(out, name)
+    if not path.is_file():
+        raise InputError(f"{out}: {path.name} is missing; re-run `shopperlens run` to write it.")
+    return pd.read_parquet(path)
+
+
+def _as_of(record: dict[str, Any], model: SavedSegmentModel) -> datetime:
+    stamp = record.get("parameters", {}).get("as_of") or model.as_of
+    return datetime.fromisoformat(str(stamp))

@@ -1,0 +1,226 @@
+"""From raw messages to committed profiles and segments, in one store transaction.
+
+:func:`ingest` validates each message (bad ones are rejected with a reason, the rest go
+on), then in ONE transaction stores the events (a known ``messageId`` is a duplicate),
+folds them into profile states, re-assigns the touched customers' segments with the
+current model, records changes and webhook outbox rows, and bumps the counters. Only
+then is the call acknowledged and the changes published to stream subscribers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from shopperlens.realtime import CustomerState, apply
+from shopperlens.realtime.assign import CUSTOMER
+from shopperlens.service.models import Ack, Message, Rejected
+from shopperlens.service.runtime import LoadedModel, Runtime
+from shopperlens.service.spec import MalformedEvent, parse_message, stored_payload, to_events
+from shopperlens.service.store.base import Change, Key, Transaction
+
+SECONDS_PER_DAY = 86400.0
+
+
+@dataclass
+class Parsed:
+    message: Message
+    events: list[dict[str, Any]]
+    payload: str
+
+
+class CachedBook:
+    """A realtime ``Book`` over a transaction that reads each state once, writes once."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.states: dict[Key, CustomerState | None] = {}
+        self.dirty: set[Key] = set()
+
+    def get_state(self, key: Key) -> CustomerState | None:
+        if key not in self.states:
+            self.states[key] = self.tx.get_state(key)
+        return self.states[key]
+
+    def put_state(self, key: Key, state: CustomerState) -> None:
+        self.states[key] = state
+        self.dirty.add(key)
+
+    def delete_state(self, key: Key) -> None:
+        self.states[key] = None
+        self.dirty.add(key)
+
+    def resolve(self, anonymous_id: str) -> str | None:
+        return self.tx.resolve(anonymous_id)
+
+    def link(self, anonymous_id: str, customer_id: str) -> None:
+        self.tx.link(anonymous_id, customer_id)
+
+    def flush(self) -> None:
+        for key in sorted(self.dirty):
+            state = self.states[key]
+            if state is None:
+                self.tx.delete_state(key)
+            else:
+                self.tx.put_state(key, state)
+        self.dirty.clear()
+
+
+def parse_all(
+    raws: list[Any], default_type: str | None, max_bytes: int | None
+) -> tuple[list[Parsed], list[Rejected]]:
+    """Valid messages with their events, and the rejected ones with reasons.
+
+    ``max_bytes`` None skips the per-event size check (the whole body was smaller).
+    """
+    good: list[Parsed] = []
+    rejected: list[Rejected] = []
+    for i, raw in enumerate(raws):
+        msg_id = raw.get("messageId") if isinstance(raw, dict) else None
+        try:
+            if (
+                max_bytes is not None
+                and len(json.dumps(raw, separators=(",", ":"), default=str)) > max_bytes
+            ):
+                raise MalformedEvent("event_too_large", f"an event is at most {max_bytes} bytes.")
+            message = parse_message(raw, default_type)
+            events = to_events(message)
+            payload = stored_payload(raw, message)
+        except MalformedEvent as exc:
+            rejected.append(
+                Rejected(index=i, messageId=_text(msg_id), reason=exc.reason, detail=str(exc))
+            )
+            continue
+        good.append(Parsed(message, events, payload))
+    return good, rejected
+
+
+def _text(value: Any) -> str | None:
+    return value[:256] if isinstance(value, str) else None
+
+
+def ingest(
+    rt: Runtime, raws: list[Any], default_type: str | None = None, *, body_bytes: int | None = None
+) -> Ack:
+    """Validate, store and apply ``raws``; return what happened to each of them.
+
+    ``body_bytes``: size of the request body; when it is within the per-event limit no
+    event can exceed it, so the per-event size check is skipped.
+    """
+    limit = rt.settings.max_event_bytes
+    small = body_bytes is not None and body_bytes <= limit
+    good, rejected = parse_all(raws, default_type, None if small else limit)
+    now = rt.clock()
+    stored = duplicates = 0
+    model = rt.model
+    with rt.store.transaction() as tx:
+        book, touched = CachedBook(tx), set()
+        for p in good:
+            if not tx.insert_event(str(p.message.messageId), p.payload, now.timestamp()):
+                duplicates += 1
+                continue
+            stored += 1
+            for event in p.events:
+                key = apply(event, book)
+                if key is not None and key[0] == CUSTOMER:
+                    touched.add(key[1])
+        book.flush()
+        states = {c: book.get_state((CUSTOMER, c)) for c in sorted(touched)}
+        changes = assign(tx, states, model, now.timestamp(), rt.settings.webhook_urls)
+        tx.add_counts(
+            {
+                "received": len(raws),
+                "stored": stored,
+                "duplicates": duplicates,
+                "rejected": len(rejected),
+            }
+        )
+    rt.hub.publish(changes)
+    if changes and rt.settings.webhook_urls:
+        rt.wakeup.set()
+    return Ack(success=not rejected, stored=stored, duplicates=duplicates, rejected=rejected)
+
+
+def features_now(state: CustomerState, now_s: float) -> dict[str, Any]:
+    """Features at the service clock, never before the customer's last order (clock skew)."""
+    as_of = now_s / SECONDS_PER_DAY
+    last = state.last_seen()
+    return state.get(as_of if last is None else max(as_of, last))
+
+
+def assign(
+    tx: Transaction,
+    states: dict[str, CustomerState | None],
+    model: LoadedModel,
+    now_s: float,
+    urls: list[str],
+) -> list[Change]:
+    """Re-assign segments of ``states`` in ``tx``; record changes and their webhooks."""
+    if model.assigner is None:
+        return []
+    ids, rows, excluded = [], [], []
+    for cid, state in states.items():
+        state = state or CustomerState()
+        if state.traits.get("consent_profiling") is False:  # GDPR Art. 21/22
+            excluded.append(cid)
+            continue
+        ids.append(cid)
+        rows.append(features_now(state, now_s))
+    labels: list[int | None] = [*model.assigner.predict_many(rows), *([None] * len(excluded))]
+    changes = []
+    for cid, label in zip([*ids, *excluded], labels, strict=True):
+        change = tx.put_segment(cid, label, at=now_s, model_version=model.version)
+        if change is not None:
+            changes.append(change)
+            _outbox(tx, change, model, urls, now_s)
+    return changes
+
+
+def _outbox(
+    tx: Transaction, change: Change, model: LoadedModel, urls: list[str], now_s: float
+) -> None:
+    names = model.names()
+    moves = [("exit", change.from_segment), ("entry", change.to_segment)]
+    for kind, segment in moves:
+        if segment is None:
+            continue
+        body = json.dumps(
+            {
+                "type": f"segment.{kind}",
+                "change_id": change.id,
+                "customer_id": change.customer_id,
+                "segment_id": segment,
+                "segment_name": names.get(segment),
+                "from_segment": change.from_segment,
+                "to_segment": change.to_segment,
+                "at": change.at,
+                "model_version": change.model_version,
+            },
+            separators=(",", ":"),
+        )
+        for url in urls:
+            tx.add_delivery(url, change.customer_id, kind, segment, body, now_s)
+
+
+def reassign_all(rt: Runtime, *, page: int = 500) -> tuple[int, int]:
+    """Re-assign every customer with the current model, a page per transaction.
+
+    Each page is read and written inside one transaction, so an event applied meanwhile
+    is never overwritten by a segment computed from an older state. Returns (customers,
+    changes).
+    """
+    total = changed = 0
+    after: str | None = None
+    while True:
+        ids = [cid for cid, _ in rt.store.customers(after=after, limit=page)]
+        if not ids:
+            return total, changed
+        with rt.store.transaction() as tx:
+            states = {cid: tx.get_state((CUSTOMER, cid)) for cid in ids}
+            changes = assign(tx, states, rt.model, rt.clock().timestamp(), rt.settings.webhook_urls)
+        rt.hub.publish(changes)
+        total, changed, after = total + len(ids), changed + len(changes), ids[-1]
+
+
+__all__ = ["CachedBook", "reassign_all", "assign", "features_now", "ingest", "parse_all"]

@@ -1,0 +1,145 @@
+"""Request and response models of the HTTP API (they are what ``/docs`` shows).
+
+Ingestion bodies follow the Segment spec (camelCase field names, unknown fields kept),
+so a Segment or RudderStack webhook destination can post to the service unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MessageType = Literal["track", "identify", "page", "screen", "alias", "group"]
+Id = Field(default=None, max_length=256)
+
+
+class Message(BaseModel):
+    """One Segment-spec message (``track``, ``identify``, ``page``, ``alias`` ...)."""
+
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+    type: MessageType | None = Field(default=None, description="Set by the endpoint when absent.")
+    messageId: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="Idempotency key; when absent, a hash of the message is used.",
+    )
+    userId: str | None = Id
+    anonymousId: str | None = Id
+    previousId: str | None = Field(default=None, max_length=256, description="alias only")
+    event: str | None = Field(default=None, max_length=200, description="track only")
+    name: str | None = Field(default=None, max_length=200, description="page/screen name")
+    properties: dict[str, Any] | None = None
+    traits: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+    timestamp: datetime | None = Field(default=None, description="ISO 8601; naive means UTC.")
+
+
+class BatchRequest(BaseModel):
+    """``POST /v1/batch``: up to 500 KB of messages, each with its ``type``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    batch: list[Message]
+    context: dict[str, Any] | None = None
+
+
+class Rejected(BaseModel):
+    """A message that was not stored, and why (``reason`` is machine-readable)."""
+
+    index: int
+    messageId: str | None = None
+    reason: str
+    detail: str
+
+
+class Ack(BaseModel):
+    """Answer to an ingestion call: every message is stored, a duplicate, or rejected."""
+
+    success: bool = True
+    stored: int = 0
+    duplicates: int = 0
+    rejected: list[Rejected] = Field(default_factory=list)
+
+
+class ErrorBody(BaseModel):
+    """Body of every error answer."""
+
+    detail: str
+    reason: str
+
+
+class SegmentChange(BaseModel):
+    """One move of a customer between segments (``from_segment`` None = first one)."""
+
+    id: int
+    customer_id: str
+    from_segment: int | None
+    to_segment: int | None
+    at: datetime
+    model_version: str
+
+
+class Profile(BaseModel):
+    """A customer's current profile."""
+
+    customer_id: str
+    as_of: datetime
+    traits: dict[str, Any]
+    features: dict[str, float | int | str | None]
+    segment_id: int | None
+    segment_name: str | None
+    reasons: str
+    history: list[SegmentChange]
+
+
+class SegmentSize(BaseModel):
+    segment_id: int
+    segment_name: str
+    size: int
+
+
+class Segments(BaseModel):
+    model_version: str
+    segments: list[SegmentSize]
+
+
+class Members(BaseModel):
+    """One page of a segment's members; pass ``next_cursor`` back as ``cursor``."""
+
+    segment_id: int
+    customer_ids: list[str]
+    next_cursor: str | None
+
+
+class ModelSwap(BaseModel):
+    """``POST /v1/models``: the output folder of a newly fitted ``shopperlens run``."""
+
+    path: str = Field(min_length=1, max_length=4096)
+
+
+class ModelSwapResult(BaseModel):
+    model_version: str
+    reassigned: int
+    changed: int
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    store: str
+    model_version: str
+    counters: dict[str, int]
+
+
+class WebhookDelivery(BaseModel):
+    id: int
+    url: str
+    customer_id: str
+    kind: Literal["entry", "exit"]
+    segment_id: int
+    attempts: int
+    status: Literal["pending", "delivered", "failed"]
+    last_error: str | None

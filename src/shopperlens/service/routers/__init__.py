@@ -1,0 +1,3 @@
+"""HTTP routes, one module per area."""
+
+from __future__ import annotations

@@ -1,0 +1,224 @@
+"""Segment-spec messages in, canonical real-time events out (the service's mapping edge).
+
+A message is checked once here (:func:`parse_message`); failures raise
+:class:`MalformedEvent` with a machine-readable ``reason``. :func:`to_events` turns a
+valid message into the events :mod:`shopperlens.realtime` folds into profiles:
+
+- ``track "Order Completed"`` / ``"Order Refunded"`` with ``properties.products`` is a
+  transaction (one line per product; ``amount`` = ``price * quantity - discount`` unless
+  the product carries ``amount``, refunds negative). It is also a behavioural event,
+  unless ``properties.behavioural`` is ``false`` (an order from a till or back office,
+  which the batch pipeline reads from ``transactions`` and not from ``events``).
+- ``track "Product Reviewed"``, ``"Support Contacted"``, ``"Survey Completed"``,
+  ``"Chat Started"``, ``"Social Commented"`` are interactions (``properties.rating``).
+- Other ``track`` and ``page`` (as ``Page Viewed``) / ``screen`` calls are behavioural
+  events; the session is ``context.sessionId`` or ``properties.session_id``.
+- ``identify`` sets traits (only :data:`TRAIT_KEYS`: no e-mail or phone is kept) and,
+  with both ids, links the anonymous id; ``alias`` links ``previousId`` to ``userId``.
+
+>>> m = parse_message({"type": "alias", "previousId": "a1", "userId": "C1",
+...                    "messageId": "m1", "timestamp": "1970-01-02T00:00:00Z"})
+>>> to_events(m)
+[{'type': 'link', 'user_id': 'C1', 'anonymous_id': 'a1', 't': 1.0}]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import ValidationError
+
+from shopperlens import schema as s
+from shopperlens.errors import InputError
+from shopperlens.realtime import to_days
+from shopperlens.service.models import Message
+
+ORDER_EVENTS = {s.ORDER_COMPLETED: 1.0, "Order Refunded": -1.0}
+INTERACTION_EVENTS = {
+    "Product Reviewed": s.REVIEW,
+    "Support Contacted": s.SUPPORT,
+    "Survey Completed": s.SURVEY,
+    "Chat Started": s.CHAT,
+    "Social Commented": s.SOCIAL,
+}
+TRAIT_KEYS = (s.REGION, s.COUNTRY, s.CITY, s.CONSENT_PROFILING, s.CONSENT_MARKETING)
+# free text may hold personal data: it is dropped before a message is stored
+FREE_TEXT_KEYS = ("text", "review_body", "body", "message", "comment")
+
+
+class MalformedEvent(InputError):
+    """A message that breaks the Segment spec or our limits (answered with 400)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        super().__init__(detail)
+
+
+def parse_message(raw: Any, default_type: str | None = None) -> Message:
+    """Validate one raw JSON message; raise :class:`MalformedEvent` saying what is wrong."""
+    if not isinstance(raw, dict):
+        raise MalformedEvent(
+            "not_an_object", f"a message must be a JSON object, got {type(raw).__name__}."
+        )
+    if default_type and raw.get("type") is None:
+        raw = {**raw, "type": default_type}
+    try:
+        msg = Message.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "message"
+        raise MalformedEvent(f"invalid_field:{where}", f"{where}: {err['msg']}.") from None
+    if msg.type is None:
+        raise MalformedEvent(
+            "missing_field:type", "type: required in a batch (track, identify, ...)."
+        )
+    _check_required(msg)
+    if msg.messageId is None:
+        msg.messageId = "sha256:" + hashlib.sha256(_canonical(raw)).hexdigest()
+    if msg.timestamp is not None and msg.timestamp.tzinfo is None:
+        msg.timestamp = msg.timestamp.replace(tzinfo=timezone.utc)
+    return msg
+
+
+def _canonical(raw: dict[str, Any]) -> bytes:
+    return json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def _check_required(msg: Message) -> None:
+    for name in ("userId", "anonymousId", "previousId", "messageId", "event"):
+        if getattr(msg, name) == "":
+            setattr(msg, name, None)  # Segment libraries send "" for "unknown"
+    if msg.type == "alias":
+        if not (msg.previousId and msg.userId):
+            raise MalformedEvent("missing_field:previousId", "alias needs previousId and userId.")
+        return
+    if not (msg.userId or msg.anonymousId):
+        raise MalformedEvent("missing_identity", f"{msg.type} needs userId or anonymousId.")
+    if msg.type == "track" and not msg.event:
+        raise MalformedEvent("missing_field:event", "track needs a non-empty event name.")
+
+
+def stored_payload(raw: dict[str, Any], msg: Message) -> str:
+    """The message as stored (JSON text): as received, with its resolved ``type`` and
+    ``messageId``, free-text properties removed."""
+    data = {**raw, "type": msg.type, "messageId": msg.messageId}
+    props = data.get("properties")
+    if isinstance(props, dict) and any(k in props for k in FREE_TEXT_KEYS):
+        data["properties"] = {k: v for k, v in props.items() if k not in FREE_TEXT_KEYS}
+    return json.dumps(data, separators=(",", ":"), default=str)
+
+
+def to_events(msg: Message, received: datetime | None = None) -> list[dict[str, Any]]:
+    """The canonical real-time events of a valid message (see the module docstring)."""
+    when = msg.timestamp or received or datetime.now(timezone.utc)  # receivedAt, as Segment
+    base: dict[str, Any] = {
+        "user_id": msg.userId,
+        "anonymous_id": msg.anonymousId,
+        "t": to_days(when),
+    }
+    if msg.type == "alias":
+        return [
+            {"type": "link", "user_id": msg.userId, "anonymous_id": msg.previousId, "t": base["t"]}
+        ]
+    if msg.type == "identify":
+        traits = {k: v for k, v in (msg.traits or {}).items() if k in TRAIT_KEYS}
+        return [{**base, "type": "traits", "traits": traits}]
+    if msg.type == "group":
+        return [{**base, "type": "link"}] if msg.userId and msg.anonymousId else []
+    props = msg.properties or {}
+    name = (
+        msg.event
+        if msg.type == "track"
+        else (s.PAGE_VIEWED if msg.type == "page" else "Screen Viewed")
+    )
+    events: list[dict[str, Any]] = []
+    if name in INTERACTION_EVENTS:
+        return [
+            {
+                **base,
+                "type": "interaction",
+                "source": INTERACTION_EVENTS[name],
+                "rating": _number(props.get("rating"), "properties.rating"),
+            }
+        ]
+    if name in ORDER_EVENTS and isinstance(props.get("products"), list):
+        events.append({**base, **_transaction(msg, props, ORDER_EVENTS[name])})
+        if props.get("behavioural") is False:
+            return events
+    events.append({**base, "type": "event", "event": name, "session_id": _session(msg, props)})
+    return events
+
+
+def _session(msg: Message, props: dict[str, Any]) -> str | None:
+    ctx = msg.context or {}
+    sid = ctx.get("sessionId", ctx.get("session_id", props.get("session_id")))
+    return None if sid is None else str(sid)
+
+
+def _number(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise MalformedEvent(
+            f"invalid_field:{where}", f"{where}: expected a number, got {value!r}."
+        )
+    try:
+        number = float(value)
+    except ValueError:
+        raise MalformedEvent(
+            f"invalid_field:{where}", f"{where}: expected a number, got {value!r}."
+        ) from None
+    if not math.isfinite(number):
+        raise MalformedEvent(f"invalid_field:{where}", f"{where}: expected a finite number.")
+    return number
+
+
+def _transaction(msg: Message, props: dict[str, Any], sign: float) -> dict[str, Any]:
+    order_id = props.get("order_id", props.get("orderId", msg.messageId))
+    channel = props.get("channel")
+    lines = [_line(p, i, sign) for i, p in enumerate(props["products"])]
+    if not lines:
+        raise MalformedEvent("invalid_field:properties.products", "properties.products is empty.")
+    order_discount = _number(props.get("discount"), "properties.discount")
+    if (
+        order_discount
+        and all(line["discount"] is None for line in lines)
+        and lines[0]["amount"] > 0
+    ):
+        # an order-level discount counts as money taken off (the first line carries it)
+        lines[0]["discount"] = order_discount
+    return {
+        "type": "transaction",
+        "order_id": str(order_id),
+        "channel": None if channel is None else str(channel),
+        "lines": lines,
+    }
+
+
+def _line(product: Any, i: int, sign: float) -> dict[str, Any]:
+    where = f"properties.products.{i}"
+    if not isinstance(product, dict):
+        raise MalformedEvent(f"invalid_field:{where}", f"{where}: a product must be an object.")
+    quantity = _number(product.get("quantity"), f"{where}.quantity")
+    discount = _number(product.get("discount"), f"{where}.discount")
+    amount = _number(product.get("amount"), f"{where}.amount")
+    if amount is None:
+        price = _number(product.get("price"), f"{where}.price")
+        if price is None:
+            raise MalformedEvent(f"missing_field:{where}.price", f"{where}: needs price or amount.")
+        amount = price * (1.0 if quantity is None else quantity) - (discount or 0.0)
+    if not math.isfinite(amount):
+        raise MalformedEvent(f"invalid_field:{where}", f"{where}: the line amount is not finite.")
+    if sign < 0:
+        amount, quantity = -abs(amount), None if quantity is None else -abs(quantity)
+    category = product.get("category")
+    return {
+        "amount": amount,
+        "quantity": quantity,
+        "discount": discount,
+        "category": None if category is None else str(category),
+    }

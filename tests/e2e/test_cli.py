@@ -1,0 +1,134 @@
+"""One end-to-end test per user-facing command, with exact error lines."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from shopperlens.cli import app
+
+pytestmark = pytest.mark.e2e
+runner = CliRunner()
+
+
+def invoke(*args: str):  # noqa: ANN201 - click's Result
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_demo_writes_every_table(tmp_path: Path) -> None:
+    result = invoke("demo", tmp_path / "d", "--customers", "50", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "d").iterdir())
+    assert {"transactions.csv", "events.csv", "interactions.csv", "customers.csv", "identities.csv"} <= set(names)
+
+
+def test_run_writes_the_contract_outputs(demo_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke("run", demo_folder, "--out", out, "--seed", "0")
+    assert result.exit_code == 0, result.output
+    for name in ("segments.csv", "segments.parquet", "segment_profiles.csv", "features.parquet",
+                 "run.json", "segment_model.joblib"):
+        assert (out / name).is_file(), name
+    segments = pd.read_csv(out / "segments.csv")
+    assert {"customer_id", "segment_id", "segment_name", "rfm_segment", "segment_reason"} <= set(segments.columns)
+    record = json.loads((out / "run.json").read_text())
+    assert record["seed"] == 0 and record["inputs"]["transactions"]["sha256"]
+    assert set(record["timings_s"]) >= {"ingest", "features", "segmentation", "outputs"}
+    assert "Data quality" in result.output and "Segments as of" in result.output
+
+
+def test_same_input_and_seed_give_the_same_outputs(demo_folder: Path, tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert invoke("run", demo_folder, "--out", tmp_path / name, "--no-report").exit_code == 0
+    for name in ("segments.csv", "segment_profiles.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "a" / "features.parquet"), pd.read_parquet(tmp_path / "b" / "features.parquet")
+    )
+
+
+def test_missing_required_column_exits_2_with_one_line(demo_folder: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    frame = pd.read_csv(demo_folder / "transactions.csv", dtype=str).rename(columns={"customer_id": "CustomerID"})
+    frame.head(20).to_csv(data / "transactions.csv", index=False)
+    result = invoke("run", data, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"Error: {data / 'transactions.csv'}: transactions is missing required column 'customer_id'")
+    assert lines[0].endswith("Map it with --map transactions.customer_id=YOUR_COLUMN.")
+    # and the mapping the message suggests works
+    mapped = invoke("validate", data, "--map", "transactions.customer_id=CustomerID")
+    assert mapped.exit_code == 0, mapped.output
+
+
+def test_missing_folder_and_bad_options_exit_2(tmp_path: Path) -> None:
+    result = invoke("run", tmp_path / "nowhere")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {tmp_path / 'nowhere'}: no such data folder."
+    bad_map = invoke("validate", tmp_path, "--map", "transactions.customer_id")
+    assert bad_map.exit_code == 2
+    assert "is not of the form TABLE.COLUMN=SOURCE_COLUMN" in bad_map.stderr
+
+
+CORRUPTIONS = {
+    "transactions": ("amount", "12,50 EUR"),
+    "events": ("timestamp", "yesterday"),
+    "interactions": ("customer_id", ""),
+    "customers": ("birth_year", "nineteen-eighty"),
+    "identities": ("id_type", ""),
+}
+
+
+def test_corrupted_rows_are_quarantined_and_good_rows_kept(demo_folder: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(demo_folder, data)
+    rng = np.random.default_rng(0)
+    bad_rows: dict[str, set[int]] = {}
+    for table, (column, value) in CORRUPTIONS.items():
+        frame = pd.read_csv(data / f"{table}.csv", dtype=str, keep_default_na=False)
+        rows = rng.choice(len(frame), size=max(1, len(frame) // 20), replace=False)
+        frame.loc[rows, column] = value
+        frame.to_csv(data / f"{table}.csv", index=False)
+        bad_rows[table] = {int(r) + 1 for r in rows}
+    out = tmp_path / "out"
+    result = invoke("run", data, "--out", out, "--no-report")
+    assert result.exit_code == 0, result.output
+    quality = json.loads((out / "run.json").read_text())["data_quality"]
+    for table, rows in bad_rows.items():
+        rejected = pd.read_csv(out / "rejected" / f"{table}.csv")
+        assert set(rejected["row"]) == rows, table
+        assert rejected["reason"].str.len().gt(0).all()
+        total = len(pd.read_csv(data / f"{table}.csv", dtype=str))
+        kept = quality[table]["rows_kept"] + quality[table]["duplicates"]
+        assert kept == total - len(rows), table
+
+
+def test_assign_reuses_the_saved_model(demo_folder: Path, tmp_path: Path) -> None:
+    assert invoke("run", demo_folder, "--out", tmp_path / "fit", "--no-report").exit_code == 0
+    result = invoke("assign", tmp_path / "fit", demo_folder, "--out", tmp_path / "assigned")
+    assert result.exit_code == 0, result.output
+    fitted = pd.read_csv(tmp_path / "fit" / "segments.csv")
+    assigned = pd.read_csv(tmp_path / "assigned" / "segments.csv")
+    pd.testing.assert_frame_equal(fitted, assigned)
+
+
+def test_assign_without_a_model_exits_2(demo_folder: Path, tmp_path: Path) -> None:
+    result = invoke("assign", tmp_path, demo_folder)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: {tmp_path / 'segment_model.joblib'}: no saved segment model here (run `shopperlens run` first)."
+    )
+
+
+def test_validate_reports_quality(demo_folder: Path) -> None:
+    result = invoke("validate", demo_folder)
+    assert result.exit_code == 0
+    assert "transactions" in result.output and "Data quality" in result.output

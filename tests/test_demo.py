@@ -1,0 +1,242 @@
+"""Tests of the demo data generator: contract shape, determinism, planted personas."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
+from sklearn.preprocessing import StandardScaler
+
+from shopperlens import demo, schema
+from shopperlens.errors import ConfigError
+
+AS_OF = pd.Timestamp("2025-12-31")
+LOYAL, DISCOUNT, LAPSED, APP, NEW, RETURNER = demo.PERSONA_NAMES
+
+
+@pytest.fixture(scope="module")
+def data() -> demo.DemoData:
+    return demo.generate(1500, seed=3)
+
+
+def _stitched(data: demo.DemoData) -> pd.DataFrame:
+    """Events counted once, with anonymous-only rows resolved to their customer."""
+    ev = data.tables["events"].drop_duplicates(schema.MESSAGE_ID)
+    ev = ev.astype({schema.CUSTOMER_ID: "str", schema.ANONYMOUS_ID: "str"})
+    ids = data.tables["identities"]
+    links = ids.loc[ids[schema.ID_TYPE] == "anonymous_id"].set_index(schema.ID_VALUE)
+    both = ev.dropna(subset=[schema.CUSTOMER_ID, schema.ANONYMOUS_ID])
+    both = both.drop_duplicates(schema.ANONYMOUS_ID).set_index(schema.ANONYMOUS_ID)
+    link = pd.concat([links[schema.CUSTOMER_ID], both[schema.CUSTOMER_ID]])
+    link = link[~link.index.duplicated()]
+    who = ev[schema.CUSTOMER_ID].fillna(ev[schema.ANONYMOUS_ID].map(link))
+    return ev.assign(**{schema.CUSTOMER_ID: who}).dropna(subset=[schema.CUSTOMER_ID])
+
+
+def _browsing(data: demo.DemoData, index: pd.Index) -> pd.DataFrame:
+    ev = _stitched(data)
+    s = ev.dropna(subset=[schema.SESSION_ID])
+    flags = s.assign(add=s[schema.EVENT] == schema.PRODUCT_ADDED,
+                     done=s[schema.EVENT] == schema.ORDER_COMPLETED)
+    per = flags.groupby([schema.CUSTOMER_ID, schema.SESSION_ID])[["add", "done"]].max()
+    carts = per[per["add"]].reset_index()
+    count = ev.groupby([schema.CUSTOMER_ID, schema.EVENT]).size().unstack(fill_value=0)
+    out = pd.DataFrame({
+        "sessions": s.groupby(schema.CUSTOMER_ID)[schema.SESSION_ID].nunique(),
+        "cart_abandonment": (~carts["done"]).groupby(carts[schema.CUSTOMER_ID]).mean(),
+        "email_clicks": count[schema.EMAIL_CLICKED],
+    })
+    return out.reindex(index).fillna(0.0)
+
+
+def _features(data: demo.DemoData) -> pd.DataFrame:
+    """A subset of the lead's per-customer features, computed with pandas."""
+    tx = data.tables["transactions"]
+    pos = tx[tx[schema.AMOUNT] > 0]
+    g = pos.groupby(schema.CUSTOMER_ID)
+    orders = pos.drop_duplicates(schema.ORDER_ID)
+    channel = pd.crosstab(orders[schema.CUSTOMER_ID], orders[schema.CHANNEL], normalize="index")
+    returned = -tx[tx[schema.AMOUNT] < 0].groupby(schema.CUSTOMER_ID)[schema.AMOUNT].sum()
+    f = pd.DataFrame({
+        "recency_days": (AS_OF - g[schema.TIMESTAMP].max()).dt.days,
+        "tenure_days": (AS_OF - g[schema.TIMESTAMP].min()).dt.days,
+        "frequency": g[schema.ORDER_ID].nunique(),
+        "monetary": tx.groupby(schema.CUSTOMER_ID)[schema.AMOUNT].sum(),
+        "discount_share": g[schema.DISCOUNT].sum()
+        / (g[schema.AMOUNT].sum() + g[schema.DISCOUNT].sum()),
+        "return_rate": returned.reindex(g.size().index).fillna(0) / g[schema.AMOUNT].sum(),
+    })
+    f = f.join(channel.add_suffix("_share")).fillna(0.0)
+    sup = data.tables["interactions"]
+    sup = sup[sup[schema.SOURCE] == schema.SUPPORT].groupby(schema.CUSTOMER_ID).size()
+    f["support_contacts"] = sup.reindex(f.index).fillna(0)
+    f = f.join(_browsing(data, f.index))
+    persona = data.personas.set_index(schema.CUSTOMER_ID)[demo.PERSONA]
+    return f.assign(persona=persona.reindex(f.index))
+
+
+# Contract shape -------------------------------------------------------------------------
+def test_tables_have_every_contract_column(data: demo.DemoData) -> None:
+    for name, table in schema.TABLES.items():
+        frame = data.tables[name]
+        assert list(frame.columns) == list(table.column_names)
+        for column in table.required_columns:
+            assert frame[column].notna().all(), (name, column)
+
+
+def test_values_are_parseable_and_in_range(data: demo.DemoData) -> None:
+    t = data.tables
+    for name in ("transactions", "events", "interactions"):
+        stamps = t[name][schema.TIMESTAMP]
+        assert stamps.min() >= AS_OF - pd.Timedelta(days=730) and stamps.max() < AS_OF
+    tx = t["transactions"]
+    assert (tx[schema.DISCOUNT] >= 0).all() and (tx[schema.QUANTITY] != 0).all()
+    assert set(tx[schema.CHANNEL]) == {"store", "online", "app"}
+    assert tx[schema.CURRENCY].eq("GBP").all()
+    assert tx[schema.STORE_ID].notna().eq(tx[schema.CHANNEL] == "store").all()
+    returns = tx[tx[schema.AMOUNT] < 0]
+    assert returns[schema.ORDER_ID].str.startswith("R").all()
+    assert set(returns[schema.PRODUCT_ID]) <= set(tx.loc[tx[schema.AMOUNT] > 0,
+                                                        schema.PRODUCT_ID])
+    for text in t["events"][schema.PROPERTIES].sample(500, random_state=0):
+        assert isinstance(json.loads(text), dict)
+    it = t["interactions"]
+    reviews = it[schema.SOURCE] == schema.REVIEW
+    assert it.loc[reviews, schema.RATING].between(1, 5).all()
+    assert it.loc[~reviews, schema.RATING].isna().all()
+    c = t["customers"]
+    assert c[schema.CUSTOMER_ID].is_unique and c[schema.EMAIL].is_unique
+    assert c[schema.LATITUDE].between(49, 61).all() and c[schema.LONGITUDE].between(-8, 2).all()
+    assert c[schema.BIRTH_YEAR].between(1900, 2030).all()
+    assert c[schema.CONSENT_PROFILING].all() and c[schema.CONSENT_MARKETING].all()
+    assert set(t["identities"][schema.ID_TYPE]) == {"email", "loyalty_id", "device_id",
+                                                     "anonymous_id"}
+
+
+def test_texts_carry_pii_to_scrub(data: demo.DemoData) -> None:
+    text = data.tables["interactions"][schema.TEXT]
+    assert text.str.contains(r"[\w.]+@[\w.]+\.\w+").any()
+    assert text.str.contains(r"(?:\+44 |0)7\d{3} \d{6}").any()
+    assert text.str.contains(r"\+1 \(\d{3}\) 555-\d{4}").any()
+
+
+# Determinism ----------------------------------------------------------------------------
+def test_same_seed_same_data_and_other_seed_other_data() -> None:
+    a, b, c = (demo.generate(120, seed=s) for s in (7, 7, 8))
+    for name in a.tables:
+        pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
+        assert not a.tables[name].equals(c.tables[name])
+    pd.testing.assert_frame_equal(a.personas, b.personas)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_written_files_are_byte_identical(tmp_path, fmt: str) -> None:
+    first = demo.write(demo.generate(80, seed=5), tmp_path / "a", fmt=fmt)
+    second = demo.write(demo.generate(80, seed=5), tmp_path / "b", fmt=fmt)
+    for name, path in first.items():
+        assert path.read_bytes() == second[name].read_bytes(), name
+
+
+# Personas -------------------------------------------------------------------------------
+def test_persona_sizes(data: demo.DemoData) -> None:
+    share = data.personas[demo.PERSONA].value_counts(normalize=True)
+    assert set(share.index) == set(demo.PERSONA_NAMES)
+    assert share.min() >= 0.06 and share.max() - share.min() > 0.05
+    assert data.personas[schema.CUSTOMER_ID].equals(data.tables["customers"][schema.CUSTOMER_ID])
+
+
+def test_personas_differ_as_planted(data: demo.DemoData) -> None:
+    m = _features(data).groupby("persona").median()
+    others = m.drop(index=[RETURNER])
+    assert m.loc[RETURNER, "return_rate"] > 0.25 > others["return_rate"].max()
+    assert m.loc[RETURNER, "support_contacts"] >= 3 > others["support_contacts"].max()
+    assert m.loc[LAPSED, "recency_days"] > 180 > m.loc[LOYAL, "recency_days"] + 150
+    assert m.loc[LOYAL, "frequency"] >= 15 and m.loc[LOYAL, "store_share"] > 0.7
+    assert m.loc[LOYAL, "monetary"] > 3 * m.drop(index=[LOYAL, LAPSED])["monetary"].max()
+    assert m.loc[DISCOUNT, "discount_share"] > 0.25 > m.drop(index=[DISCOUNT])[
+        "discount_share"].max()
+    assert m.loc[DISCOUNT, "email_clicks"] > 3 * m.drop(index=[DISCOUNT])["email_clicks"].max()
+    assert m.loc[APP, "app_share"] > 0.6 and m.loc[APP, "sessions"] >= 10
+    assert m.loc[APP, "cart_abandonment"] == m["cart_abandonment"].max()
+    assert m.loc[NEW, "tenure_days"] < 95 and m.loc[NEW, "frequency"] <= 2
+
+
+def test_clustering_recovers_the_personas(data: demo.DemoData) -> None:
+    f = _features(data)
+    x = f.drop(columns="persona")
+    for heavy in ("frequency", "monetary", "sessions", "email_clicks", "support_contacts"):
+        x[heavy] = np.log1p(x[heavy].clip(lower=0))
+    labels = KMeans(6, n_init=10, random_state=0).fit_predict(StandardScaler().fit_transform(x))
+    assert adjusted_rand_score(f["persona"], labels) >= 0.9
+
+
+# Events: duplicates and identity --------------------------------------------------------
+def test_some_events_are_exact_duplicates(data: demo.DemoData) -> None:
+    ev = data.tables["events"]
+    dup_ids = ev[schema.MESSAGE_ID].duplicated(keep=False)
+    assert 0.002 < ev[schema.MESSAGE_ID].duplicated().mean() < 0.01
+    assert dup_ids.equals(ev.duplicated(keep=False))
+
+
+def test_anonymous_events_are_linkable(data: demo.DemoData) -> None:
+    ev = data.tables["events"]
+    anon = ev[ev[schema.CUSTOMER_ID].isna()][schema.ANONYMOUS_ID]
+    assert anon.notna().all() and len(anon) > 0.1 * len(ev[ev[schema.SESSION_ID].notna()])
+    in_events = set(ev.dropna(subset=[schema.CUSTOMER_ID])[schema.ANONYMOUS_ID].dropna())
+    ids = data.tables["identities"]
+    in_identities = set(ids.loc[ids[schema.ID_TYPE] == "anonymous_id", schema.ID_VALUE])
+    anon_ids = set(anon)
+    assert anon_ids & in_events and anon_ids & in_identities
+    assert not in_events & in_identities
+    # The rest are visitors who never identified themselves: a minority.
+    assert 0 < len(anon_ids - in_events - in_identities) < 0.3 * len(anon_ids)
+
+
+# Writing --------------------------------------------------------------------------------
+def test_csv_round_trip(tmp_path, data: demo.DemoData) -> None:
+    paths = demo.write(data, tmp_path, fmt="csv")
+    assert sorted(paths) == sorted([*schema.TABLES, "personas"])
+    raw = pd.read_csv(paths["transactions"], dtype=str, nrows=50)
+    assert raw[schema.TIMESTAMP].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d").all()
+    head = paths["customers"].read_text().splitlines()[1]
+    assert head.endswith(",true,true")
+    for name in schema.TABLES:
+        back = pd.read_csv(paths[name])
+        frame = data.tables[name]
+        assert back.shape == frame.shape
+        stamps = [c for c in frame if pd.api.types.is_datetime64_any_dtype(frame[c])]
+        for column in stamps:
+            parsed = pd.to_datetime(back[column], format="ISO8601")
+            assert (parsed.to_numpy() == frame[column].to_numpy()).all()
+    personas = pd.read_csv(paths["personas"])
+    assert (personas.to_numpy() == data.personas.to_numpy()).all()
+
+
+def test_parquet_round_trip(tmp_path, data: demo.DemoData) -> None:
+    paths = demo.write(data, tmp_path, fmt="parquet")
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:
+        labels = frame.select_dtypes("category").columns
+        return frame.astype(dict.fromkeys(labels, "str"))
+
+    for name in schema.TABLES:
+        back = pd.read_parquet(paths[name])
+        pd.testing.assert_frame_equal(plain(back), plain(data.tables[name]), check_dtype=False)
+
+
+def test_consent_shares_and_bad_arguments(tmp_path) -> None:
+    c = demo.generate(400, seed=2, consent_profiling_false_share=0.25,
+                      consent_marketing_false_share=0.5).tables["customers"]
+    assert 0.15 < (~c[schema.CONSENT_PROFILING]).mean() < 0.35
+    assert 0.4 < (~c[schema.CONSENT_MARKETING]).mean() < 0.6
+    with pytest.raises(ConfigError, match="n_customers=3"):
+        demo.generate(3)
+    with pytest.raises(ConfigError, match="consent_marketing_false_share=1.5"):
+        demo.generate(10, consent_marketing_false_share=1.5)
+    with pytest.raises(ConfigError, match="as_of='yesterday'"):
+        demo.generate(10, as_of="yesterday")
+    with pytest.raises(ConfigError, match="fmt='xlsx'"):
+        demo.write(demo.generate(10), tmp_path, fmt="xlsx")
