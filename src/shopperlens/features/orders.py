@@ -1,8 +1,8 @@
 """Order features: RFM, tenure, order value, inter-purchase time, trend, discounts,
 returns, basket size, category mix and channel mix.
 
-Written once as SQL in a portable subset (numeric day columns, standard aggregates,
-``max_by``), so DuckDB and Spark run the same text. An order's value is the sum of its
+Written once as SQL in a portable subset (numeric day columns, standard aggregates and
+window functions), so DuckDB and Spark run the same text. An order's value is the sum of its
 lines; an order whose value is not positive is a return, not a purchase.
 
 >>> "frequency" in orders_sql(as_of_days=20000.0, columns={"customer_id"})
@@ -87,11 +87,15 @@ def _line_features(as_of_days: float, discount: bool) -> str:
 
 
 def _category_features() -> str:
-    return f"""SELECT {s.CUSTOMER_ID}, max_by({s.CATEGORY}, spend) AS top_category,
+    # Ties in spend go to the first category name, so the result does not depend on
+    # the order rows meet.
+    return f"""SELECT {s.CUSTOMER_ID},
+    min(CASE WHEN place = 1 THEN {s.CATEGORY} END) AS top_category,
     -sum(p * log2(p)) AS category_entropy
   FROM (
     SELECT {s.CUSTOMER_ID}, {s.CATEGORY}, spend,
-           spend / sum(spend) OVER (PARTITION BY {s.CUSTOMER_ID}) AS p
+           spend / sum(spend) OVER (PARTITION BY {s.CUSTOMER_ID}) AS p,
+           row_number() OVER (PARTITION BY {s.CUSTOMER_ID} ORDER BY spend DESC, {s.CATEGORY}) AS place
     FROM (SELECT {s.CUSTOMER_ID}, {s.CATEGORY}, sum({s.AMOUNT}) AS spend FROM lines
           WHERE {s.AMOUNT} > 0 AND {s.CATEGORY} IS NOT NULL GROUP BY {s.CUSTOMER_ID}, {s.CATEGORY})
   ) GROUP BY {s.CUSTOMER_ID}"""
