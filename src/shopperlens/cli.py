@@ -259,11 +259,12 @@ def _print_quality(quality: dict) -> None:
 
 def _print_summary(result: pipeline.RunResult) -> None:
     table = Table(title=f"Segments as of {result.as_of:%Y-%m-%d}")
-    for column in ("segment", "customers", "share", "revenue share"):
-        table.add_column(column, justify="left" if column == "segment" else "right")
+    table.add_column("segment", no_wrap=True)
+    for column in ("customers", "share", "revenue share"):
+        table.add_column(column, justify="right")
     for _, row in result.profiles.iterrows():
         revenue = row.get("revenue_share", float("nan"))
-        table.add_row(str(row[schema.SEGMENT_NAME]) if schema.SEGMENT_NAME in row else str(row.name),
+        table.add_row(str(row.get("name", row.name)),
                       f"{int(row['size']):,}", f"{row['share']:.1%}", f"{revenue:.1%}")
     out_console.print(table)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.record.get("timings_s", {}).items())

@@ -41,6 +41,8 @@ def test_run_writes_the_contract_outputs(demo_folder: Path, tmp_path: Path) -> N
     assert record["seed"] == 0 and record["inputs"]["transactions"]["sha256"]
     assert set(record["timings_s"]) >= {"ingest", "features", "segmentation", "outputs"}
     assert "Data quality" in result.output and "Segments as of" in result.output
+    profiles = pd.read_csv(out / "segment_profiles.csv")
+    assert profiles["name"].iloc[0] in result.output
 
 
 def test_same_input_and_seed_give_the_same_outputs(demo_folder: Path, tmp_path: Path) -> None:
