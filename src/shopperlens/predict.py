@@ -80,11 +80,11 @@ def predict_customers(
 
 
 def _daily_purchases(engine: DuckDBEngine) -> pd.DataFrame:
-    # Buy-till-you-die models count purchase days; a day whose net spend is not positive
+    # Buy-till-you-die models count purchase days; a day whose net spend is negative
     # (returns only) is not a purchase.
     return engine.fetch_df(
         f"SELECT {s.CUSTOMER_ID}, CAST(CAST({s.TIMESTAMP} AS DATE) AS TIMESTAMP) AS {s.TIMESTAMP}, "
-        f"sum({s.AMOUNT}) AS {s.AMOUNT} FROM {s.TRANSACTIONS.name} GROUP BY 1, 2 HAVING sum({s.AMOUNT}) > 0"
+        f"sum({s.AMOUNT}) AS {s.AMOUNT} FROM {s.TRANSACTIONS.name} GROUP BY 1, 2 HAVING sum({s.AMOUNT}) >= 0"
     )
 
 
