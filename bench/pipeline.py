@@ -34,7 +34,9 @@ def _baseline(folder: Path) -> float:
     from sklearn.preprocessing import StandardScaler
 
     start = time.perf_counter()
-    tx = pd.read_parquet(folder / "transactions.parquet", columns=["customer_id", "order_id", "timestamp", "amount"])
+    tx = pd.read_parquet(
+        folder / "transactions.parquet", columns=["customer_id", "order_id", "timestamp", "amount"]
+    )
     as_of = tx["timestamp"].max()
     rfm = tx.groupby("customer_id").agg(
         recency=("timestamp", lambda t: (as_of - t.max()).days),
@@ -64,11 +66,15 @@ def measure(customers: int) -> dict:
     timings = result.record["timings_s"]
     input_rows = sum(rows.values())
     return {
-        "customers": customers, "input_rows": rows, "generate_s": round(generate_s, 1),
-        "pipeline_s": round(total_s, 1), "stages_s": timings,
+        "customers": customers,
+        "input_rows": rows,
+        "generate_s": round(generate_s, 1),
+        "pipeline_s": round(total_s, 1),
+        "stages_s": timings,
         "rows_per_s": {stage: round(input_rows / max(t, 1e-9)) for stage, t in timings.items()},
         "baseline_rfm_kmeans_s": round(baseline_s, 1),
-        "ratio_to_baseline": round(total_s / baseline_s, 2), "peak_memory_gb": round(_peak_gb(), 2),
+        "ratio_to_baseline": round(total_s / baseline_s, 2),
+        "peak_memory_gb": round(_peak_gb(), 2),
     }
 
 
@@ -81,7 +87,9 @@ def main() -> None:
         print(json.dumps(measure(args.one)))
         return
     for n in args.customers:
-        done = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=False
+        )
         if done.returncode:
             print(f"{n:>10,} customers: failed\n{done.stderr[-2000:]}")
             continue

@@ -25,7 +25,9 @@ def result(planted: tuple[Path, pd.DataFrame]) -> shopperlens.RunResult:
     return shopperlens.run(planted[0])
 
 
-def test_segments_recover_the_planted_personas(result: shopperlens.RunResult, planted: tuple[Path, pd.DataFrame]) -> None:
+def test_segments_recover_the_planted_personas(
+    result: shopperlens.RunResult, planted: tuple[Path, pd.DataFrame]
+) -> None:
     merged = result.segments.merge(planted[1], on="customer_id")
     assert len(merged) == len(planted[1])
     assert adjusted_rand_score(merged["persona"], merged["segment_id"]) >= 0.9

@@ -65,7 +65,9 @@ def _errors() -> Iterator[None]:
             traceback.print_exc()
         err_console.print(
             f"Internal error: {type(exc).__name__}: {exc} (re-run with --debug for details).",
-            markup=False, highlight=False, soft_wrap=True,
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(1) from None
 
@@ -85,7 +87,9 @@ def demo(
 
 
 @app.command()
-def validate(data: Annotated[Path, typer.Argument(help="Data folder.")], map: MapOption = None) -> None:
+def validate(
+    data: Annotated[Path, typer.Argument(help="Data folder.")], map: MapOption = None
+) -> None:
     """Check a data folder against the data contract and report its quality."""
     with _errors():
         from shopperlens.engines.duckdb import DuckDBEngine
@@ -103,7 +107,10 @@ def run(
     cutoff: CutoffOption = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     map: MapOption = None,
-    holdout: Annotated[Optional[int], typer.Option(min=1, help="Score predictions on this many days after --cutoff.")] = None,  # noqa: UP045
+    holdout: Annotated[
+        int | None,
+        typer.Option(min=1, help="Score predictions on this many days after --cutoff."),
+    ] = None,  # noqa: UP045
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
 ) -> None:
     """Build profiles, features, explained segments and predictions for DATA into OUT."""
@@ -114,7 +121,9 @@ def run(
 
 @app.command()
 def assign(
-    model: Annotated[Path, typer.Argument(help="Output folder of a run, or its segment_model.joblib.")],
+    model: Annotated[
+        Path, typer.Argument(help="Output folder of a run, or its segment_model.joblib.")
+    ],
     data: Annotated[Path, typer.Argument(help="Data folder to assign.")],
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("shopperlens-assigned"),
     cutoff: CutoffOption = None,
@@ -123,7 +132,9 @@ def assign(
     """Assign customers of DATA to the segments of a saved MODEL, without refitting."""
     with _errors():
         segments = pipeline.assign(model, data, out, cutoff=cutoff, mappings=map or [])
-        out_console.print(f"Assigned {len(segments):,} customers; wrote {out / schema.SEGMENTS_FILE}.csv")
+        out_console.print(
+            f"Assigned {len(segments):,} customers; wrote {out / schema.SEGMENTS_FILE}.csv"
+        )
 
 
 @app.command()
@@ -153,12 +164,14 @@ def report(out: Annotated[Path, typer.Argument(help="Output folder of an earlier
 
 @app.command("score-text")
 def score_text(
-    source: Annotated[Path, typer.Argument(help="CSV with a 'text' column (and optional 'rating').")],
+    source: Annotated[
+        Path, typer.Argument(help="CSV with a 'text' column (and optional 'rating').")
+    ],
     out: Annotated[Path, typer.Option(help="CSV to write.")] = Path("scored.csv"),
 ) -> None:
     """Scrub PII from texts and score sentiment, emotions and topics."""
     with _errors():
-        from shopperlens.text import scrub, score_texts
+        from shopperlens.text import score_texts, scrub
 
         frame = _read_texts(source)
         ratings = frame[schema.RATING].tolist() if schema.RATING in frame else None
@@ -171,10 +184,15 @@ def score_text(
 @app.command()
 def serve(
     model: Annotated[Path, typer.Option(help="Output folder of a run (its saved models).")],
-    store: Annotated[Optional[str], typer.Option(help="sqlite:///path or postgresql://... (default: SQLite beside the model).")] = None,  # noqa: UP045
+    store: Annotated[
+        str | None,
+        typer.Option(help="sqlite:///path or postgresql://... (default: SQLite beside the model)."),
+    ] = None,  # noqa: UP045
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    write_key: Annotated[Optional[list[str]], typer.Option(help="Accepted write key (repeatable).")] = None,  # noqa: UP045
+    write_key: Annotated[
+        list[str] | None, typer.Option(help="Accepted write key (repeatable).")
+    ] = None,  # noqa: UP045
 ) -> None:
     """Serve the real-time segmentation API (Segment-spec events in, segments out)."""
     with _errors():
@@ -187,7 +205,9 @@ def serve(
 def forget(
     customer_id: Annotated[str, typer.Argument(help="The customer to erase.")],
     out: Annotated[Path, typer.Option(help="Output folder of a run.")],
-    identifier: Annotated[Optional[list[str]], typer.Option(help="Their e-mail or phone too (repeatable).")] = None,  # noqa: UP045
+    identifier: Annotated[
+        list[str] | None, typer.Option(help="Their e-mail or phone too (repeatable).")
+    ] = None,  # noqa: UP045
 ) -> None:
     """Erase a person from every output of a run and leave a receipt without personal data."""
     with _errors():
@@ -208,7 +228,9 @@ def export_subject(
 
         from shopperlens.privacy import export_subject as export
 
-        typer.echo(json.dumps(export(customer_id, out, key=Settings().key()), indent=2, default=str))
+        typer.echo(
+            json.dumps(export(customer_id, out, key=Settings().key()), indent=2, default=str)
+        )
 
 
 def _read_texts(source: Path):  # noqa: ANN202 - pandas frame
@@ -220,23 +242,38 @@ def _read_texts(source: Path):  # noqa: ANN202 - pandas frame
         raise InputError(f"{source}: no such file.")
     frame = pd.read_csv(source, dtype={schema.TEXT: str})
     if schema.TEXT not in frame:
-        raise MissingColumnError("texts", str(source), [schema.TEXT], [str(c) for c in frame.columns])
+        raise MissingColumnError(
+            "texts", str(source), [schema.TEXT], [str(c) for c in frame.columns]
+        )
     frame[schema.TEXT] = frame[schema.TEXT].fillna("")
     return frame
 
 
 def _run(
-    data: Path, out: Path, cutoff: str | None, seed: int, mappings: list[str],
-    holdout: int | None = None, *, report: bool = True,
+    data: Path,
+    out: Path,
+    cutoff: str | None,
+    seed: int,
+    mappings: list[str],
+    holdout: int | None = None,
+    *,
+    report: bool = True,
 ) -> pipeline.RunResult:
     settings = Settings(seed=seed)
     with err_console.status("Starting") as status:
+
         def progress(stage: str) -> None:
             status.update(f"{stage.capitalize()}...")
 
         result = pipeline.run(
-            data, out, cutoff=cutoff, mappings=mappings, holdout_days=holdout, report=report,
-            settings=settings, progress=progress,
+            data,
+            out,
+            cutoff=cutoff,
+            mappings=mappings,
+            holdout_days=holdout,
+            report=report,
+            settings=settings,
+            progress=progress,
         )
     _print_quality(result.quality)
     return result
@@ -252,8 +289,15 @@ def _print_quality(quality: dict) -> None:
     for q in quality.values():
         reasons = ", ".join(f"{why} ({n:,})" for why, n in list(q.rejected_by_reason.items())[:3])
         dates = f"{(q.date_min or '')[:10]} .. {(q.date_max or '')[:10]}" if q.date_min else ""
-        table.add_row(q.table, f"{q.rows_read:,}", f"{q.rows_kept:,}", f"{q.rows_rejected:,}",
-                      f"{q.duplicates:,}", reasons, dates)
+        table.add_row(
+            q.table,
+            f"{q.rows_read:,}",
+            f"{q.rows_kept:,}",
+            f"{q.rows_rejected:,}",
+            f"{q.duplicates:,}",
+            reasons,
+            dates,
+        )
     out_console.print(table)
 
 
@@ -264,8 +308,12 @@ def _print_summary(result: pipeline.RunResult) -> None:
         table.add_column(column, justify="right")
     for _, row in result.profiles.iterrows():
         revenue = row.get("revenue_share", float("nan"))
-        table.add_row(str(row.get("name", row.name)),
-                      f"{int(row['size']):,}", f"{row['share']:.1%}", f"{revenue:.1%}")
+        table.add_row(
+            str(row.get("name", row.name)),
+            f"{int(row['size']):,}",
+            f"{row['share']:.1%}",
+            f"{revenue:.1%}",
+        )
     out_console.print(table)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.record.get("timings_s", {}).items())
     out_console.print(f"Timings: {timings}")

@@ -46,4 +46,8 @@ class Settings(BaseSettings):
 
     def key(self) -> str | None:
         """The pseudonymisation secret, or ``None`` when not configured."""
-        return None if self.pseudonymisation_key is None else self.pseudonymisation_key.get_secret_value()
+        return (
+            None
+            if self.pseudonymisation_key is None
+            else self.pseudonymisation_key.get_secret_value()
+        )

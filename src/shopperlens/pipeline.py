@@ -92,7 +92,10 @@ def run(
     with _engine(settings) as engine:
         with timer.stage("ingest"):
             quality = load_folder(
-                engine, data, mapping, pseudonymisation_key=settings.key(),
+                engine,
+                data,
+                mapping,
+                pseudonymisation_key=settings.key(),
                 default_country=settings.default_country,
             )
         as_of = _as_of(engine, cutoff)
@@ -106,12 +109,18 @@ def run(
             segments, profiles = assign_segments(model, features.loc[eligible])
         with timer.stage("predictions"):
             predictions = predict_customers(
-                engine, features.loc[eligible], as_of=as_of, holdout_days=holdout_days,
+                engine,
+                features.loc[eligible],
+                as_of=as_of,
+                holdout_days=holdout_days,
                 orders_horizon_days=settings.orders_horizon_days,
                 value_horizon_days=settings.value_horizon_days,
-                churn_days=settings.churn_days, seed=settings.seed,
+                churn_days=settings.churn_days,
+                seed=settings.seed,
             )
-        result = RunResult(None, as_of, features, segments, profiles, predictions.frame, quality, model)
+        result = RunResult(
+            None, as_of, features, segments, profiles, predictions.frame, quality, model
+        )
         result.record = _record(result, files, settings, cutoff, mappings, timer.timings)
         result.record["parameters"]["holdout_days"] = holdout_days
         result.record["metrics"]["predictions"] = predictions.record
@@ -128,12 +137,17 @@ def run(
     return result
 
 
-def add_text_features(engine: DuckDBEngine, features: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
+def add_text_features(
+    engine: DuckDBEngine, features: pd.DataFrame, as_of: datetime
+) -> pd.DataFrame:
     """Join sentiment, emotion and complaint features from the interactions, if any."""
     if not engine.has_table(s.INTERACTIONS.name):
         return features
-    columns = [c for c in (s.CUSTOMER_ID, s.TIMESTAMP, s.SOURCE, s.TEXT, s.RATING)
-               if c in engine.columns(s.INTERACTIONS.name)]
+    columns = [
+        c
+        for c in (s.CUSTOMER_ID, s.TIMESTAMP, s.SOURCE, s.TEXT, s.RATING)
+        if c in engine.columns(s.INTERACTIONS.name)
+    ]
     interactions = engine.fetch_df(
         f"SELECT {', '.join(columns)} FROM {s.INTERACTIONS.name} "
         f"WHERE {s.TIMESTAMP} < TIMESTAMP '{as_of.isoformat(sep=' ')}'"
@@ -144,7 +158,9 @@ def add_text_features(engine: DuckDBEngine, features: pd.DataFrame, as_of: datet
     return joined
 
 
-def fit_segment_model(features: pd.DataFrame, *, settings: Settings, as_of: datetime) -> SavedSegmentModel:
+def fit_segment_model(
+    features: pd.DataFrame, *, settings: Settings, as_of: datetime
+) -> SavedSegmentModel:
     """Fit the segment and RFM models on buyers' features and wrap them for saving."""
     buyers = features[features["frequency"] > 0]
     columns = numeric_features(buyers)
@@ -157,7 +173,9 @@ def fit_segment_model(features: pd.DataFrame, *, settings: Settings, as_of: date
     return SavedSegmentModel(segment_model, rfm, columns, as_of.isoformat())
 
 
-def assign_segments(model: SavedSegmentModel, features: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def assign_segments(
+    model: SavedSegmentModel, features: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Segment, RFM segment and reasons per customer, plus the segment profiles."""
     buyers = features["frequency"] > 0
     X = model.matrix(features[buyers])
@@ -171,7 +189,9 @@ def assign_segments(model: SavedSegmentModel, features: pd.DataFrame) -> tuple[p
     segments[s.SEGMENT_REASON] = ""
     segments.loc[buyers, s.SEGMENT_REASON] = model.segment_model.explain(X).to_numpy()
     if "text_count" in features:
-        segments["emotion_segment"] = emotion_segments(features, features).reindex(segments.index).astype(str)
+        segments["emotion_segment"] = (
+            emotion_segments(features, features).reindex(segments.index).astype(str)
+        )
     profiles = model.segment_model.profiles_.copy()
     return segments.reset_index(), profiles
 
@@ -243,7 +263,9 @@ def parse_cutoff(cutoff: str | datetime) -> datetime:
 
 def _eligible(engine: DuckDBEngine, features: pd.DataFrame) -> pd.Index:
     """Customers who may be profiled: consent_profiling not false (GDPR Art. 21/22)."""
-    if engine.has_table(s.CUSTOMERS.name) and s.CONSENT_PROFILING in engine.columns(s.CUSTOMERS.name):
+    if engine.has_table(s.CUSTOMERS.name) and s.CONSENT_PROFILING in engine.columns(
+        s.CUSTOMERS.name
+    ):
         refused = engine.fetch_df(
             f"SELECT {s.CUSTOMER_ID} FROM {s.CUSTOMERS.name} WHERE {s.CONSENT_PROFILING} = false"
         )[s.CUSTOMER_ID]
@@ -295,7 +317,10 @@ def _record(
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     clean = frame.replace({np.nan: None})
-    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in clean.to_dict("records")]
+    return [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+        for row in clean.to_dict("records")
+    ]
 
 
 def assign(
@@ -312,7 +337,10 @@ def assign(
     saved = SavedSegmentModel.load(model)
     with _engine(settings) as engine:
         load_folder(
-            engine, data, parse_mappings(mappings or []), pseudonymisation_key=settings.key(),
+            engine,
+            data,
+            parse_mappings(mappings or []),
+            pseudonymisation_key=settings.key(),
             default_country=settings.default_country,
         )
         as_of = _as_of(engine, cutoff)

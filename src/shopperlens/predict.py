@@ -70,7 +70,11 @@ def predict_customers(
     models = {name: _fitted(m) for name, m in fitted.items()}
     if spend is not None:
         models["gamma_gamma"] = _fitted(spend)
-    record: dict[str, Any] = {"models": models, "transaction_model": chosen, "model_selection": selection}
+    record: dict[str, Any] = {
+        "models": models,
+        "transaction_model": chosen,
+        "model_selection": selection,
+    }
     churn = _fit_churn(engine, daily, features, as_of, churn_days, seed, record)
     if churn is not None:
         frame = frame.join(_churn_frame(churn, features), how="left")
@@ -91,10 +95,14 @@ def _daily_purchases(engine: DuckDBEngine) -> pd.DataFrame:
 def _summary(daily: pd.DataFrame, as_of: datetime, end: datetime | None) -> pd.DataFrame:
     last_day = pd.Timestamp(as_of) - pd.Timedelta(days=1)  # as_of is exclusive
     observed = None if end is None else pd.Timestamp(end) - pd.Timedelta(days=1)
-    return summary_data(daily, calibration_end=last_day, observation_end=observed, time_unit_days=WEEK)
+    return summary_data(
+        daily, calibration_end=last_day, observation_end=observed, time_unit_days=WEEK
+    )
 
 
-def _transaction_models(summary: pd.DataFrame, holdout_days: int | None) -> tuple[dict[str, Any], str, list]:
+def _transaction_models(
+    summary: pd.DataFrame, holdout_days: int | None
+) -> tuple[dict[str, Any], str, list]:
     """Fit BG/NBD and Pareto/NBD; keep BG/NBD unless the holdout says Pareto/NBD fits better."""
     sample = summary.sample(min(len(summary), PARETO_SAMPLE), random_state=0)
     fitted = {
@@ -105,7 +113,12 @@ def _transaction_models(summary: pd.DataFrame, holdout_days: int | None) -> tupl
         return fitted, "bgnbd", []
     actual = summary["frequency_holdout"].to_numpy(dtype=float)
     table = [
-        {"model": name, "holdout_mae_orders": float(np.abs(m.expected_purchases(holdout_days / WEEK, summary) - actual).mean())}
+        {
+            "model": name,
+            "holdout_mae_orders": float(
+                np.abs(m.expected_purchases(holdout_days / WEEK, summary) - actual).mean()
+            ),
+        }
         for name, m in fitted.items()
     ]
     best = min(table, key=lambda row: row["holdout_mae_orders"])["model"]
@@ -120,8 +133,12 @@ def _spend_model(summary: pd.DataFrame) -> GammaGammaModel | None:
 
 
 def _btyd_frame(
-    model: Any, spend: GammaGammaModel | None, summary: pd.DataFrame, as_of: datetime,
-    orders_days: int, value_days: int,
+    model: Any,
+    spend: GammaGammaModel | None,
+    summary: pd.DataFrame,
+    as_of: datetime,
+    orders_days: int,
+    value_days: int,
 ) -> pd.DataFrame:
     frame = pd.DataFrame(index=summary.index)
     frame["p_alive"] = model.probability_alive(summary)
@@ -138,14 +155,21 @@ def _btyd_frame(
 
 
 def _fit_churn(
-    engine: DuckDBEngine, daily: pd.DataFrame, features: pd.DataFrame, as_of: datetime,
-    churn_days: int, seed: int, record: dict[str, Any],
+    engine: DuckDBEngine,
+    daily: pd.DataFrame,
+    features: pd.DataFrame,
+    as_of: datetime,
+    churn_days: int,
+    seed: int,
+    record: dict[str, Any],
 ) -> ChurnModel | None:
     past_as_of = as_of - timedelta(days=churn_days)
     past = compute_features(engine, as_of=past_as_of).reindex(features.index)
     past = past[past["frequency"] > 0]
     if len(past) < 50:
-        record["churn"] = {"skipped": f"only {len(past)} customers bought before {past_as_of:%Y-%m-%d}"}
+        record["churn"] = {
+            "skipped": f"only {len(past)} customers bought before {past_as_of:%Y-%m-%d}"
+        }
         return None
     columns = numeric_features(past, default_only=False)
     bought_since = features.loc[past.index, "frequency"] > past["frequency"]
@@ -153,20 +177,29 @@ def _fit_churn(
     if y.min() == y.max():
         record["churn"] = {"skipped": "every customer had the same outcome in the training window"}
         return None
-    train, test = train_test_split(np.arange(len(past)), test_size=0.25, random_state=seed, stratify=y)
+    train, test = train_test_split(
+        np.arange(len(past)), test_size=0.25, random_state=seed, stratify=y
+    )
     model = ChurnModel(random_state=seed).fit(past.iloc[train][columns], y[train])
     p = model.predict_proba(past.iloc[test][columns])[:, 1]
     metrics = churn_metrics(y[test], p)
-    metrics["baseline_auc_p_alive"] = _p_alive_baseline(daily, past_as_of, past.index[test], y[test])
+    metrics["baseline_auc_p_alive"] = _p_alive_baseline(
+        daily, past_as_of, past.index[test], y[test]
+    )
     metrics["label"] = f"no order within {churn_days} days after {past_as_of:%Y-%m-%d}"
     metrics["features"] = columns
-    metrics["global_importance"] = {k: float(v) for k, v in model.feature_importances_.items()} \
-        if isinstance(model.feature_importances_, dict) else None
+    metrics["global_importance"] = (
+        {k: float(v) for k, v in model.feature_importances_.items()}
+        if isinstance(model.feature_importances_, dict)
+        else None
+    )
     record["churn"] = metrics
     return model
 
 
-def _p_alive_baseline(daily: pd.DataFrame, past_as_of: datetime, ids: pd.Index, y: np.ndarray) -> float | None:
+def _p_alive_baseline(
+    daily: pd.DataFrame, past_as_of: datetime, ids: pd.Index, y: np.ndarray
+) -> float | None:
     summary = _summary(daily, past_as_of, None).reindex(ids)
     known = summary["T"].notna().to_numpy()
     if known.sum() < 10 or len(set(y[known])) < 2:
@@ -181,8 +214,11 @@ def _churn_frame(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(index=buyers.index)
     frame["churn_risk"] = model.predict_proba(X)[:, 1]
     drivers = model.explain(X)
-    frame["churn_drivers"] = drivers.apply(lambda row: "; ".join(str(v) for v in row if pd.notna(v)), axis=1) \
-        if isinstance(drivers, pd.DataFrame) else drivers
+    frame["churn_drivers"] = (
+        drivers.apply(lambda row: "; ".join(str(v) for v in row if pd.notna(v)), axis=1)
+        if isinstance(drivers, pd.DataFrame)
+        else drivers
+    )
     return frame
 
 
@@ -191,12 +227,20 @@ def _holdout(model: Any, summary: pd.DataFrame, frame: pd.DataFrame, days: int) 
     predicted = model.expected_purchases(days / WEEK, summary)
     error = predicted - actual
     deciles = pd.qcut(pd.Series(predicted).rank(method="first"), 10, labels=False)
-    calibration = pd.DataFrame({"decile": deciles, "predicted": predicted, "actual": actual}) \
-        .groupby("decile").mean().reset_index().to_dict("records")
+    calibration = (
+        pd.DataFrame({"decile": deciles, "predicted": predicted, "actual": actual})
+        .groupby("decile")
+        .mean()
+        .reset_index()
+        .to_dict("records")
+    )
     result: dict[str, Any] = {
-        "days": days, "customers": int(len(actual)),
-        "mae_orders": float(np.abs(error).mean()), "rmse_orders": float(np.sqrt((error**2).mean())),
-        "total_predicted_orders": float(predicted.sum()), "total_actual_orders": float(actual.sum()),
+        "days": days,
+        "customers": int(len(actual)),
+        "mae_orders": float(np.abs(error).mean()),
+        "rmse_orders": float(np.sqrt((error**2).mean())),
+        "total_predicted_orders": float(predicted.sum()),
+        "total_actual_orders": float(actual.sum()),
         "calibration_by_decile": calibration,
     }
     if "churn_risk" in frame:

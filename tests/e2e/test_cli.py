@@ -25,18 +25,32 @@ def test_demo_writes_every_table(tmp_path: Path) -> None:
     result = invoke("demo", tmp_path / "d", "--customers", "50", "--seed", "3")
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "d").iterdir())
-    assert {"transactions.csv", "events.csv", "interactions.csv", "customers.csv", "identities.csv"} <= set(names)
+    assert {
+        "transactions.csv",
+        "events.csv",
+        "interactions.csv",
+        "customers.csv",
+        "identities.csv",
+    } <= set(names)
 
 
 def test_run_writes_the_contract_outputs(demo_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = invoke("run", demo_folder, "--out", out, "--seed", "0")
     assert result.exit_code == 0, result.output
-    for name in ("segments.csv", "segments.parquet", "segment_profiles.csv", "features.parquet",
-                 "run.json", "segment_model.joblib"):
+    for name in (
+        "segments.csv",
+        "segments.parquet",
+        "segment_profiles.csv",
+        "features.parquet",
+        "run.json",
+        "segment_model.joblib",
+    ):
         assert (out / name).is_file(), name
     segments = pd.read_csv(out / "segments.csv")
-    assert {"customer_id", "segment_id", "segment_name", "rfm_segment", "segment_reason"} <= set(segments.columns)
+    assert {"customer_id", "segment_id", "segment_name", "rfm_segment", "segment_reason"} <= set(
+        segments.columns
+    )
     record = json.loads((out / "run.json").read_text())
     assert record["seed"] == 0 and record["inputs"]["transactions"]["sha256"]
     assert set(record["timings_s"]) >= {"ingest", "features", "segmentation", "outputs"}
@@ -51,20 +65,25 @@ def test_same_input_and_seed_give_the_same_outputs(demo_folder: Path, tmp_path: 
     for name in ("segments.csv", "segment_profiles.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     pd.testing.assert_frame_equal(
-        pd.read_parquet(tmp_path / "a" / "features.parquet"), pd.read_parquet(tmp_path / "b" / "features.parquet")
+        pd.read_parquet(tmp_path / "a" / "features.parquet"),
+        pd.read_parquet(tmp_path / "b" / "features.parquet"),
     )
 
 
 def test_missing_required_column_exits_2_with_one_line(demo_folder: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    frame = pd.read_csv(demo_folder / "transactions.csv", dtype=str).rename(columns={"customer_id": "CustomerID"})
+    frame = pd.read_csv(demo_folder / "transactions.csv", dtype=str).rename(
+        columns={"customer_id": "CustomerID"}
+    )
     frame.head(20).to_csv(data / "transactions.csv", index=False)
     result = invoke("run", data, "--out", tmp_path / "out")
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"Error: {data / 'transactions.csv'}: transactions is missing required column 'customer_id'")
+    assert lines[0].startswith(
+        f"Error: {data / 'transactions.csv'}: transactions is missing required column 'customer_id'"
+    )
     assert lines[0].endswith("Map it with --map transactions.customer_id=YOUR_COLUMN.")
     # and the mapping the message suggests works
     mapped = invoke("validate", data, "--map", "transactions.customer_id=CustomerID")
@@ -89,7 +108,9 @@ CORRUPTIONS = {
 }
 
 
-def test_corrupted_rows_are_quarantined_and_good_rows_kept(demo_folder: Path, tmp_path: Path) -> None:
+def test_corrupted_rows_are_quarantined_and_good_rows_kept(
+    demo_folder: Path, tmp_path: Path
+) -> None:
     data = tmp_path / "data"
     shutil.copytree(demo_folder, data)
     rng = np.random.default_rng(0)

@@ -74,20 +74,42 @@ def test_browsing_features(features: pd.DataFrame) -> None:
     assert c2["sessions"] == 0 and np.isnan(c2["cart_abandonment"])
 
 
-def test_absent_sources_yield_no_feature(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
-    load_folder(engine, write_folder(transactions="customer_id,order_id,timestamp,amount\nc1,o1,2024-01-01,5"))
+def test_absent_sources_yield_no_feature(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
+    load_folder(
+        engine,
+        write_folder(transactions="customer_id,order_id,timestamp,amount\nc1,o1,2024-01-01,5"),
+    )
     frame = compute_features(engine, as_of=AS_OF)
-    for absent in ("sessions", "discount_share", "store_share", "top_category", "review_count", "region"):
+    for absent in (
+        "sessions",
+        "discount_share",
+        "store_share",
+        "top_category",
+        "review_count",
+        "region",
+    ):
         assert absent not in frame.columns
     assert numeric_features(frame) == [
-        "recency_days", "frequency", "monetary", "tenure_days", "avg_order_value", "spend_trend",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "tenure_days",
+        "avg_order_value",
+        "spend_trend",
         "return_rate",
     ]
 
 
 orders = st.lists(
-    st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(0, 300), st.floats(-50, 500).filter(lambda x: abs(x) > 0.01)),
-    min_size=1, max_size=25,
+    st.tuples(
+        st.sampled_from(["a", "b", "c"]),
+        st.integers(0, 300),
+        st.floats(-50, 500).filter(lambda x: abs(x) > 0.01),
+    ),
+    min_size=1,
+    max_size=25,
 )
 
 
@@ -106,5 +128,7 @@ def test_features_are_row_order_invariant_and_bounded(rows: list, seed: int) -> 
     pd.testing.assert_frame_equal(results[0], results[1])
     feats = results[0]
     bought = feats[feats["frequency"] > 0]
-    assert (bought["recency_days"] >= 0).all() and (bought["recency_days"] <= bought["tenure_days"]).all()
+    assert (bought["recency_days"] >= 0).all() and (
+        bought["recency_days"] <= bought["tenure_days"]
+    ).all()
     assert (feats["frequency"] >= 0).all()

@@ -17,15 +17,21 @@ e4,,a3,2024-01-01,Product Viewed,s3
 IDENTITIES = "customer_id,id_type,id_value\nc2,anonymous_id,a2\nc2,email,x"
 
 
-def test_pre_login_browsing_folds_into_the_customer(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
-    quality = load_folder(engine, write_folder(transactions=TX, events=EVENTS, identities=IDENTITIES))
+def test_pre_login_browsing_folds_into_the_customer(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
+    quality = load_folder(
+        engine, write_folder(transactions=TX, events=EVENTS, identities=IDENTITIES)
+    )
     owners = dict(engine.rows("SELECT message_id, customer_id FROM events"))
     assert owners == {"e1": "c1", "e2": "c1", "e3": "c2", "e4": None}
     assert quality["events"].extra["events_stitched"] == 2
     assert quality["events"].extra["events_anonymous"] == 1
 
 
-def test_a_login_outranks_the_identities_table(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
+def test_a_login_outranks_the_identities_table(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
     identities = "customer_id,id_type,id_value\nc2,anonymous_id,a1"
     load_folder(engine, write_folder(transactions=TX, events=EVENTS, identities=identities))
     assert engine.rows("SELECT customer_id FROM events WHERE message_id = 'e1'") == [("c1",)]

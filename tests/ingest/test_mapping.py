@@ -33,7 +33,9 @@ def test_bad_mappings_say_what_is_wrong(option: str, message: str) -> None:
 @given(
     table=st.sampled_from(sorted(schema.TABLES)),
     data=st.data(),
-    source=st.text(st.characters(blacklist_characters="=", blacklist_categories=["Cs", "Cc", "Zs"]), min_size=1),
+    source=st.text(
+        st.characters(blacklist_characters="=", blacklist_categories=["Cs", "Cc", "Zs"]), min_size=1
+    ),
 )
 def test_any_valid_mapping_round_trips(table: str, data: st.DataObject, source: str) -> None:
     column = data.draw(st.sampled_from(schema.TABLES[table].column_names))

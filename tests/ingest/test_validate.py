@@ -37,7 +37,9 @@ def rejected(engine: DuckDBEngine, table: str) -> dict[int, str]:
     return dict(engine.rows(f"SELECT row, reason FROM rejected_{table} ORDER BY row"))
 
 
-def test_every_bad_row_is_quarantined_with_its_reason(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
+def test_every_bad_row_is_quarantined_with_its_reason(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
     folder = write_folder(transactions=TX, customers=CUSTOMERS)
     quality = load_folder(engine, folder)
     assert rejected(engine, "transactions") == {
@@ -50,7 +52,10 @@ def test_every_bad_row_is_quarantined_with_its_reason(engine: DuckDBEngine, writ
         8: "unknown customer: 'c9' is not in customers",
     }
     # the good rows keep their own row numbers, whatever was rejected around them
-    assert engine.rows("SELECT row, amount FROM transactions ORDER BY row") == [(1, 10.5), (9, -7.0)]
+    assert engine.rows("SELECT row, amount FROM transactions ORDER BY row") == [
+        (1, 10.5),
+        (9, -7.0),
+    ]
     tx = quality["transactions"]
     assert (tx.rows_read, tx.rows_kept, tx.rows_rejected) == (9, 2, 7)
     assert tx.rejected_by_reason["malformed CSV line (too many columns)"] == 1
@@ -58,8 +63,12 @@ def test_every_bad_row_is_quarantined_with_its_reason(engine: DuckDBEngine, writ
     assert (tx.date_min, tx.date_max) == ("2024-01-02T00:00:00", "2024-04-01T00:00:00")
 
 
-def test_customers_keep_first_of_a_duplicate_id(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
-    load_folder(engine, write_folder(transactions=TX, customers=CUSTOMERS), pseudonymisation_key=KEY)
+def test_customers_keep_first_of_a_duplicate_id(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
+    load_folder(
+        engine, write_folder(transactions=TX, customers=CUSTOMERS), pseudonymisation_key=KEY
+    )
     assert rejected(engine, "customers") == {
         2: "bad boolean in consent_profiling: 'maybe' (expected true or false)",
         4: "duplicate customer_id: 'c1' (its first row is kept)",
@@ -68,51 +77,81 @@ def test_customers_keep_first_of_a_duplicate_id(engine: DuckDBEngine, write_fold
     assert engine.rows("SELECT email FROM customers WHERE customer_id = 'c1'") == [(first,)]
 
 
-def test_identifiers_and_text_never_stay_plain(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
+def test_identifiers_and_text_never_stay_plain(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
     interactions = (
         "customer_id,timestamp,source,text\n"
         "c1,2024-01-01,support,Call me on 07700 900123 or mail jo@example.com\n"
         "c1,not a date,support,I am jo@example.com"
     )
-    load_folder(engine, write_folder(transactions=TX, customers=CUSTOMERS, interactions=interactions))
+    load_folder(
+        engine, write_folder(transactions=TX, customers=CUSTOMERS, interactions=interactions)
+    )
     stored = [r[0] for r in engine.rows("SELECT text FROM interactions")]
     assert stored == ["Call me on <PHONE> or mail <EMAIL>"]
     assert engine.rows("SELECT text FROM rejected_interactions") == [("I am <EMAIL>",)]
-    emails = [r[0] for r in engine.rows("SELECT email FROM customers UNION ALL SELECT email FROM rejected_customers")]
+    emails = [
+        r[0]
+        for r in engine.rows(
+            "SELECT email FROM customers UNION ALL SELECT email FROM rejected_customers"
+        )
+    ]
     assert all(e is None or e.startswith("pii_") for e in emails)
 
 
-def test_timestamps_with_offsets_become_utc(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
+def test_timestamps_with_offsets_become_utc(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
     tx = "customer_id,order_id,timestamp,amount\nc1,o1,2024-01-02T10:00:00+02:00,1\nc1,o2,2024-01-02,2"
     load_folder(engine, write_folder(transactions=tx))
-    stamps = [r[0].isoformat() for r in engine.rows("SELECT timestamp FROM transactions ORDER BY row")]
+    stamps = [
+        r[0].isoformat() for r in engine.rows("SELECT timestamp FROM transactions ORDER BY row")
+    ]
     assert stamps == ["2024-01-02T08:00:00", "2024-01-02T00:00:00"]
 
 
-def test_events_are_counted_once_per_message_id(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
+def test_events_are_counted_once_per_message_id(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
     events = """
 message_id,customer_id,anonymous_id,timestamp,event
 m1,c1,,2024-01-01,Page Viewed
 m1,c1,,2024-01-01,Page Viewed
 m2,,,2024-01-01,Page Viewed
 """
-    quality = load_folder(engine, write_folder(transactions="customer_id,order_id,timestamp,amount\nc1,o1,2024-01-01,1", events=events))
+    quality = load_folder(
+        engine,
+        write_folder(
+            transactions="customer_id,order_id,timestamp,amount\nc1,o1,2024-01-01,1", events=events
+        ),
+    )
     assert quality["events"].duplicates == 1
     assert quality["events"].rows_kept == 1
     assert rejected(engine, "events") == {3: "missing customer_id and anonymous_id (one is needed)"}
 
 
-def test_mapping_renames_foreign_columns(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
+def test_mapping_renames_foreign_columns(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
     tx = "CustomerID,InvoiceNo,InvoiceDate,Total\nc1,o1,2024-01-01,3.5"
-    mapping = parse_mappings([
-        "transactions.customer_id=CustomerID", "transactions.order_id=InvoiceNo",
-        "transactions.timestamp=InvoiceDate", "transactions.amount=Total",
-    ])
+    mapping = parse_mappings(
+        [
+            "transactions.customer_id=CustomerID",
+            "transactions.order_id=InvoiceNo",
+            "transactions.timestamp=InvoiceDate",
+            "transactions.amount=Total",
+        ]
+    )
     load_folder(engine, write_folder(transactions=tx), mapping)
-    assert engine.rows("SELECT customer_id, order_id, amount FROM transactions") == [("c1", "o1", 3.5)]
+    assert engine.rows("SELECT customer_id, order_id, amount FROM transactions") == [
+        ("c1", "o1", 3.5)
+    ]
 
 
-def test_missing_required_column_names_file_and_column(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
+def test_missing_required_column_names_file_and_column(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
     folder = write_folder(transactions="CustomerID,order_id,timestamp,amount\nc1,o1,2024-01-01,1")
     with pytest.raises(MissingColumnError) as info:
         load_folder(engine, folder)
@@ -124,7 +163,9 @@ def test_missing_required_column_names_file_and_column(engine: DuckDBEngine, wri
     )
 
 
-def test_missing_transactions_table(engine: DuckDBEngine, write_folder: Callable[..., Path]) -> None:
+def test_missing_transactions_table(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
     folder = write_folder(customers="customer_id\nc1")
     with pytest.raises(MissingTableError, match="no transactions table"):
         load_folder(engine, folder)
@@ -135,10 +176,14 @@ def test_parquet_input_is_validated_like_csv(engine: DuckDBEngine, tmp_path: Pat
 
     folder = tmp_path / "pq"
     folder.mkdir()
-    frame = pd.DataFrame({
-        "customer_id": ["c1", None], "order_id": ["o1", "o2"],
-        "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"]), "amount": [1.0, 2.0],
-    })
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["c1", None],
+            "order_id": ["o1", "o2"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "amount": [1.0, 2.0],
+        }
+    )
     frame.to_parquet(folder / "transactions.parquet")
     quality = load_folder(engine, folder)
     assert quality["transactions"].rows_kept == 1

@@ -44,7 +44,9 @@ class DuckDBEngine:
     def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
         with map_engine_errors(f"registering {name}"):
             self.con.register(f"_{name}_src", data)
-            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_src").fetchall()
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_src"
+            ).fetchall()
             self.con.unregister(f"_{name}_src")
 
     def create_table(self, name: str, query: str) -> None:

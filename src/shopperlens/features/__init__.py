@@ -31,7 +31,9 @@ def compute_features(engine: DuckDBEngine, *, as_of: datetime) -> pd.DataFrame:
     families: list[tuple[str, str, tuple[str, ...]]] = []
     tx_cols = set(engine.columns(s.TRANSACTIONS.name))
     _window(engine, "tx", s.TRANSACTIONS.name, as_of)
-    families.append(("tx", orders.orders_sql(as_of_days=as_of_days, columns=tx_cols), ("frequency", "monetary")))
+    families.append(
+        ("tx", orders.orders_sql(as_of_days=as_of_days, columns=tx_cols), ("frequency", "monetary"))
+    )
     if engine.has_table(s.EVENTS.name):
         _window(engine, "ev", s.EVENTS.name, as_of, f"{s.CUSTOMER_ID} IS NOT NULL")
         ev_sql = browsing.events_sql(columns=set(engine.columns(s.EVENTS.name)))
@@ -64,7 +66,9 @@ def numeric_features(frame: pd.DataFrame, *, default_only: bool = True) -> list[
     return names
 
 
-def _window(engine: DuckDBEngine, name: str, table: str, as_of: datetime, extra: str = "TRUE") -> None:
+def _window(
+    engine: DuckDBEngine, name: str, table: str, as_of: datetime, extra: str = "TRUE"
+) -> None:
     # t: days since epoch, so feature SQL needs no engine-specific date functions.
     engine.create_table(
         name,

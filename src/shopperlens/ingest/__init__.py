@@ -69,24 +69,30 @@ def quality_as_dict(quality: dict[str, TableQuality]) -> dict[str, dict]:
 def _cross_checks(engine: DuckDBEngine, table: str) -> list[Check]:
     checks: list[Check] = []
     if table == s.CUSTOMERS.name:
-        checks.append((
-            f"{s.ROW} <> (SELECT min(d.{s.ROW}) FROM _checked_customers d "
-            f"WHERE d.{s.CUSTOMER_ID} = _checked_customers.{s.CUSTOMER_ID})",
-            f"'duplicate customer_id: ''' || {s.CUSTOMER_ID} || ''' (its first row is kept)'",
-        ))
+        checks.append(
+            (
+                f"{s.ROW} <> (SELECT min(d.{s.ROW}) FROM _checked_customers d "
+                f"WHERE d.{s.CUSTOMER_ID} = _checked_customers.{s.CUSTOMER_ID})",
+                f"'duplicate customer_id: ''' || {s.CUSTOMER_ID} || ''' (its first row is kept)'",
+            )
+        )
     elif table == s.EVENTS.name:
-        checks.append((
-            f"{s.CUSTOMER_ID} IS NULL AND {s.ANONYMOUS_ID} IS NULL",
-            "'missing customer_id and anonymous_id (one is needed)'",
-        ))
+        checks.append(
+            (
+                f"{s.CUSTOMER_ID} IS NULL AND {s.ANONYMOUS_ID} IS NULL",
+                "'missing customer_id and anonymous_id (one is needed)'",
+            )
+        )
     if table != s.CUSTOMERS.name and engine.has_table(s.CUSTOMERS.name):
         # A customer whose own row was quarantined is still known: their orders stay.
-        checks.append((
-            f"{s.CUSTOMER_ID} IS NOT NULL AND {s.CUSTOMER_ID} NOT IN "
-            f"(SELECT {s.CUSTOMER_ID} FROM {s.CUSTOMERS.name} UNION ALL "
-            f"SELECT {s.CUSTOMER_ID} FROM rejected_{s.CUSTOMERS.name})",
-            f"'unknown customer: ''' || {s.CUSTOMER_ID} || ''' is not in customers'",
-        ))
+        checks.append(
+            (
+                f"{s.CUSTOMER_ID} IS NOT NULL AND {s.CUSTOMER_ID} NOT IN "
+                f"(SELECT {s.CUSTOMER_ID} FROM {s.CUSTOMERS.name} UNION ALL "
+                f"SELECT {s.CUSTOMER_ID} FROM rejected_{s.CUSTOMERS.name})",
+                f"'unknown customer: ''' || {s.CUSTOMER_ID} || ''' is not in customers'",
+            )
+        )
     return checks
 
 
