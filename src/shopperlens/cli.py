@@ -111,11 +111,14 @@ def run(
         int | None,
         typer.Option(min=1, help="Score predictions on this many days after --cutoff."),
     ] = None,  # noqa: UP045
+    horizon: Annotated[int, typer.Option(min=1, help="Days of expected orders.")] = 90,
+    value_horizon: Annotated[int, typer.Option(min=1, help="Days of expected value (CLV).")] = 365,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
 ) -> None:
     """Build profiles, features, explained segments and predictions for DATA into OUT."""
     with _errors():
-        result = _run(data, out, cutoff, seed, map or [], holdout, report=not no_report)
+        settings = Settings(seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon)
+        result = _run(data, out, cutoff, settings, map or [], holdout, report=not no_report)
         _print_summary(result)
 
 
@@ -147,7 +150,7 @@ def quickstart(
         data_dir, results = out / "data", out / "results"
         demo_data.write(demo_data.generate(customers, seed=0), data_dir, fmt="csv")
         out_console.print(f"Demo data for {customers:,} customers in {data_dir}")
-        result = _run(data_dir, results, None, 0, [])
+        result = _run(data_dir, results, None, Settings(seed=0), [])
         _print_summary(result)
         out_console.print(f"Open {results / schema.REPORT_FILE} in a browser.")
 
@@ -253,13 +256,12 @@ def _run(
     data: Path,
     out: Path,
     cutoff: str | None,
-    seed: int,
+    settings: Settings,
     mappings: list[str],
     holdout: int | None = None,
     *,
     report: bool = True,
 ) -> pipeline.RunResult:
-    settings = Settings(seed=seed)
     with err_console.status("Starting") as status:
 
         def progress(stage: str) -> None:

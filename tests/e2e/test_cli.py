@@ -36,8 +36,11 @@ def test_demo_writes_every_table(tmp_path: Path) -> None:
 
 def test_run_writes_the_contract_outputs(demo_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = invoke("run", demo_folder, "--out", out, "--seed", "0")
+    result = invoke("run", demo_folder, "--out", out, "--seed", "0", "--horizon", "30")
     assert result.exit_code == 0, result.output
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert {"p_alive", "expected_orders_30d", "expected_clv_365d", "churn_risk", "next_order_date"} <= set(predictions.columns)
+    assert (out / "report.html").stat().st_size > 100_000
     for name in (
         "segments.csv",
         "segments.parquet",
