@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from shopperlens import demo
@@ -16,25 +14,7 @@ from shopperlens.pipeline import parse_cutoff
 from shopperlens.realtime import Profiles, to_days
 from shopperlens.service.replay import messages_from_tables
 from shopperlens.service.spec import parse_message, to_events
-
-
-def assert_same_features(batch: pd.DataFrame, stream: pd.DataFrame) -> None:
-    """Every feature of every customer equal (numbers within 1e-9, NULL = NULL)."""
-    stream = stream.loc[batch.index, list(batch.columns)]
-    for name in batch.columns:
-        a, b = batch[name], stream[name]
-        if pd.api.types.is_numeric_dtype(a):
-            same = np.isclose(
-                a.to_numpy(float), b.to_numpy(float), rtol=1e-9, atol=1e-9, equal_nan=True
-            )
-        else:
-            same = (a.isna() & b.isna()) | (a.astype(object) == b.astype(object))
-            same = same.to_numpy()
-        bad = batch.index[~same]
-        assert not len(bad), (
-            f"{name} differs for {len(bad)} customers, e.g. {bad[0]}: "
-            f"batch {a[bad[0]]!r} stream {b[bad[0]]!r}"
-        )
+from shopperlens.testing import check_same_features as assert_same_features
 
 
 @pytest.fixture(scope="module")

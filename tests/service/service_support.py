@@ -8,10 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from shopperlens import demo
+from shopperlens.testing import check_same_features as assert_same_features
 
 with warnings.catch_warnings():  # starlette warns about httpx on import; not ours to fix
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -33,23 +31,3 @@ class Fitted:
     @property
     def as_of(self) -> datetime:
         return self.naive_as_of.replace(tzinfo=timezone.utc)
-
-
-# the same check as tests/realtime (candidate for shopperlens.testing)
-def assert_same_features(batch: pd.DataFrame, stream: pd.DataFrame) -> None:
-    """Every feature of every customer equal (numbers within 1e-9, NULL = NULL)."""
-    stream = stream.loc[batch.index, list(batch.columns)]
-    for name in batch.columns:
-        a, b = batch[name], stream[name]
-        if pd.api.types.is_numeric_dtype(a):
-            same = np.isclose(
-                a.to_numpy(float), b.to_numpy(float), rtol=1e-9, atol=1e-9, equal_nan=True
-            )
-        else:
-            same = (a.isna() & b.isna()) | (a.astype(object) == b.astype(object))
-            same = same.to_numpy()
-        bad = batch.index[~same]
-        assert not len(bad), (
-            f"{name} differs for {len(bad)} customers, e.g. {bad[0]}: "
-            f"batch {a[bad[0]]!r} stream {b[bad[0]]!r}"
-        )
