@@ -220,6 +220,26 @@ def forget(
         out_console.print(f"Erased; receipt: {receipt}")
 
 
+@app.command()
+def audit(
+    data: Annotated[Path, typer.Argument(help="Data folder of the run (for its customers table).")],
+    out: Annotated[Path, typer.Option(help="Output folder of the run.")],
+    sensitive: Annotated[
+        list[str] | None, typer.Option(help="Another sensitive column to audit (repeatable).")
+    ] = None,
+    threshold: Annotated[float, typer.Option(min=0, max=1, help="Flag differences above this.")] = 0.1,
+    fail_on_flag: Annotated[bool, typer.Option(help="Exit 3 when anything is flagged.")] = False,
+) -> None:
+    """Audit a run's segments and churn risk across age bands, genders and other groups."""
+    with _errors():
+        result = pipeline.audit(data, out, sensitive=sensitive or [], threshold=threshold)
+        for line in result.flags + result.proxy_flags or ["No difference over the threshold."]:
+            out_console.print(f"- {line}", markup=False)
+        out_console.print(f"Details in {out / pipeline.AUDIT_FILE}")
+    if fail_on_flag and (result.flagged or result.proxy_flags):
+        raise typer.Exit(3)
+
+
 @app.command("export-subject")
 def export_subject(
     customer_id: Annotated[str, typer.Argument(help="The customer whose data to export.")],

@@ -6,6 +6,7 @@ holding the data frames, the fitted segment model and the run record.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from shopperlens.features import compute_features, numeric_features
 from shopperlens.ingest import TableQuality, load_folder, parse_mappings, quality_as_dict
 from shopperlens.ingest.readers import discover
 from shopperlens.predict import predict_customers
+from shopperlens.privacy import AuditResult, fairness_audit, sensitive_groups
 from shopperlens.report import write_report
 from shopperlens.segmentation import RFMGrid, SegmentModel
 from shopperlens.text import customer_text_features, emotion_segments
@@ -350,3 +352,51 @@ def assign(
         Path(out).mkdir(parents=True, exist_ok=True)
         _write_frame(segments, Path(out) / s.SEGMENTS_FILE)
     return segments
+
+
+AUDIT_FILE = "fairness_audit.json"
+
+
+def audit(
+    data: str | Path, out: str | Path, *, sensitive: list[str] | None = None, threshold: float = 0.1
+) -> AuditResult:
+    """Fairness audit of a finished run: its segments and churn risk by sensitive group.
+
+    The groups (age band from ``birth_year``, ``gender`` and any ``sensitive`` column)
+    come from the customers table of ``data``; they are never segmentation features.
+    Writes ``fairness_audit.json`` into ``out``.
+    """
+    out = Path(out)
+    customers = _read_customers(Path(data))
+    record = json.loads((out / s.RUN_FILE).read_text(encoding="utf-8"))
+    as_of_year = datetime.fromisoformat(record["parameters"]["as_of"]).year
+    groups = sensitive_groups(customers, as_of_year, extra=sensitive or [])
+    outcomes = pd.read_parquet(out / f"{s.SEGMENTS_FILE}.parquet")[[s.CUSTOMER_ID, s.SEGMENT_NAME]]
+    predictions = out / f"{s.PREDICTIONS_FILE}.parquet"
+    if predictions.is_file():
+        risk = pd.read_parquet(predictions)[[s.CUSTOMER_ID, "churn_risk"]]
+        outcomes = outcomes.merge(risk, on=s.CUSTOMER_ID, how="left")
+    features = pd.read_parquet(out / s.FEATURES_FILE).set_index(s.CUSTOMER_ID)
+    model = SavedSegmentModel.load(out)
+    result = fairness_audit(
+        outcomes.set_index(s.CUSTOMER_ID), groups, threshold=threshold,
+        features=features.loc[features.index.isin(outcomes[s.CUSTOMER_ID]), model.feature_names],
+    )
+    write_json(out / AUDIT_FILE, result.to_dict())
+    return result
+
+
+def _read_customers(data: Path) -> pd.DataFrame:
+    from shopperlens.errors import MissingTableError
+
+    files = discover(data)
+    if s.CUSTOMERS.name not in files:
+        raise MissingTableError(f"{data}: no customers table, so there are no groups to audit.")
+    path = files[s.CUSTOMERS.name]
+    if path.name.endswith(".parquet"):
+        frame = pd.read_parquet(path)
+    else:
+        frame = pd.read_csv(path, dtype={s.CUSTOMER_ID: str, s.GENDER: str})
+    # Only the id and the attributes to audit: identifiers and location stay out.
+    wanted = {s.CUSTOMER_ID, s.BIRTH_YEAR, s.GENDER}
+    return frame[[c for c in frame.columns if c in wanted or c not in s.CUSTOMERS.column_names]]

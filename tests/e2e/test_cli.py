@@ -158,3 +158,14 @@ def test_validate_reports_quality(demo_folder: Path) -> None:
     result = invoke("validate", demo_folder)
     assert result.exit_code == 0
     assert "transactions" in result.output and "Data quality" in result.output
+
+
+def test_audit_reports_groups_and_writes_json(demo_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("run", demo_folder, "--out", out, "--no-report").exit_code == 0
+    result = invoke("audit", demo_folder, "--out", out)
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "fairness_audit.json").read_text())
+    attributes = {row["attribute"] for row in report["metrics"]}
+    assert {"age_band", "gender"} <= attributes
+    assert "Details in" in result.output
