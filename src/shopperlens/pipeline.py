@@ -22,14 +22,14 @@ from shopperlens import schema as s
 from shopperlens.artifacts import SavedSegmentModel, fingerprint, versions, write_json
 from shopperlens.config import Settings
 from shopperlens.engines.duckdb import DuckDBEngine
-from shopperlens.features import compute_features, numeric_features
+from shopperlens.features import add_text_features, compute_features, numeric_features
 from shopperlens.ingest import TableQuality, load_folder, parse_mappings, quality_as_dict
 from shopperlens.ingest.readers import discover
 from shopperlens.predict import predict_customers
 from shopperlens.privacy import AuditResult, fairness_audit, sensitive_groups
 from shopperlens.report import write_report
 from shopperlens.segmentation import RFMGrid, SegmentModel
-from shopperlens.text import customer_text_features, emotion_segments
+from shopperlens.text import emotion_segments
 
 NO_PURCHASE_ID = -1
 NO_PURCHASE_NAME = "No purchases yet"
@@ -125,8 +125,9 @@ def run(
         )
         result.record = _record(result, files, settings, cutoff, mappings, timer.timings)
         result.record["parameters"]["holdout_days"] = holdout_days
+        # Fitted parameters live once, under "models"; the rest are prediction metrics.
+        result.record["models"] = predictions.record.pop("models")
         result.record["metrics"]["predictions"] = predictions.record
-        result.record["models"] = predictions.record["models"]
         if out is not None:
             with timer.stage("outputs"):
                 write_outputs(result, Path(out), engine)
@@ -137,27 +138,6 @@ def run(
             result.record["timings_s"] = timer.timings
             write_json(result.out_dir / s.RUN_FILE, result.record)
     return result
-
-
-def add_text_features(
-    engine: DuckDBEngine, features: pd.DataFrame, as_of: datetime
-) -> pd.DataFrame:
-    """Join sentiment, emotion and complaint features from the interactions, if any."""
-    if not engine.has_table(s.INTERACTIONS.name):
-        return features
-    columns = [
-        c
-        for c in (s.CUSTOMER_ID, s.TIMESTAMP, s.SOURCE, s.TEXT, s.RATING)
-        if c in engine.columns(s.INTERACTIONS.name)
-    ]
-    interactions = engine.fetch_df(
-        f"SELECT {', '.join(columns)} FROM {s.INTERACTIONS.name} "
-        f"WHERE {s.TIMESTAMP} < TIMESTAMP '{as_of.isoformat(sep=' ')}'"
-    )
-    text = customer_text_features(interactions, as_of=as_of)
-    joined = features.join(text, how="left")
-    joined["text_count"] = joined["text_count"].fillna(0)
-    return joined
 
 
 def fit_segment_model(

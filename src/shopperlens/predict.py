@@ -20,7 +20,7 @@ from sklearn.model_selection import train_test_split
 
 from shopperlens import schema as s
 from shopperlens.engines.duckdb import DuckDBEngine
-from shopperlens.features import compute_features, numeric_features
+from shopperlens.features import add_text_features, compute_features, numeric_features
 from shopperlens.models import (
     BetaGeoModel,
     ChurnModel,
@@ -164,7 +164,8 @@ def _fit_churn(
     record: dict[str, Any],
 ) -> ChurnModel | None:
     past_as_of = as_of - timedelta(days=churn_days)
-    past = compute_features(engine, as_of=past_as_of).reindex(features.index)
+    past = add_text_features(engine, compute_features(engine, as_of=past_as_of), past_as_of)
+    past = past.reindex(features.index)
     past = past[past["frequency"] > 0]
     if len(past) < 50:
         record["churn"] = {
@@ -188,11 +189,8 @@ def _fit_churn(
     )
     metrics["label"] = f"no order within {churn_days} days after {past_as_of:%Y-%m-%d}"
     metrics["features"] = columns
-    metrics["global_importance"] = (
-        {k: float(v) for k, v in model.feature_importances_.items()}
-        if isinstance(model.feature_importances_, dict)
-        else None
-    )
+    importance = pd.Series(model.feature_importances_, index=model.feature_names_in_)
+    metrics["global_importance"] = importance.sort_values(ascending=False).round(6).to_dict()
     record["churn"] = metrics
     return model
 
@@ -214,10 +212,8 @@ def _churn_frame(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(index=buyers.index)
     frame["churn_risk"] = model.predict_proba(X)[:, 1]
     drivers = model.explain(X)
-    frame["churn_drivers"] = (
-        drivers.apply(lambda row: "; ".join(str(v) for v in row if pd.notna(v)), axis=1)
-        if isinstance(drivers, pd.DataFrame)
-        else drivers
+    frame["churn_drivers"] = drivers.apply(
+        lambda row: "; ".join(str(v) for v in row if pd.notna(v)), axis=1
     )
     return frame
 

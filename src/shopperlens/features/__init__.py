@@ -14,8 +14,17 @@ from shopperlens import schema as s
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import browsing, interactions, orders
 from shopperlens.features.catalog import CATALOG, FEATURES, Feature, describe
+from shopperlens.text import customer_text_features
 
-__all__ = ["CATALOG", "FEATURES", "Feature", "compute_features", "describe", "numeric_features"]
+__all__ = [
+    "CATALOG",
+    "FEATURES",
+    "Feature",
+    "add_text_features",
+    "compute_features",
+    "describe",
+    "numeric_features",
+]
 
 SECONDS_PER_DAY = 86400.0
 DECIMALS = 9
@@ -51,6 +60,27 @@ def compute_features(engine: DuckDBEngine, *, as_of: datetime) -> pd.DataFrame:
     numeric = frame.select_dtypes("number").columns
     frame[numeric] = frame[numeric].round(DECIMALS)
     return frame[_ordered(frame.columns)]
+
+
+def add_text_features(
+    engine: DuckDBEngine, features: pd.DataFrame, as_of: datetime
+) -> pd.DataFrame:
+    """Join sentiment, emotion and complaint features from the interactions, if any."""
+    if not engine.has_table(s.INTERACTIONS.name):
+        return features
+    columns = [
+        c
+        for c in (s.CUSTOMER_ID, s.TIMESTAMP, s.SOURCE, s.TEXT, s.RATING)
+        if c in engine.columns(s.INTERACTIONS.name)
+    ]
+    interactions = engine.fetch_df(
+        f"SELECT {', '.join(columns)} FROM {s.INTERACTIONS.name} "
+        f"WHERE {s.TIMESTAMP} < TIMESTAMP '{as_of.isoformat(sep=' ')}'"
+    )
+    text = customer_text_features(interactions, as_of=as_of)
+    joined = features.join(text, how="left")
+    joined["text_count"] = joined["text_count"].fillna(0)
+    return joined
 
 
 def numeric_features(frame: pd.DataFrame, *, default_only: bool = True) -> list[str]:

@@ -169,11 +169,31 @@ class SegmentAssigner:
                 f"{', '.join(missing)} (fit it with the default feature set)."
             )
 
-    def _matrix(self, rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    def _array(self, rows: Sequence[dict[str, Any]]) -> np.ndarray:
         # a float array straight from the dicts (None -> NaN): 10x faster than a
         # column-by-column frame, and this runs for every ingestion call
-        values = np.array([[x.get(c) for c in self.columns] for x in rows], dtype=np.float64)
-        return pd.DataFrame(values, columns=self.columns)
+        return np.array([[x.get(c) for c in self.columns] for x in rows], dtype=np.float64)
+
+    def _matrix(self, rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+        return pd.DataFrame(self._array(rows), columns=self.columns)
+
+    def _fast_predict(self, values: np.ndarray) -> np.ndarray | None:
+        """``SegmentModel.predict`` on a checked float array, without sklearn's per-call
+        validation and frame building; None when the model is not a plain SegmentModel
+        (or the values hold infinities) so the caller takes the validated path."""
+        m = self.model.segment_model
+        predict = getattr(type(m), "predict", None)
+        if (
+            getattr(predict, "__qualname__", "") != "SegmentModel.predict"
+            or getattr(predict, "__module__", "") != "shopperlens.segmentation.model"
+            or getattr(m, "n_features_in_", None) != values.shape[1]
+            or not all(hasattr(m, a) for a in ("scaler_", "_order", "segment_ids_"))
+            or list(getattr(m, "feature_names_in_", self.columns)) != self.columns
+            or np.isinf(values).any()
+        ):
+            return None
+        z = m.scaler_._transform_array(values)
+        return np.asarray(m.segment_ids_[m._order[m._raw_labels(z)]])
 
     @property
     def names(self) -> dict[int, str]:
@@ -189,7 +209,11 @@ class SegmentAssigner:
         labels = [NO_PURCHASE_ID] * len(rows)
         buyers = [i for i, x in enumerate(rows) if (x.get("frequency") or 0) > 0]
         if buyers:
-            predicted = self.model.segment_model.predict(self._matrix([rows[i] for i in buyers]))
+            values = self._array([rows[i] for i in buyers])
+            predicted = self._fast_predict(values)
+            if predicted is None:
+                frame = pd.DataFrame(values, columns=self.columns)
+                predicted = self.model.segment_model.predict(frame)
             for i, label in zip(buyers, np.asarray(predicted).tolist(), strict=True):
                 labels[i] = int(label)
         return labels

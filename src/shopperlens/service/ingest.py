@@ -58,11 +58,18 @@ class CachedBook:
         self.tx.link(anonymous_id, customer_id)
 
     def flush(self) -> None:
+        puts = []
         for key in sorted(self.dirty):
             state = self.states[key]
             if state is None:
                 self.tx.delete_state(key)
             else:
+                puts.append((key, state))
+        put_states = getattr(self.tx, "put_states", None)
+        if put_states is not None:
+            put_states(puts)
+        else:
+            for key, state in puts:
                 self.tx.put_state(key, state)
         self.dirty.clear()
 

@@ -50,11 +50,41 @@ class Dialect:
         return text.replace("?", self.placeholder) if self.placeholder != "?" else text
 
 
+_MISSING: Any = object()
+
+
+class StateCache:
+    """Write-through copy of profile states and segments, owned by one store connection.
+
+    The database stays the source of truth: entries are filled from it on a miss and
+    written to it in the same transaction as the change. A transaction that fails
+    clears the whole cache (its states may have been changed in place), and a store
+    that sees another connection's commits (:meth:`SQLStore._external_change`) clears
+    it too, so a hit always equals what the database holds.
+    """
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self.states: dict[Key, CustomerState | None] = {}
+        self.segments: dict[str, int | None] = {}
+
+    def clear(self) -> None:
+        self.states.clear()
+        self.segments.clear()
+
+    def trim(self) -> None:
+        for table in (self.states, self.segments):
+            if len(table) > self.limit:  # drop the oldest half (insertion order)
+                for key in list(table)[: len(table) // 2]:
+                    del table[key]  # type: ignore[arg-type]
+
+
 class SQLTransaction:
     """The changes of one transaction (see :class:`~.base.Transaction`)."""
 
     def __init__(self, store: SQLStore) -> None:
         self.store = store
+        self.cache: StateCache | None = store._cache
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.store._conn.execute(self.store.dialect.sql(sql), params)
@@ -67,19 +97,44 @@ class SQLTransaction:
         return bool(cur.rowcount == 1)
 
     def get_state(self, key: Key) -> CustomerState | None:
+        cache = self.cache
+        if cache is not None:
+            state = cache.states.get(key, _MISSING)
+            if state is not _MISSING:
+                return state  # type: ignore[no-any-return]
         row = self._run("SELECT state FROM profiles WHERE kind = ? AND id = ?", key).fetchone()
-        return None if row is None else CustomerState.from_json(row[0])
+        state = None if row is None else CustomerState.from_json(row[0])
+        if cache is not None:
+            cache.states[key] = state
+        return state
 
     def put_state(self, key: Key, state: CustomerState) -> None:
-        self._run(
-            "INSERT INTO profiles (kind, id, state, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (kind, id) DO UPDATE SET state = excluded.state, "
-            "updated_at = excluded.updated_at",
-            (*key, state.to_json(), self.store.clock()),
+        self.put_states([(key, state)])
+
+    def put_states(self, items: Sequence[tuple[Key, CustomerState]]) -> None:
+        """Write several states in one statement."""
+        if not items:
+            return
+        now = self.store.clock()
+        # a cursor's executemany: psycopg connections have none of their own
+        self.store._conn.cursor().executemany(
+            self.store.dialect.sql(
+                "INSERT INTO profiles (kind, id, state, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (kind, id) DO UPDATE SET state = excluded.state, "
+                "updated_at = excluded.updated_at"
+            ),
+            [(key[0], key[1], state.to_json(), now) for key, state in items],
         )
+        if self.cache is not None:
+            for key, state in items:
+                self.cache.states[key] = state
 
     def delete_state(self, key: Key) -> None:
         self._run("DELETE FROM profiles WHERE kind = ? AND id = ?", key)
+        if self.cache is not None:
+            self.cache.states[key] = None
+            if key[0] == "c":
+                self.cache.segments.pop(key[1], None)
 
     def resolve(self, anonymous_id: str) -> str | None:
         row = self._run(
@@ -94,10 +149,18 @@ class SQLTransaction:
         )
 
     def get_segment(self, customer_id: str) -> int | None:
+        cache = self.cache
+        if cache is not None:
+            segment = cache.segments.get(customer_id, _MISSING)
+            if segment is not _MISSING:
+                return segment  # type: ignore[no-any-return]
         row = self._run(
             "SELECT segment_id FROM profiles WHERE kind = 'c' AND id = ?", (customer_id,)
         ).fetchone()
-        return None if row is None else row[0]
+        segment = None if row is None else row[0]
+        if cache is not None and row is not None:
+            cache.segments[customer_id] = segment
+        return segment
 
     def put_segment(
         self, customer_id: str, segment_id: int | None, *, at: float, model_version: str
@@ -105,10 +168,15 @@ class SQLTransaction:
         before = self.get_segment(customer_id)
         if before == segment_id:
             return None
-        self._run(
+        cur = self._run(
             "UPDATE profiles SET segment_id = ? WHERE kind = 'c' AND id = ?",
             (segment_id, customer_id),
         )
+        if self.cache is not None:
+            if cur.rowcount == 1:
+                self.cache.segments[customer_id] = segment_id
+            else:  # no profile row: nothing to remember
+                self.cache.segments.pop(customer_id, None)
         row = (customer_id, before, segment_id, at, model_version)
         new_id = self.store._insert_id(
             "INSERT INTO history (customer_id, from_segment, to_segment, at, model_version) "
@@ -148,6 +216,13 @@ class SQLStore:
         # single connection keeps SQLite's fsync-per-commit count minimal
         self._lock = threading.RLock()
         self.clock: Any = time.time
+        # stores whose database only this connection writes to (or that can tell when
+        # another one did, see _external_change) keep a write-through state cache
+        self._cache: StateCache | None = None
+
+    def _external_change(self) -> bool:
+        """Inside a transaction: has another connection committed since the last call?"""
+        return True
 
     def _begin(self) -> Any:
         raise NotImplementedError
@@ -162,8 +237,19 @@ class SQLStore:
 
     @contextmanager
     def transaction(self) -> Iterator[SQLTransaction]:
-        with self._lock, map_store_errors("a write", self.url), self._begin():
-            yield SQLTransaction(self)
+        with self._lock:
+            cache = self._cache
+            try:
+                with map_store_errors("a write", self.url), self._begin():
+                    if cache is not None and self._external_change():
+                        cache.clear()
+                    yield SQLTransaction(self)
+            except BaseException:
+                if cache is not None:  # states may have been changed in place
+                    cache.clear()
+                raise
+            if cache is not None:
+                cache.trim()
 
     def apply_event(self, message_id: str, payload: str, received_at: float, update: Any) -> bool:
         with self.transaction() as tx:

@@ -17,7 +17,7 @@ from typing import Any
 
 from shopperlens.errors import ConfigError
 from shopperlens.service.store._errors import map_store_errors
-from shopperlens.service.store._sql import Dialect, SQLStore
+from shopperlens.service.store._sql import Dialect, SQLStore, StateCache
 
 SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
 DIALECT = Dialect(placeholder="?", serial_id="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL")
@@ -46,6 +46,14 @@ class SQLiteStore(SQLStore):
             self._conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
             self._conn.execute("PRAGMA busy_timeout=10000")
         self._create_schema()
+        self._cache = StateCache()
+        self._data_version: int | None = None
+
+    def _external_change(self) -> bool:
+        # data_version changes when another connection (or process) commits to the file
+        version = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+        changed, self._data_version = version != self._data_version, version
+        return changed
 
     @contextmanager
     def _begin(self) -> Iterator[None]:
