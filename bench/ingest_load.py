@@ -127,8 +127,13 @@ def single(url: str, n: int) -> None:
 def batches(url: str, n_batches: int, size: int = 100, clients: int = 4) -> None:
     lat: list[float] = []
 
+    bodies = [
+        json.dumps({"batch": [event(b * size + i, f"batch{size}") for i in range(size)]})
+        for b in range(n_batches)
+    ]
+
     def one(b: int, client: httpx.Client) -> None:
-        body = json.dumps({"batch": [event(b * size + i, f"batch{size}") for i in range(size)]})
+        body = bodies[b]
         s = time.perf_counter()
         client.post(
             "/v1/batch", content=body, headers={"Content-Type": "application/json"}
