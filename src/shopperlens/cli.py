@@ -204,6 +204,28 @@ def serve(
         run_service(model, store_url=store, host=host, port=port, write_keys=write_key or [])
 
 
+StoreOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        help="Service store too: sqlite:///path or postgresql://... "
+        "(default: the SQLite store `serve` keeps beside OUT, if there is one)."
+    ),
+]
+
+
+def _service_store(out: Path, url: str | None):  # noqa: ANN202 - a service Store
+    """The store named by ``--store``, else the default one of ``serve --model OUT``."""
+    from shopperlens.service.settings import STORE_FILE
+    from shopperlens.service.store import open_store
+
+    if url is None:
+        default = out.absolute().parent / STORE_FILE
+        if not default.is_file():
+            return None
+        url = f"sqlite:///{default}"
+    return open_store(url)
+
+
 @app.command()
 def forget(
     customer_id: Annotated[str, typer.Argument(help="The customer to erase.")],
@@ -211,12 +233,21 @@ def forget(
     identifier: Annotated[
         list[str] | None, typer.Option(help="Their e-mail or phone too (repeatable).")
     ] = None,  # noqa: UP045
+    store: StoreOption = None,
 ) -> None:
-    """Erase a person from every output of a run and leave a receipt without personal data."""
+    """Erase a person from every output of a run (and the service store) and leave a
+    receipt without personal data."""
     with _errors():
         from shopperlens.privacy import forget as erase
 
-        receipt = erase(customer_id, out, key=Settings().key(), extra_identifiers=identifier or [])
+        service = _service_store(out, store)
+        try:
+            receipt = erase(customer_id, out, key=Settings().key(),
+                            extra_identifiers=identifier or [],
+                            stores=[service] if service is not None else [])
+        finally:
+            if service is not None:
+                service.close()
         out_console.print(f"Erased; receipt: {receipt}")
 
 
@@ -244,16 +275,23 @@ def audit(
 def export_subject(
     customer_id: Annotated[str, typer.Argument(help="The customer whose data to export.")],
     out: Annotated[Path, typer.Option(help="Output folder of a run.")],
+    store: StoreOption = None,
 ) -> None:
-    """Print everything held about a person in a run's outputs, as JSON."""
+    """Print everything held about a person in a run's outputs (and the service store),
+    as JSON."""
     with _errors():
         import json
 
         from shopperlens.privacy import export_subject as export
 
-        typer.echo(
-            json.dumps(export(customer_id, out, key=Settings().key()), indent=2, default=str)
-        )
+        found = export(customer_id, out, key=Settings().key())
+        service = _service_store(out, store)
+        if service is not None:
+            try:
+                found["service_store"] = service.export_customer(customer_id)
+            finally:
+                service.close()
+        typer.echo(json.dumps(found, indent=2, default=str))
 
 
 def _read_texts(source: Path):  # noqa: ANN202 - pandas frame

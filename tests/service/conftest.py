@@ -104,7 +104,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         st = PostgresStore(url)
         with st.transaction() as tx:  # empty tables between tests
             tx._run(
-                "TRUNCATE events, profiles, links, history, counters, outbox, meta "  # type: ignore[attr-defined]
+                "TRUNCATE events, profiles, links, history, counters, outbox, meta, "  # type: ignore[attr-defined]
+                "audit_log "
                 "RESTART IDENTITY"
             )
     yield st

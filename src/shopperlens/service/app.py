@@ -8,6 +8,7 @@ carry ``{"detail": ..., "reason": ...}`` with a machine-readable reason.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,12 +19,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from shopperlens import __version__
 from shopperlens.errors import ShopperLensError
 from shopperlens.service.errors import Overloaded, status_of
 from shopperlens.service.models import BatchRequest, Message
-from shopperlens.service.routers import events, health, profiles, segments
+from shopperlens.service.rights import apply_retention, retention_loop
+from shopperlens.service.routers import audit, events, health, profiles, segments
 from shopperlens.service.runtime import Clock, Limiter, LoadedModel, Runtime, utc_now
 from shopperlens.service.settings import ServiceSettings
 from shopperlens.service.store import Store, open_store
@@ -74,7 +77,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if start_worker and settings.webhook_urls:
             worker.start()
+        retention = None
+        if settings.retention_days is not None:
+            await run_in_threadpool(apply_retention, rt)
+            retention = asyncio.create_task(retention_loop(rt))
         yield
+        if retention is not None:
+            retention.cancel()
         worker.stop()
         store.close()
 
@@ -82,7 +91,9 @@ def create_app(
         title="ShopperLens real-time segmentation", version=__version__, lifespan=lifespan
     )
     app.state.runtime, app.state.webhooks = rt, worker
-    for router in (events.router, profiles.router, segments.router, health.router, health.hooks):
+    routers = (events.router, profiles.router, segments.router, audit.router, health.router,
+               health.hooks)
+    for router in routers:
         app.include_router(router)
     _handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

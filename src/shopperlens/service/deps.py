@@ -77,6 +77,7 @@ def require_key(request: Request, rt: Annotated[Runtime, Depends(get_runtime)]) 
     digest = hash_key(key)
     if not any(hmac.compare_digest(digest, h) for h in hashes):
         raise Forbidden("the write key is not valid for this service.")
+    request.state.key_id = digest[:12]  # names the key in the audit log, not the key
 
 
 async def read_json(request: Request, limit: int) -> Any:

@@ -143,3 +143,46 @@ class WebhookDelivery(BaseModel):
     attempts: int
     status: Literal["pending", "delivered", "failed"]
     last_error: str | None
+
+
+class Erasure(BaseModel):
+    """Receipt of ``DELETE /v1/profiles/{id}``: no personal data, the subject is a keyed hash."""
+
+    receipt: str
+    subject: str
+    requested_at: datetime
+    store: str
+    rows_removed: int
+
+
+class SubjectExport(BaseModel):
+    """Everything the service store holds about one customer (GDPR Art. 15)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    customer_id: str
+    subject: str
+    profiles: dict[str, Any]
+    anonymous_ids: list[str]
+    events: list[dict[str, Any]]
+    segment_history: list[dict[str, Any]]
+    webhook_deliveries: list[dict[str, Any]]
+
+
+class AuditRecord(BaseModel):
+    """One audit log entry: who did what to which profile (a keyed hash), when."""
+
+    id: int
+    at: datetime
+    actor: str
+    key_id: str | None
+    action: Literal["read", "export", "erase"]
+    subject: str
+    status: int
+
+
+class AuditPage(BaseModel):
+    """One page of the audit log, oldest first; pass ``next_after`` back as ``after``."""
+
+    entries: list[AuditRecord]
+    next_after: int | None

@@ -121,3 +121,4 @@ class Runtime:
     model_lock: threading.Lock = field(default_factory=threading.Lock)
     requests: dict[str, int] = field(default_factory=dict)
     wakeup: threading.Event = field(default_factory=threading.Event)
+    subject_hasher: Callable[[str], str] | None = None  # audit subjects (see service.rights)

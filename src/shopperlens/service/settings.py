@@ -16,6 +16,12 @@ environment variable                           meaning
 ``SHOPPERLENS_SERVICE_WEBHOOK_SECRET``         HMAC-SHA256 key signing webhook bodies
 ``SHOPPERLENS_SERVICE_WEBHOOK_MAX_ATTEMPTS``   attempts before a delivery is kept as failed
 ``SHOPPERLENS_SERVICE_WEBHOOK_BACKOFF_S``      first retry delay, doubled per attempt (1.0)
+``SHOPPERLENS_SERVICE_RETENTION_DAYS``         stored events received more than this many
+                                               days ago are deleted (unset: kept)
+``SHOPPERLENS_SERVICE_RETENTION_INTERVAL_S``   how often retention runs (3600; also at start)
+``SHOPPERLENS_PSEUDONYMISATION_KEY``           key of the audit log's customer hashes, the
+                                               one of the batch run (unset: a random key
+                                               kept in the store)
 =============================================  ===========================================
 """
 
@@ -24,7 +30,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 STORE_FILE = "service.sqlite3"
@@ -58,6 +64,18 @@ class ServiceSettings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_backoff_s: float = Field(default=1.0, gt=0)
     webhook_timeout_s: float = Field(default=5.0, gt=0)
+    retention_days: int | None = Field(default=None, ge=1)
+    retention_interval_s: float = Field(default=3600.0, gt=0)
+    # the batch run's key (SHOPPERLENS_PSEUDONYMISATION_KEY), so audit subjects and
+    # erasure receipts name a person by the same hash
+    pseudonymisation_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "pseudonymisation_key",
+            "shopperlens_service_pseudonymisation_key",
+            "shopperlens_pseudonymisation_key",
+        ),
+    )
 
     def resolved_store_url(self) -> str:
         """The store URL, defaulting to a SQLite file beside the model folder."""

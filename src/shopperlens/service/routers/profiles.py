@@ -1,7 +1,9 @@
-"""Reading one customer's profile: traits, features, segment, reasons, history."""
+"""One customer's profile: read it (traits, features, segment, reasons, history), export
+everything held about them, or erase them. Each call is written to the audit log."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 
 from fastapi import APIRouter, Depends
@@ -15,7 +17,8 @@ from shopperlens.service.deps import (
 )
 from shopperlens.service.errors import NotFound
 from shopperlens.service.ingest import features_now
-from shopperlens.service.models import ErrorBody, Profile, SegmentChange
+from shopperlens.service.models import Erasure, ErrorBody, Profile, SegmentChange, SubjectExport
+from shopperlens.service.rights import Auditor, AuditorDep
 from shopperlens.service.runtime import Clock, LoadedModel
 from shopperlens.service.store.base import Change, Store
 
@@ -56,13 +59,60 @@ def _profile(customer_id: str, store: Store, clock: Clock, model: LoadedModel) -
     )
 
 
+def _read(customer_id: str, store: Store, clock: Clock, model: LoadedModel, audit: Auditor
+          ) -> Profile:
+    try:
+        profile = _profile(customer_id, store, clock, model)
+    except NotFound:
+        audit.record("read", customer_id, 404)
+        raise
+    audit.record("read", customer_id, 200)
+    return profile
+
+
 @router.get(
     "/profiles/{customer_id}",
     response_model=Profile,
     responses={404: {"model": ErrorBody, "description": "Unknown customer"}},
 )
 async def get_profile(
-    customer_id: str, store: StoreDep, clock: ClockDep, model: ModelDep
+    customer_id: str, store: StoreDep, clock: ClockDep, model: ModelDep, audit: AuditorDep
 ) -> Profile:
     """The customer's current features (at the service clock), segment, reasons and history."""
-    return await run_in_threadpool(_profile, customer_id, store, clock, model)
+    return await run_in_threadpool(_read, customer_id, store, clock, model, audit)
+
+
+def _export(customer_id: str, store: Store, audit: Auditor) -> SubjectExport:
+    found = store.export_customer(customer_id)
+    subject = audit.record("export", customer_id, 404 if found is None else 200)
+    if found is None:
+        raise NotFound(f"no data held for customer_id={customer_id!r}.")
+    return SubjectExport(subject=subject, **found)
+
+
+@router.get(
+    "/profiles/{customer_id}/export",
+    response_model=SubjectExport,
+    responses={404: {"model": ErrorBody, "description": "Nothing held about the customer"}},
+)
+async def export_profile(customer_id: str, store: StoreDep, audit: AuditorDep) -> SubjectExport:
+    """Everything the store holds about the customer: profile states, anonymous ids,
+    stored events, segment history and webhook deliveries (right of access)."""
+    return await run_in_threadpool(_export, customer_id, store, audit)
+
+
+def _erase(customer_id: str, store: Store, clock: Clock, audit: Auditor) -> Erasure:
+    removed = store.erase_customer(customer_id)
+    subject = audit.record("erase", customer_id, 200)
+    return Erasure(receipt=uuid.uuid4().hex, subject=subject, requested_at=clock(),
+                   store=type(store).__name__, rows_removed=removed)
+
+
+@router.delete("/profiles/{customer_id}", response_model=Erasure)
+async def erase_profile(
+    customer_id: str, store: StoreDep, clock: ClockDep, audit: AuditorDep
+) -> Erasure:
+    """Erase the customer from the service store (right to erasure): their events, profile,
+    identity links, segment history and webhook deliveries, in one transaction. The
+    receipt names them only by a keyed hash. Erasing an unknown id removes 0 rows."""
+    return await run_in_threadpool(_erase, customer_id, store, clock, audit)

@@ -8,11 +8,19 @@
 from __future__ import annotations
 
 from shopperlens.errors import ConfigError
-from shopperlens.service.store.base import Change, Delivery, ProfileRecord, Store, Transaction
+from shopperlens.service.store.base import (
+    AuditEntry,
+    Change,
+    Delivery,
+    ProfileRecord,
+    Store,
+    Transaction,
+)
 from shopperlens.service.store.memory import MemoryStore
 from shopperlens.service.store.sqlite import SQLiteStore, path_from_url
 
 __all__ = [
+    "AuditEntry",
     "Change",
     "Delivery",
     "MemoryStore",

@@ -15,6 +15,7 @@ from typing import Any
 
 from shopperlens.realtime import CustomerState
 from shopperlens.service.store._errors import map_store_errors
+from shopperlens.service.store._rights import SubjectRights
 from shopperlens.service.store.base import COUNTERS, Change, Delivery, Key, ProfileRecord
 
 SCHEMA = """
@@ -33,7 +34,10 @@ CREATE TABLE IF NOT EXISTS outbox (id SERIAL_ID, url TEXT NOT NULL, customer_id 
   attempts INTEGER NOT NULL DEFAULT 0, next_at REAL, status TEXT NOT NULL DEFAULT 'pending',
   last_error TEXT);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_log (id SERIAL_ID, at REAL NOT NULL, actor TEXT NOT NULL,
+  key_id TEXT, action TEXT NOT NULL, subject TEXT NOT NULL, status INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_log_subject ON audit_log (subject, id)
 """
 CHANGE_COLS = "id, customer_id, from_segment, to_segment, at, model_version"
 DELIVERY_COLS = "id, url, customer_id, kind, segment_id, payload, attempts, status, last_error"
@@ -204,7 +208,7 @@ class SQLTransaction:
                 )
 
 
-class SQLStore:
+class SQLStore(SubjectRights):
     """Everything but connecting and transaction control, shared by SQLite and PostgreSQL."""
 
     url: str

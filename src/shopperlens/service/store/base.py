@@ -56,6 +56,19 @@ class Delivery:
     last_error: str | None
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """Who read, exported or erased which profile, when (the subject is a keyed hash)."""
+
+    id: int
+    at: float  # seconds since the epoch
+    actor: str
+    key_id: str | None  # short hash of the API key used, when keys are configured
+    action: str  # read | export | erase
+    subject: str
+    status: int  # HTTP status of the answer
+
+
 class Transaction(Protocol):
     """Changes made inside :meth:`Store.transaction`; also a realtime ``Book``."""
 
@@ -108,6 +121,19 @@ class Store(Protocol):
     def set_meta(self, key: str, value: str) -> None: ...
     def ping(self) -> None: ...
     def close(self) -> None: ...
+    def erase_customer(self, customer_id: str) -> int:
+        """Delete everything held about ``customer_id``; return how many rows went."""
+
+    def export_customer(self, customer_id: str) -> dict[str, Any] | None: ...
+    def drop_events_before(self, cutoff: float, *, batch: int = 5000) -> int: ...
+    def audit_key(self) -> str: ...
+    def add_audit(
+        self, *, at: float, actor: str, action: str, subject: str, status: int,
+        key_id: str | None = None,
+    ) -> None: ...
+    def audit_entries(
+        self, *, after: int = 0, limit: int = 100, subject: str | None = None
+    ) -> list[AuditEntry]: ...
 
 
 def iter_customers(store: Store, *, page: int = 500) -> Iterator[list[tuple[str, CustomerState]]]:
