@@ -33,6 +33,13 @@ def test_vader_rules_kept() -> None:
         ("Couldn't be happier with it", 1), ("Not disappointed, great camera", 1),
         ("Arrived on time", 1), ("Flimsy and overpriced", -1), ("No problems at all", 1),
         ("Save your money", -1), ("Don't buy it", -1), ("Buy it!", 1),
+        ("Barely works", -1), ("I wish the zoom were better", -1),
+        ("Worked great for two weeks, then died", -1), ("It lasted three days", -1),
+        ("It lasted for years", 1), ("While it looks nice, it broke", -1),
+        ("What a blender!", 1), ("What a joke", -1), ("Does the job", 1),
+        ("Won't turn on", -1), ("Mediocre at best", -1), ("Look elsewhere", -1),
+        ("It doesn't get any better than this", 1), ("Can't live without it", 1),
+        ("Really dissapointed", -1), ("Would be nice to have a lid", -1),
     ],
 )
 def test_retail_rules(text: str, sign: int) -> None:
@@ -102,15 +109,16 @@ def amazon() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def test_amazon_accuracy(amazon: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
     human, score, odd = amazon
-    assert _polarity_accuracy(human, score) >= 0.79  # plain VADER: 0.744
-    assert np.corrcoef(human, score)[0, 1] >= 0.68  # plain VADER: 0.590
+    assert _polarity_accuracy(human, score) >= 0.82  # ours: 0.836, plain VADER: 0.744
+    assert np.corrcoef(human, score)[0, 1] >= 0.71  # ours: 0.729, plain VADER: 0.590
 
 
 def test_amazon_accuracy_both_halves(amazon: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
-    # rules were tuned on odd-numbered reviews; even-numbered ones were held out
+    # Rules and lexicon were tuned looking only at odd-numbered reviews; even-numbered
+    # ones are held out and only ever scored, never read for errors.
     human, score, odd = amazon
-    assert _polarity_accuracy(human[odd], score[odd]) >= 0.81  # plain VADER: 0.749
-    assert _polarity_accuracy(human[~odd], score[~odd]) >= 0.76  # plain VADER: 0.740
+    assert _polarity_accuracy(human[odd], score[odd]) >= 0.86  # ours: 0.873, VADER: 0.749
+    assert _polarity_accuracy(human[~odd], score[~odd]) >= 0.785  # ours: 0.799, VADER: 0.740
 
 
 def test_tweets_no_regression_against_plain_vader() -> None:

@@ -23,6 +23,12 @@ What we change for retail text (each a general rule, not a patch for a test sent
 * a modifier's reach stops at an earlier sentiment word ("not disappointed, great"
   no longer negates "great"), and "however" shifts weight like "but";
 * booster adjectives score on their own when they modify nothing ("incredible camera");
+* a positive word later in a wish clause ("I wish the zoom were better") is a complaint;
+* "barely", "hardly" and "scarcely" negate expectation words ("barely works");
+* an opening "while"/"although" clause weighs less than the clause after its comma, and
+  "then"/"until" after a time span turns the sentence like "but" ("worked great for a
+  week, then died"); "lasted two weeks" is a short life, "lasted for years" a long one;
+* an exclamative "what a ..." praises, or intensifies the word after it;
 * a 1-5 star rating, where given, is blended with the text score.
 
 >>> float(round(sentiment_one("The delivery was late and the box arrived damaged."), 3))
@@ -69,7 +75,8 @@ _INCR = """absolutely amazingly awfully completely considerable considerably dec
     substantially thoroughly total totally tremendous tremendously uber unbelievably
     unusually utter utterly very""".split()  # noqa: SIM905
 BOOSTERS: dict[str, float] = {w: B_INCR for w in _INCR} | {w: -B_INCR for w in _DECR}
-BOOSTERS |= {"kind of": -B_INCR, "sort of": -B_INCR, "just enough": -B_INCR}
+BOOSTERS |= {"kind of": -B_INCR, "sort of": -B_INCR, "just enough": -B_INCR,
+             "what a": B_INCR, "what an": B_INCR}
 _SO_THIS = ("so", "this")
 CONTRAST = frozenset(["but", "however"])
 COUNTERFACTUAL_SCALAR = -0.5
@@ -77,6 +84,20 @@ _COUNTERFACTUAL = frozenset(
     ["would have", "could have", "should have", "would've", "could've", "should've"]
 )
 TOO_EXCESS = -1.2  # valence of "too" before a neutral or negative word (retail rule)
+# a positive word later in a clause opened by these is a wish, so a complaint
+_WISH = _COUNTERFACTUAL | frozenset(["wish", "i wish"])
+WISH_REACH = 6  # words after the opener that the wish can reach
+_CLAUSE_END = frozenset(",.;:!?")
+# "barely works": near-negations negate expectation words ("work", "arrive")
+_NEAR_NEGATE = frozenset(["barely", "hardly", "scarcely"])
+# "While it looks nice, it broke": the clause after the comma carries the weight
+_CONCESSIVE = frozenset(["while", "whilst", "although", "though", "even though"])
+# "worked great for a week, then died": a time span followed by these turns the sentence
+_SHORT_SPANS = frozenset("minute minutes hour hours day days week weeks month".split())  # noqa: SIM905
+_TIME_UNITS = _SHORT_SPANS | frozenset(["months", "year", "years"])
+_TEMPORAL = frozenset(["then", "until", "till", "before"])
+# "lasted two weeks" complains of a short life, "lasted for years" praises
+LASTED_SHORT, LASTED_LONG = -1.8, 1.4
 
 
 def _is_negation(word: str) -> bool:
@@ -163,6 +184,8 @@ def _modifiers(toks: list[str], orig: list[str], i: int, v: float, lex: Sentimen
             pass
         elif _is_negation(w):
             v = _negate(t, v, lex)
+        elif w in _NEAR_NEGATE and t in lex.negated:
+            v = lex.negated[t]  # "barely works", "hardly arrived"
     if i > 0 and toks[i - 1] == "least" and (i == 1 or toks[i - 2] not in ("at", "very")):
         v *= N_SCALAR
     return v
@@ -177,26 +200,81 @@ def _is_excess(toks: list[str], orig: list[str], i: int, val: dict[str, float]) 
     return val.get(nxt, 0.0) <= 0.0 or nxt.endswith("ly")  # "too easily scratched"
 
 
+def _contrast(toks: list[str], orig: list[str]) -> int:
+    """Index from which the sentence's weight shifts, -1 if it does not: the first
+    "but"/"however"; else the clause after the comma of an opening "while"/"although";
+    else a "then"/"until" after a time span ("worked for a week, then died")."""
+    but = next((k for k, w in enumerate(toks) if w in CONTRAST), -1)
+    if but >= 0:
+        return but
+    if toks[0] in _CONCESSIVE:
+        comma = next((k for k, w in enumerate(orig) if w[-1] == ","), -1)
+        if comma >= 0:
+            return comma + 1
+    for k, w in enumerate(toks):
+        if w in _TEMPORAL and not _TIME_UNITS.isdisjoint(toks[max(0, k - 4) : k]):
+            return k
+    return -1
+
+
+def _wishes(toks: list[str], orig: list[str]) -> set[int]:
+    """Positions inside a wish clause: after "would have", "I wish", "would be", ... up to
+    the end of the clause (punctuation or "but"), at most ``WISH_REACH`` words on."""
+    out: set[int] = set()
+    if _WISH.isdisjoint(toks):
+        return out
+    for k, w in enumerate(toks):
+        if w not in _WISH:
+            continue
+        for j in range(k + 1, min(len(toks), k + 1 + WISH_REACH)):
+            if toks[j] in CONTRAST:
+                break
+            out.add(j)
+            if orig[j][-1] in _CLAUSE_END:
+                break
+    return out
+
+
+def _lasted(toks: list[str], i: int) -> float | None:
+    """"lasted two weeks" complains of a short life, "lasted for years" praises."""
+    after = toks[i + 1 : i + 5]
+    if not _SHORT_SPANS.isdisjoint(after):
+        return LASTED_SHORT
+    if "years" in after or "year" in after:
+        return LASTED_LONG
+    return None
+
+
+def _base(toks: list[str], orig: list[str], i: int, val: dict[str, float]) -> float | None:
+    """The valence token ``i`` carries on its own, or None if it carries none here."""
+    t, n = toks[i], len(toks)
+    base = val.get(t)
+    if base is None:
+        return TOO_EXCESS if t == "too" and _is_excess(toks, orig, i, val) else None
+    if (t in BOOSTERS and i + 1 < n and toks[i + 1] in val) or (
+        t == "kind" and i + 1 < n and toks[i + 1] == "of"
+    ):
+        return None  # a modifier of the next word, not a sentiment of its own
+    if t == "no" and i + 1 < n and toks[i + 1] in val:
+        return None  # "no" negates the next word instead of scoring itself
+    if t == "well" and (i == 0 or orig[i - 1][-1] in ".!?"):
+        return None  # "Well, ..." opens a sentence; it rates nothing
+    if t in ("lasted", "lasts"):
+        return _lasted(toks, i) or base
+    return base
+
+
 def _valences(toks: list[str], orig: list[str], lex: SentimentLexicon) -> list[float]:
     """Valence per sentiment-bearing token, after VADER's rules and the "but" shift."""
-    val, n, out = lex.valence, len(toks), []
+    val, out = lex.valence, []
     # ALL-CAPS emphasis needs some but not all tokens in caps: test once per text
     cap = any(map(str.isupper, orig)) and _cap_diff(orig)
-    but = next((k for k, w in enumerate(toks) if w in CONTRAST), -1)
+    but = _contrast(toks, orig)
+    wish = _wishes(toks, orig)
     for i, t in enumerate(toks):
-        base = val.get(t)
+        base = _base(toks, orig, i, val)
         if base is None:
-            if t != "too" or not _is_excess(toks, orig, i, val):
-                continue
-            base = TOO_EXCESS
-        elif (t in BOOSTERS and i + 1 < n and toks[i + 1] in val) or (
-            t == "kind" and i + 1 < n and toks[i + 1] == "of"
-        ):
-            continue  # a modifier of the next word, not a sentiment of its own
-        if t == "no" and i + 1 < n and toks[i + 1] in val:
-            continue  # "no" negates the next word instead of scoring itself
-        if t == "well" and (i == 0 or orig[i - 1][-1] in ".!?"):
-            continue  # "Well, ..." opens a sentence; it rates nothing
+            continue
         v = base
         if (i > 0 and toks[i - 1] == "no") or (  # "no" reaches past one plain word only
             i > 1 and toks[i - 2] == "no" and toks[i - 1] not in val
@@ -205,6 +283,8 @@ def _valences(toks: list[str], orig: list[str], lex: SentimentLexicon) -> list[f
         if cap and orig[i].isupper():
             v += C_INCR if v > 0 else -C_INCR
         v = _modifiers(toks, orig, i, v, lex, cap)
+        if i in wish and v > 0:
+            v *= COUNTERFACTUAL_SCALAR  # "I wish the zoom were better"
         if v:
             out.append(v if but < 0 else v * (0.5 if i < but else 1.5))
     return out
