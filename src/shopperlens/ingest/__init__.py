@@ -98,11 +98,19 @@ def _cross_checks(engine: DuckDBEngine, table: str) -> list[Check]:
 
 def _drop_duplicate_events(engine: DuckDBEngine) -> int:
     """Keep the first event of each ``message_id``; return how many repeats were dropped."""
-    before = int(engine.scalar(f"SELECT count(*) FROM {s.EVENTS.name}"))  # type: ignore[arg-type]
+    # One aggregation finds the few repeated ids; deleting their later rows leaves the
+    # big table in place (a window over every event would rewrite it all).
     engine.create_table(
-        s.EVENTS.name,
-        f"SELECT * FROM {s.EVENTS.name} QUALIFY row_number() OVER "
-        f"(PARTITION BY {s.MESSAGE_ID} ORDER BY {s.ROW}) = 1 ORDER BY {s.ROW}",
+        "_repeated",
+        f"SELECT {s.MESSAGE_ID}, min({s.ROW}) AS first_row FROM {s.EVENTS.name} "
+        f"WHERE {s.MESSAGE_ID} IS NOT NULL GROUP BY 1 HAVING count(*) > 1",
+    )
+    before = int(engine.scalar(f"SELECT count(*) FROM {s.EVENTS.name}"))  # type: ignore[arg-type]
+    engine.execute(
+        f"DELETE FROM {s.EVENTS.name} e USING _repeated r "
+        f"WHERE e.{s.MESSAGE_ID} = r.{s.MESSAGE_ID} AND e.{s.ROW} > r.first_row; "
+        "DROP TABLE _repeated",
+        "dropping repeated events",
     )
     return before - int(engine.scalar(f"SELECT count(*) FROM {s.EVENTS.name}"))  # type: ignore[arg-type]
 

@@ -21,12 +21,17 @@ LARGE_CSV_BYTES = 2 * 1024**3
 
 @dataclass(frozen=True)
 class RawTable:
-    """A table as loaded: engine table ``raw_<name>`` with a ``_k`` parse index."""
+    """A table as loaded: engine relation ``raw_<name>`` with a ``_k`` parse index.
+
+    Parquet is typed and cheap to scan again, so ``raw_<name>`` is a view over the file;
+    a CSV is parsed once into a table (its malformed lines are collected while reading).
+    """
 
     name: str
     path: Path
     columns: list[str]
     malformed: int
+    relation: str = "TABLE"
 
 
 def discover(folder: str | Path) -> dict[str, Path]:
@@ -62,11 +67,12 @@ def load_raw(engine: DuckDBEngine, table: str, path: Path, mapping: Mapping) -> 
     """Load one file into ``raw_<table>`` and check its required columns are present."""
     raw = f"raw_{table}"
     if path.name.endswith(".parquet"):
-        engine.create_table(raw, _parquet_query(path))
-        malformed = 0
-    else:
-        engine.create_table(raw, _csv_query(path, table))
-        malformed = _keep_malformed(engine, table)
+        engine.execute(f"CREATE OR REPLACE VIEW {raw} AS {_parquet_query(path)}", f"reading {path}")
+        columns = [c for c in engine.columns(raw) if c != "_k"]
+        _check_required(table, path, columns, mapping)
+        return RawTable(table, path, columns, 0, "VIEW")
+    engine.create_table(raw, _csv_query(path, table))
+    malformed = _keep_malformed(engine, table)
     columns = [c for c in engine.columns(raw) if c != "_k"]
     _check_required(table, path, columns, mapping)
     return RawTable(table, path, columns, malformed)
@@ -82,7 +88,7 @@ def _sql_path(path: Path) -> str:
 
 
 def _parquet_query(path: Path) -> str:
-    return f"SELECT *, file_row_number + 1 AS _k FROM read_parquet('{_sql_path(path)}', file_row_number = true)"
+    return f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _k FROM read_parquet('{_sql_path(path)}', file_row_number = true)"
 
 
 def _csv_query(path: Path, table: str) -> str:

@@ -16,7 +16,6 @@ from shopperlens.ingest.mapping import Mapping, source_column
 from shopperlens.ingest.readers import RawTable
 
 Check = tuple[str, str]
-SRC = "src:"
 
 EXPECTED = {
     "timestamp": "an ISO 8601 date or date-time",
@@ -64,16 +63,17 @@ def validate_table(
     typed, checks = [], []
     for col in present:
         src = source_column(mapping, raw.name, col.name)
-        text = f"NULLIF(trim(CAST({quote(src)} AS VARCHAR)), '')"
-        value = _typed(col.kind, quote(src), text, types.get(src, "VARCHAR"))
+        source_type = types.get(src, "VARCHAR")
+        text = _text(quote(src), source_type)
+        value = _typed(col.kind, quote(src), text, source_type)
+        # a typed (Parquet) column is missing only when NULL: no text round trip
+        given = quote(src) if _is_typed(source_type) else text
         typed.append(f"{value} AS {quote(col.name)}")
-        checks.extend(_checks(raw.name, col, text, value))
-    source_cols = ", ".join(f"{quote(c)} AS {quote(SRC + c)}" for c in raw.columns)
+        checks.extend(_checks(raw.name, col, text, value, given))
     reason = f"NULLIF(concat_ws('; ', {', '.join(checks)}), '')" if checks else "NULL"
     engine.create_table(
         f"_checked_{raw.name}",
-        f"SELECT _k AS {schema.ROW}, {source_cols}, {', '.join(typed)}, "
-        f"{reason} AS _reason FROM raw_{raw.name}",
+        f"SELECT _k AS {schema.ROW}, {', '.join(typed)}, {reason} AS _reason FROM raw_{raw.name}",
     )
     for condition, reason_sql in extra or []:
         engine.execute(
@@ -81,12 +81,55 @@ def validate_table(
             f"WHERE _reason IS NULL AND ({condition})",
             f"checking {raw.path}",
         )
-    _split(engine, raw, [c.name for c in present])
+    _split(engine, raw)
+
+
+def _text(raw: str, source_type: str) -> str:
+    """SQL of the value as trimmed text, NULL when empty.
+
+    ``trim`` copies every string; most values have no outer spaces (``trim`` removes
+    spaces only), so only those that start or end with one are trimmed.
+    """
+    if source_type != "VARCHAR":
+        return f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
+    return (
+        f"(CASE WHEN starts_with({raw}, ' ') OR ends_with({raw}, ' ') "
+        f"THEN NULLIF(trim({raw}), '') ELSE NULLIF({raw}, '') END)"
+    )
+
+
+NUMERIC_TYPES = (
+    "DOUBLE",
+    "FLOAT",
+    "REAL",
+    "DECIMAL",
+    "BIGINT",
+    "INTEGER",
+    "SMALLINT",
+    "TINYINT",
+    "HUGEINT",
+    "UBIGINT",
+    "UINTEGER",
+    "USMALLINT",
+    "UTINYINT",
+)
+
+
+def _is_typed(source_type: str) -> bool:
+    return source_type.startswith((*NUMERIC_TYPES, "BOOLEAN", "TIMESTAMP", "DATE"))
 
 
 def _typed(kind: str, raw: str, text: str, source_type: str) -> str:
+    """SQL of the contract-typed value; typed sources skip the round trip through text."""
     if kind == "timestamp" and source_type.startswith(("TIMESTAMP", "DATE")):
         return f"CAST({raw} AS TIMESTAMP)"
+    if source_type.startswith(NUMERIC_TYPES):
+        if kind in ("decimal", "number"):
+            return f"(CASE WHEN isfinite(CAST({raw} AS DOUBLE)) THEN CAST({raw} AS DOUBLE) END)"
+        if kind == "integer":
+            return f"TRY_CAST({raw} AS BIGINT)"
+    if kind == "boolean" and source_type == "BOOLEAN":
+        return raw
     casts = {
         "string": text,
         "timestamp": f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)",
@@ -99,15 +142,15 @@ def _typed(kind: str, raw: str, text: str, source_type: str) -> str:
     return casts[kind]
 
 
-def _checks(table: str, col: schema.Column, text: str, value: str) -> list[str]:
+def _checks(table: str, col: schema.Column, text: str, value: str, given: str) -> list[str]:
     name = col.name
     checks = []
     if col.required:
-        checks.append(f"CASE WHEN {text} IS NULL THEN 'missing {name}' END")
+        checks.append(f"CASE WHEN {given} IS NULL THEN 'missing {name}' END")
     if col.kind != "string":
         shown = f"left({text}, 40)"
         checks.append(
-            f"CASE WHEN {text} IS NOT NULL AND {value} IS NULL THEN 'bad {col.kind} in {name}: ''' "
+            f"CASE WHEN {given} IS NOT NULL AND {value} IS NULL THEN 'bad {col.kind} in {name}: ''' "
             f"|| {shown} || ''' (expected {EXPECTED[col.kind]})' END"
         )
     rule = schema.RANGE_RULES.get((table, name))
@@ -120,17 +163,16 @@ def _checks(table: str, col: schema.Column, text: str, value: str) -> list[str]:
     return checks
 
 
-def _split(engine: DuckDBEngine, raw: RawTable, columns: list[str]) -> None:
+def _split(engine: DuckDBEngine, raw: RawTable) -> None:
+    """Quarantine the rejected rows as given, then keep the checked table, minus them,
+    as the good one (renamed: copying a table of millions of rows costs seconds)."""
     name = raw.name
-    cols = ", ".join(quote(c) for c in columns)
-    engine.create_table(
-        name, f"SELECT {schema.ROW}, {cols} FROM _checked_{name} WHERE _reason IS NULL"
-    )
-    as_given = ", ".join(f"CAST({quote(SRC + c)} AS VARCHAR) AS {quote(c)}" for c in raw.columns)
+    as_given = ", ".join(f"CAST(r.{quote(c)} AS VARCHAR) AS {quote(c)}" for c in raw.columns)
     engine.create_table(
         f"rejected_{name}",
-        f"SELECT {schema.ROW}, {as_given}, CAST(NULL AS VARCHAR) AS raw_line, "
-        f"_reason AS {schema.REASON} FROM _checked_{name} WHERE _reason IS NOT NULL",
+        f"SELECT c.{schema.ROW}, {as_given}, CAST(NULL AS VARCHAR) AS raw_line, "
+        f"c._reason AS {schema.REASON} FROM _checked_{name} c JOIN raw_{name} r "
+        f"ON r._k = c.{schema.ROW} WHERE c._reason IS NOT NULL ORDER BY c.{schema.ROW}",
     )
     if raw.malformed:
         engine.execute(
@@ -138,4 +180,10 @@ def _split(engine: DuckDBEngine, raw: RawTable, columns: list[str]) -> None:
             f"quarantining malformed lines of {raw.path}",
         )
         engine.execute(f"DROP TABLE malformed_{name}")
-    engine.execute(f"DROP TABLE _checked_{name}; DROP TABLE raw_{name}")
+    engine.execute(
+        f"DELETE FROM _checked_{name} WHERE _reason IS NOT NULL; "
+        f"ALTER TABLE _checked_{name} DROP COLUMN _reason; "
+        f"DROP TABLE IF EXISTS {name}; ALTER TABLE _checked_{name} RENAME TO {name}; "
+        f"DROP {raw.relation} raw_{name}",
+        f"keeping the good rows of {raw.path}",
+    )
