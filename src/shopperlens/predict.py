@@ -220,10 +220,8 @@ def _churn_frame(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
     X = buyers[model.feature_names_in_]
     frame = pd.DataFrame(index=buyers.index)
     frame["churn_risk"] = model.predict_proba(X)[:, 1]
-    drivers = model.explain(X)
-    frame["churn_drivers"] = drivers.apply(
-        lambda row: "; ".join(str(v) for v in row if pd.notna(v)), axis=1
-    )
+    first, *rest = (column for _, column in model.explain(X).items())
+    frame["churn_drivers"] = first.str.cat(rest, sep="; ") if rest else first
     return frame
 
 

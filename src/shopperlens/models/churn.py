@@ -187,23 +187,25 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         contrib = self._contributions(frame)[:, :-1]
         order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :top]
         values = frame.to_numpy(dtype=np.float64)
-        names = self.feature_names_in_
+        labels = np.array([describe(n).label for n in self.feature_names_in_], dtype=object)
         medians = self._medians.to_numpy(dtype=np.float64)
+        rows = np.arange(len(frame))
         columns = {}
-        for k in range(min(top, len(names))):
-            idx = order[:, k]
-            rows = np.arange(len(frame))
-            columns[f"driver_{k + 1}"] = [
-                _wording(names[j], values[i, j], medians[j], contrib[i, j])
-                for i, j in zip(rows, idx, strict=True)
-            ]
+        for k in range(min(top, len(labels))):  # column-wise: one phrase per customer
+            j = order[:, k]
+            value, median = values[rows, j], medians[j]
+            side = np.select([value > median, value < median], [" high (", " low ("], " typical (")
+            effect = np.where(contrib[rows, j] > 0, ") raises risk", ") lowers risk")
+            columns[f"driver_{k + 1}"] = (
+                labels[j] + side.astype(object) + _numbers(value) + effect.astype(object)
+            )
         return pd.DataFrame(columns, index=X.index)
 
 
-def _wording(name: str, value: float, median: float, contribution: float) -> str:
-    side = "high" if value > median else "low" if value < median else "typical"
-    effect = "raises" if contribution > 0 else "lowers"
-    return f"{describe(name).label} {side} ({_number(value)}) {effect} risk"
+def _numbers(values: np.ndarray) -> np.ndarray:
+    """Each value as shown in a driver, formatting each distinct value once."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return np.array([_number(v) for v in distinct], dtype=object)[inverse.ravel()]
 
 
 def _number(value: float) -> str:

@@ -72,6 +72,17 @@ def feature_names(estimator: Any) -> list[str]:
     return [f"x{i}" for i in range(estimator.n_features_in_)]
 
 
+def format_numbers(values: np.ndarray) -> np.ndarray:
+    """:func:`format_number` of each value (an object array), formatting each distinct
+    value once: customers share most feature values (order counts, days).
+
+    >>> format_numbers(np.array([3.0, 1247.3, 3.0, np.nan])).tolist()
+    ['3', '1,250', '3', 'missing']
+    """
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return np.array([format_number(v) for v in distinct], dtype=object)[inverse.ravel()]
+
+
 def format_number(value: float) -> str:
     """Round a number for a marketer: 3 significant figures, thousands separators.
 

@@ -26,7 +26,7 @@ from shopperlens.segmentation._validation import (
     check_params,
     ensure_fitted,
     feature_names,
-    format_number,
+    format_numbers,
     in_unit_interval,
     is_int,
     is_real,
@@ -227,14 +227,17 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         U = (Z - self._pop_mean) / self._pop_std
         score = U * self._gaps[internal]
         best = np.argsort(-score, axis=1, kind="stable")[:, :top]
-        labels = [describe(n).label for n in feature_names(self)]
-        reasons = []
-        for i, row in enumerate(best):
-            parts = [
-                f"{labels[j]} {'high' if U[i, j] > 0 else 'low'} ({format_number(A[i, j])})"
-                for j in row if score[i, j] > 0
-            ]
-            reasons.append("; ".join(parts) or "close to the segment's typical customer")
+        labels = np.array([describe(n).label for n in feature_names(self)], dtype=object)
+        rows = np.arange(len(A))
+        parts = []
+        for j in best.T:  # one column of phrases per rank, built column-wise
+            side = np.where(U[rows, j] > 0, " high (", " low (").astype(object)
+            phrase = labels[j] + side + format_numbers(A[rows, j]) + ")"
+            parts.append(np.where(score[rows, j] > 0, phrase, None))
+        reasons = [
+            "; ".join(p for p in row if p is not None) or "close to the segment's typical customer"
+            for row in zip(*parts, strict=True)
+        ]
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.Series(reasons, index=index, name=SEGMENT_REASON, dtype=object)
 
