@@ -240,3 +240,32 @@ def test_consent_shares_and_bad_arguments(tmp_path) -> None:
         demo.generate(10, as_of="yesterday")
     with pytest.raises(ConfigError, match="fmt='xlsx'"):
         demo.write(demo.generate(10), tmp_path, fmt="xlsx")
+
+
+def _offer_rates(data: demo.DemoData) -> pd.Series:
+    """Share of each customer's lines bought on discount, by born before 1965 or not."""
+    tx = data.tables["transactions"]
+    sales = tx[tx[schema.AMOUNT] > 0]
+    share = (sales[schema.DISCOUNT] > 0).groupby(sales[schema.CUSTOMER_ID]).mean()
+    born = data.tables["customers"].set_index(schema.CUSTOMER_ID)[schema.BIRTH_YEAR]
+    old = born.reindex(share.index) < demo.PLANTED_BIAS_BORN_BEFORE
+    return share.groupby(old).mean()
+
+
+def test_age_is_independent_of_persona_unless_a_bias_is_planted() -> None:
+    fair = demo.generate(3000, seed=5)
+    born = fair.tables["customers"].set_index(schema.CUSTOMER_ID)[schema.BIRTH_YEAR]
+    by_persona = born.groupby(fair.personas.set_index(schema.CUSTOMER_ID)[demo.PERSONA]).mean()
+    assert (by_persona - born.mean()).abs().max() < 2.0
+    assert 0.08 < (born < demo.PLANTED_BIAS_BORN_BEFORE).mean() < 0.2
+    rates = _offer_rates(fair)
+    assert abs(rates[True] - rates[False]) < 0.03
+    biased = demo.generate(3000, seed=5, planted_bias=True)
+    rates = _offer_rates(biased)
+    assert rates[True] < 0.3 * rates[False]
+    # only the offers change: the same people, orders and everything else
+    assert biased.tables["customers"].equals(fair.tables["customers"])
+    cols = [c for c in fair.tables["events"].columns if c != schema.PROPERTIES]  # order values
+    assert biased.tables["events"][cols].equals(fair.tables["events"][cols])
+    same = ["customer_id", "order_id", "timestamp", "product_id", "quantity"]
+    assert biased.tables["transactions"][same].equals(fair.tables["transactions"][same])

@@ -110,10 +110,17 @@ def _lines(rng: np.random.Generator, traits: dict[str, np.ndarray], customer: np
 
 def _discounts(rng: np.random.Generator, traits: dict[str, np.ndarray], lines: dict,
                customer: np.ndarray, in_promo: np.ndarray) -> np.ndarray:
-    """Money off each line: deeper and more frequent during promotions."""
+    """Money off each line: deeper and more frequent during promotions.
+
+    ``traits["offers"]``, when present, scales each customer's chance of an offer (the
+    planted bias of an offer rule).
+    """
     promo = in_promo[lines["order"]]
     propensity = traits["discount"][customer[lines["order"]]]
-    discounted = rng.random(len(promo)) < np.clip(propensity + 0.2 * promo, 0, 0.97)
+    chance = np.clip(propensity + 0.2 * promo, 0, 0.97)
+    if "offers" in traits:
+        chance = chance * traits["offers"][customer[lines["order"]]]
+    discounted = rng.random(len(promo)) < chance
     depth = np.where(promo, rng.choice([0.3, 0.4, 0.5, 0.6], len(promo)),
                      rng.choice([0.15, 0.2, 0.25, 0.3, 0.4], len(promo)))
     gross = lines["unit_price"] * lines["quantity"]

@@ -69,6 +69,8 @@ _DOMAINS = ("gmail.com", "outlook.com", "yahoo.co.uk", "hotmail.co.uk", "icloud.
             "btinternet.com", "sky.com", "example.org")
 _STORE_CITY = np.sort(np.r_[np.arange(len(_CITIES)), [0] * 7, 1, 2, 2, 3, 4, 5, 6, 8])
 
+BIRTH_MEAN, BIRTH_SD = 1980.0, 14.0  # a normal distribution of birth years
+
 
 @dataclass(frozen=True)
 class People:
@@ -118,14 +120,23 @@ def _postcodes(rng: np.random.Generator, city: np.ndarray) -> pa.Array:
                 pc.cast(pa.array(rng.integers(1, 10, n)), STR), pa.array(unit, type=STR))
 
 
+def birth_years(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Birth years of adult customers (about 18 to 90 years old), the same for every persona.
+
+    Age and gender are drawn independently of behaviour, so the demo holds no real
+    difference between age bands or genders unless one is planted (``planted_bias``).
+    """
+    return np.clip(np.round(rng.normal(BIRTH_MEAN, BIRTH_SD, n)), 1935, 2007).astype(np.int64)
+
+
 def customers(rng: np.random.Generator, who: People, traits: dict[str, np.ndarray],
-              first_order: np.ndarray, consent_false: tuple[float, float]) -> pa.Table:
+              first_order: np.ndarray, consent_false: tuple[float, float],
+              birth: np.ndarray) -> pa.Table:
     """The ``customers`` table: one row per customer, consent true unless drawn false."""
     n, p = len(who.city), traits["persona"]
     # Established customers often signed up long before this history begins.
     lead = np.where(PARAMS["first"][p, 0] > 500, rng.exponential(400, n), rng.exponential(12, n))
     signup = first_order - (lead * DAY).astype(np.int64) - rng.integers(60, 3600, n)
-    birth = np.clip(np.round(rng.normal(PARAMS["birth_year"][p], 9)), 1935, 2007)
     gender = rng.choice(4, n, p=[0.52, 0.45, 0.01, 0.02])
     genders = pa.array(["female", "male", "non-binary", None], type=STR)
     geo = np.array([c[2:4] for c in _CITIES])[who.city] + rng.normal(0, 0.04, (n, 2))
@@ -134,7 +145,7 @@ def customers(rng: np.random.Generator, who: People, traits: dict[str, np.ndarra
         schema.EMAIL: who.email,
         schema.PHONE: who.phone,
         schema.SIGNUP_DATE: to_timestamps(signup),
-        schema.BIRTH_YEAR: birth.astype(np.int64),
+        schema.BIRTH_YEAR: birth,
         schema.GENDER: genders.take(gender),
         schema.CITY: strings([c[0] for c in _CITIES]).take(who.city),
         schema.REGION: strings([c[1] for c in _CITIES]).take(who.city),

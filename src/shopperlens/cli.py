@@ -78,10 +78,15 @@ def demo(
     customers: Annotated[int, typer.Option(min=10, help="Number of customers.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    planted_bias: Annotated[
+        bool,
+        typer.Option(help="Plant an unfair offer rule (fewer offers for those born before "
+                     "1965) for `shopperlens audit` to find."),
+    ] = False,
 ) -> None:
     """Write realistic multi-source demo data (all five tables) to OUT."""
     with _errors():
-        data = demo_data.generate(customers, seed=seed)
+        data = demo_data.generate(customers, seed=seed, planted_bias=planted_bias)
         written = demo_data.write(data, out, fmt=fmt)
         out_console.print(f"Wrote {len(written)} files for {customers:,} customers to {out}")
 
@@ -258,12 +263,21 @@ def audit(
     sensitive: Annotated[
         list[str] | None, typer.Option(help="Another sensitive column to audit (repeatable).")
     ] = None,
-    threshold: Annotated[float, typer.Option(min=0, max=1, help="Flag differences above this.")] = 0.1,
+    threshold: Annotated[
+        float, typer.Option(min=0, max=1, help="Flag differences above this.")
+    ] = 0.1,
+    alpha: Annotated[
+        float,
+        typer.Option(min=0, max=1, help="...and only when a chi-square test gives a p-value "
+                     "below this (1 = on the threshold alone)."),
+    ] = pipeline.AUDIT_ALPHA,
     fail_on_flag: Annotated[bool, typer.Option(help="Exit 3 when anything is flagged.")] = False,
 ) -> None:
-    """Audit a run's segments and churn risk across age bands, genders and other groups."""
+    """Audit a run's segments, churn risk and offers across age bands, genders and other
+    groups."""
     with _errors():
-        result = pipeline.audit(data, out, sensitive=sensitive or [], threshold=threshold)
+        result = pipeline.audit(data, out, sensitive=sensitive or [], threshold=threshold,
+                                alpha=None if alpha >= 1 else alpha)
         for line in result.flags + result.proxy_flags or ["No difference over the threshold."]:
             out_console.print(f"- {line}", markup=False)
         out_console.print(f"Details in {out / pipeline.AUDIT_FILE}")

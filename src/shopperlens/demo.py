@@ -20,6 +20,11 @@ Unhappy returners                  30-50% of value returned, several angry suppo
                                    1-2 star reviews
 =================================  ==========================================================
 
+Birth year and gender are drawn independently of the persona, so no age band or gender
+is treated differently. ``planted_bias=True`` plants one unfair rule to audit: customers
+born before 1965 (:data:`PLANTED_BIAS_BORN_BEFORE`) get a tenth of everyone else's chance
+of a discount offer, which ``shopperlens audit`` should flag.
+
 :func:`write` saves the tables as CSV or Parquet, plus ``personas.csv`` (not a contract
 table: the pipeline ignores it).
 """
@@ -39,7 +44,7 @@ import pyarrow.parquet as pq
 from shopperlens import schema
 from shopperlens._demo_events import events
 from shopperlens._demo_orders import catalogue, transactions
-from shopperlens._demo_people import customers, devices, identities, people
+from shopperlens._demo_people import birth_years, customers, devices, identities, people
 from shopperlens._demo_personas import PERSONA_NAMES, assign, draw_traits
 from shopperlens._demo_text import interactions
 from shopperlens._demo_util import day_dates, promotions, start_of_history, strings
@@ -48,8 +53,11 @@ from shopperlens.errors import ConfigError
 PERSONA = "persona"
 PERSONAS_FILE = "personas.csv"
 FORMATS = ("csv", "parquet")
+PLANTED_BIAS_BORN_BEFORE = 1965  # the planted offer rule disadvantages customers born earlier
+PLANTED_BIAS_OFFER_FACTOR = 0.1  # ... who get this share of the usual chance of an offer
 
-__all__ = ["PERSONA", "PERSONA_NAMES", "DemoData", "generate", "write"]
+__all__ = ["PERSONA", "PERSONA_NAMES", "PLANTED_BIAS_BORN_BEFORE", "DemoData", "generate",
+           "write"]
 
 
 @dataclass
@@ -88,7 +96,8 @@ def _check(n_customers: int, shares: tuple[float, float], as_of: str) -> None:
 
 def generate(n_customers: int = 5000, *, seed: int = 0, as_of: str = "2025-12-31",
              consent_profiling_false_share: float = 0.0,
-             consent_marketing_false_share: float = 0.0) -> DemoData:
+             consent_marketing_false_share: float = 0.0,
+             planted_bias: bool = False) -> DemoData:
     """Generate two years of multi-source retail data with six planted personas.
 
     Parameters
@@ -103,6 +112,9 @@ def generate(n_customers: int = 5000, *, seed: int = 0, as_of: str = "2025-12-31
         before it.
     consent_profiling_false_share, consent_marketing_false_share
         Share of customers (drawn at random) whose consent flag is false.
+    planted_bias
+        Plant an unfair offer rule: customers born before 1965 get a tenth of the usual
+        chance of a discount on each line (a fairness audit should flag it).
 
     Returns
     -------
@@ -121,13 +133,17 @@ def generate(n_customers: int = 5000, *, seed: int = 0, as_of: str = "2025-12-31
     """
     shares = (consent_profiling_false_share, consent_marketing_false_share)
     _check(n_customers, shares, as_of)
-    rng = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
+    rng = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
     start = start_of_history(as_of)
     dates = day_dates(start)
     promo, campaigns = promotions(dates)
     calendar = (dates, promo, start)
     persona = assign(rng[0], int(n_customers))
     traits = draw_traits(rng[0], persona)
+    birth = birth_years(rng[7], len(persona))
+    if planted_bias:
+        traits["offers"] = np.where(birth < PLANTED_BIAS_BORN_BEFORE,
+                                    PLANTED_BIAS_OFFER_FACTOR, 1.0)
     who = people(rng[1], len(persona))
     cat = catalogue(rng[2])
     tx, orders = transactions(rng[2], traits, who.home_store, calendar, cat)
@@ -138,7 +154,7 @@ def generate(n_customers: int = 5000, *, seed: int = 0, as_of: str = "2025-12-31
         "transactions": tx,
         "events": ev,
         "interactions": interactions(rng[4], traits, who, calendar),
-        "customers": customers(rng[5], who, traits, orders.seconds[first], shares),
+        "customers": customers(rng[5], who, traits, orders.seconds[first], shares, birth),
         "identities": identities(rng[6], who, dev, used, linked, traits),
     }
     personas = pa.table({schema.CUSTOMER_ID: who.ids,

@@ -27,7 +27,8 @@ from shopperlens.ingest import TableQuality, load_folder, parse_mappings, qualit
 from shopperlens.ingest.readers import discover
 from shopperlens.predict import predict_customers
 from shopperlens.privacy import AuditResult, fairness_audit, sensitive_groups
-from shopperlens.report import write_report
+from shopperlens.report import result_from_outputs, write_report
+from shopperlens.report.load import audit_stamp
 from shopperlens.segmentation import RFMGrid, SegmentModel
 from shopperlens.text import emotion_segments
 
@@ -49,6 +50,7 @@ class RunResult:
     quality: dict[str, TableQuality]
     model: SavedSegmentModel
     record: dict[str, Any] = field(default_factory=dict)
+    audit: dict[str, Any] | None = None  # the fairness audit of this run, once one was made
 
 
 class _Timer:
@@ -334,17 +336,31 @@ def assign(
     return segments
 
 
-AUDIT_FILE = "fairness_audit.json"
+AUDIT_FILE = s.AUDIT_FILE
+AUDIT_ALPHA = 0.01  # p-value a flagged difference needs (small groups differ by chance)
+OFFER = "offer"  # audit outcome: bought on discount at least once
+OFFER_FEATURE = "discount_share"
 
 
 def audit(
-    data: str | Path, out: str | Path, *, sensitive: list[str] | None = None, threshold: float = 0.1
+    data: str | Path,
+    out: str | Path,
+    *,
+    sensitive: list[str] | None = None,
+    threshold: float = 0.1,
+    alpha: float | None = AUDIT_ALPHA,
 ) -> AuditResult:
-    """Fairness audit of a finished run: its segments and churn risk by sensitive group.
+    """Fairness audit of a finished run: segments, churn risk and offers by sensitive group.
 
     The groups (age band from ``birth_year``, ``gender`` and any ``sensitive`` column)
     come from the customers table of ``data``; they are never segmentation features.
-    Writes ``fairness_audit.json`` into ``out``.
+    The outcomes are the segment, the churn risk (``predictions``) and the offer: a
+    customer got one when they bought on discount at least once (``discount_share`` of
+    ``features.parquet`` above 0), so the offer rate of a group is the share of its
+    customers who did. A difference over ``threshold`` is flagged when its chi-square
+    p-value is below ``alpha`` (``None``: on the threshold alone). Writes
+    ``fairness_audit.json`` into ``out`` (stamped with the model it audited) and, when
+    the run has a report, renders it again with a fairness section.
     """
     out = Path(out)
     customers = _read_customers(Path(data))
@@ -357,12 +373,17 @@ def audit(
         risk = pd.read_parquet(predictions)[[s.CUSTOMER_ID, "churn_risk"]]
         outcomes = outcomes.merge(risk, on=s.CUSTOMER_ID, how="left")
     features = pd.read_parquet(out / s.FEATURES_FILE).set_index(s.CUSTOMER_ID)
+    if OFFER_FEATURE in features.columns:
+        offered = features[OFFER_FEATURE].gt(0)  # no orders: no offer taken
+        outcomes[OFFER] = outcomes[s.CUSTOMER_ID].map(offered).eq(True)
     model = SavedSegmentModel.load(out)
     result = fairness_audit(
-        outcomes.set_index(s.CUSTOMER_ID), groups, threshold=threshold,
+        outcomes.set_index(s.CUSTOMER_ID), groups, threshold=threshold, alpha=alpha,
         features=features.loc[features.index.isin(outcomes[s.CUSTOMER_ID]), model.feature_names],
     )
-    write_json(out / AUDIT_FILE, result.to_dict())
+    write_json(out / AUDIT_FILE, {**result.to_dict(), "run": audit_stamp(out)})
+    if (out / s.REPORT_FILE).is_file():
+        write_report(result_from_outputs(out), out / s.REPORT_FILE)
     return result
 
 

@@ -222,3 +222,4 @@ REJECTED_DIR = "rejected"
 REPORT_FILE = "report.html"
 RUN_FILE = "run.json"
 MODEL_FILE = "segment_model.joblib"
+AUDIT_FILE = "fairness_audit.json"  # written by `shopperlens audit`

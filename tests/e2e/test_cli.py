@@ -168,4 +168,23 @@ def test_audit_reports_groups_and_writes_json(demo_folder: Path, tmp_path: Path)
     report = json.loads((out / "fairness_audit.json").read_text())
     attributes = {row["attribute"] for row in report["metrics"]}
     assert {"age_band", "gender"} <= attributes
+    assert {row["outcome"] for row in report["metrics"]} == {"churn_risk >= 0.5", "offer"}
     assert "Details in" in result.output
+    # the demo treats every group alike: nothing is flagged
+    assert "No difference over the threshold." in result.output
+    assert not report["flagged"] and report["proxy_flags"] == []
+    assert invoke("audit", demo_folder, "--out", out, "--fail-on-flag").exit_code == 0
+
+
+def test_audit_flags_a_planted_offer_bias(tmp_path: Path) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    assert invoke("demo", data, "--customers", 800, "--seed", 1, "--planted-bias").exit_code == 0
+    assert invoke("run", data, "--out", out, "--no-report").exit_code == 0
+    result = invoke("audit", data, "--out", out, "--fail-on-flag")
+    assert result.exit_code == 3
+    report = json.loads((out / "fairness_audit.json").read_text())
+    assert len(report["flags"]) == 1 and report["flags"][0].startswith(
+        "offer: demographic-parity difference by age_band is ")
+    rates = {r["group"]: r["rate"] for r in report["rates"]
+             if (r["attribute"], r["outcome"]) == ("age_band", "offer")}
+    assert rates["65+"] < 0.5 * rates["35-44"]  # a fraction of everyone else's offers

@@ -22,6 +22,7 @@ import pytest
 from shopperlens import demo, pipeline
 from shopperlens.config import Settings
 from shopperlens.report import result_from_outputs, write_report
+from shopperlens.report.load import read_audit
 
 pytestmark = pytest.mark.e2e
 
@@ -57,6 +58,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pipeline.Run
     else:
         demo.write(demo.generate(DEMO_CUSTOMERS, seed=0), root / "data")
         result = pipeline.run(root / "data", root / "out", settings=Settings(max_segments=6))
+        pipeline.audit(root / "data", root / "out")  # the report's fairness section
+        result.audit = read_audit(root / "out")
     return write_report(result, root / "report.html"), result
 
 
@@ -105,6 +108,14 @@ def test_each_segment_card_present(page: Any, report: tuple[Path, Any]) -> None:
         assert card.is_visible()
         assert name in card.locator("h3").inner_text()
         assert card.locator(".main-svg").count() > 0
+
+
+def test_fairness_section_after_an_audit(page: Any, report: tuple[Path, Any]) -> None:
+    if report[1].audit is None:
+        pytest.skip("the run was not audited")
+    section = page.locator("#fairness")
+    assert section.is_visible() and "Nothing flagged" in section.inner_text()
+    assert section.locator(".main-svg").count() >= 2  # segments by age band, by gender
 
 
 def test_screenshots(page: Any) -> None:

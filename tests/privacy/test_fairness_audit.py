@@ -130,3 +130,32 @@ def test_sensitive_attributes_are_not_features_unless_asked() -> None:
     check_no_sensitive_features(["recency", "gender"], allowed=["gender"])
     with pytest.raises(PrivacyError, match="religion"):
         check_no_sensitive_features(["religion"], sensitive=["religion"])
+
+
+def test_alpha_keeps_chance_differences_of_small_groups_unflagged() -> None:
+    rng = np.random.default_rng(8)
+    groups = pd.DataFrame({"age_band": np.repeat(["18-24", "25-34", "65+"], [40, 400, 40])})
+    offer = rng.uniform(size=len(groups)) < 0.7  # the same chance for everyone
+    outcomes = pd.DataFrame({"offer": offer})
+    loose = fairness_audit(outcomes, groups)
+    strict = fairness_audit(outcomes, groups, alpha=0.01)
+    value = loose.metrics.value.item()
+    assert loose.flagged and value > 0.1  # chance alone crosses the threshold
+    assert not strict.flagged and strict.metrics.value.item() == value
+    assert strict.metrics.p_value.item() > 0.01
+    assert strict.to_dict()["alpha"] == 0.01
+
+
+def test_alpha_still_flags_a_real_difference(people: pd.DataFrame) -> None:
+    offer = ((people.monetary > 100) & (people.age_band != "18-24")).to_numpy()
+    result = fairness_audit(outcomes_of(people, offer, np.full(N, 0.3)),
+                            people[["age_band", "gender"]], alpha=0.01)
+    assert len(result.flags) == 1 and "p < 0.001" in result.flags[0]
+    rng = np.random.default_rng(2)
+    truth = pd.Series(rng.uniform(size=N) < 0.3, index=people.index)
+    old = (people.age_band == "65+").to_numpy()
+    score = np.where(old, rng.uniform(size=N), np.where(truth, 0.8, 0.2))
+    odds = fairness_audit(pd.DataFrame(index=people.index), people[["age_band"]], alpha=0.01,
+                          y_true=truth, y_score=pd.Series(score, index=people.index))
+    assert odds.flags[0].startswith("model: equalised-odds difference by age_band is")
+    assert odds.metrics.p_value.item() < 0.001

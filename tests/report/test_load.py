@@ -54,3 +54,18 @@ def test_missing_files_are_named(result: RunResult, tmp_path: Path) -> None:
     (tmp_path / "segments.parquet").unlink()
     with pytest.raises(InputError, match="segments.parquet is missing"):
         result_from_outputs(tmp_path)
+
+
+def test_a_fresh_audit_is_loaded_and_a_stale_one_ignored(result: RunResult, tmp_path: Path) -> None:
+    from shopperlens.report.load import audit_stamp
+
+    save(result, tmp_path)
+    assert result_from_outputs(tmp_path).audit is None
+    audit = {"threshold": 0.1, "alpha": 0.01, "flags": [], "metrics": [], "composition": []}
+    path = tmp_path / s.AUDIT_FILE
+    path.write_text(json.dumps({**audit, "run": audit_stamp(tmp_path)}), encoding="utf-8")
+    loaded = result_from_outputs(tmp_path)
+    assert loaded.audit is not None and loaded.audit["threshold"] == 0.1
+    assert "Nothing flagged" in render_report(loaded)
+    path.write_text(json.dumps({**audit, "run": {"model_sha256": "another run"}}))
+    assert result_from_outputs(tmp_path).audit is None

@@ -122,3 +122,31 @@ def test_stratified_sample_keeps_small_segments_and_is_seeded() -> None:
 def test_text_columns(full_result: RunResult, result: RunResult) -> None:
     assert text_columns(full_result.features) == ["sentiment_mean", "dominant_emotion"]
     assert text_columns(result.features) == []
+
+
+def audited(result: RunResult) -> RunResult:
+    """The run with a fairness audit in which offers skip the oldest customers."""
+    import dataclasses
+
+    import pandas as pd
+
+    from shopperlens.privacy import fairness_audit
+
+    rng = np.random.default_rng(4)
+    ids = result.segments["customer_id"]
+    groups = pd.DataFrame({"age_band": rng.choice(["18-24", "35-44", "65+"], len(ids)),
+                           "gender": rng.choice(["female", "male"], len(ids))}, index=ids)
+    outcomes = result.segments.set_index("customer_id")[["segment_name"]].assign(
+        offer=(groups["age_band"] != "65+") & (rng.uniform(size=len(ids)) < 0.6))
+    audit = fairness_audit(outcomes, groups, alpha=0.01).to_dict()
+    return dataclasses.replace(result, audit=audit)
+
+
+def test_fairness_section_only_after_an_audit(result: RunResult, html: str) -> None:
+    assert "fairness" not in ids(html)
+    page = render_report(audited(result))
+    assert "fairness" in ids(page) and 'href="#fairness"' in page
+    section = page[page.index('id="fairness"'):page.index('id="method"')]
+    assert "Flagged:</strong> offer: demographic-parity difference by age_band" in section
+    assert section.count('class="plotly-graph-div') == 2  # by age band, by gender
+    assert "Segments by age band" in section and "Segments by gender" in section

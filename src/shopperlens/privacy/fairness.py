@@ -11,9 +11,13 @@ measure outcomes, with the definitions of Fairlearn's ``fairlearn.metrics``:
   false-positive rate between groups, for a model with known true outcomes (Hardt, Price
   and Srebro 2016, "Equality of Opportunity in Supervised Learning", definition 2.1).
 
-A difference above ``threshold`` is flagged. Groups smaller than ``min_group_size`` and
-missing group values are left out of the differences (their rates are still reported).
-Segment composition is reported, not flagged: segments are meant to differ.
+A difference above ``threshold`` is flagged. With ``alpha``, it must also be unlikely to
+be chance: a chi-square test of independence between group and outcome (over the groups
+the difference is taken from) must give a p-value below ``alpha``. Small groups differ by
+chance by more than a 0.1 threshold, so an audit of a few hundred customers needs it.
+Groups smaller than ``min_group_size`` and missing group values are left out of the
+differences (their rates are still reported). Segment composition is reported, not
+flagged: segments are meant to differ.
 
 >>> groups = pd.DataFrame({"age_band": ["18-24"] * 4 + ["35-44"] * 4})
 >>> outcomes = pd.DataFrame({"offer": [0, 0, 0, 1, 1, 1, 1, 0]})
@@ -30,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2_contingency
 
 from shopperlens import schema as s
 from shopperlens.errors import InputError, PrivacyError
@@ -121,7 +126,7 @@ class AuditResult:
 
     ``rates``: attribute, group, outcome, n, rate (selection rate, mean, TPR or FPR).
     ``composition``: attribute, outcome, segment, group, n, share (of the segment).
-    ``metrics``: attribute, outcome, metric, value, flagged, detail.
+    ``metrics``: attribute, outcome, metric, value, p_value, flagged, detail.
     ``proxies``: attribute, feature, auc, proxy (when features were given).
     """
 
@@ -130,6 +135,7 @@ class AuditResult:
     composition: pd.DataFrame
     metrics: pd.DataFrame
     proxies: pd.DataFrame = field(default_factory=pd.DataFrame)
+    alpha: float | None = None
 
     @property
     def flagged(self) -> bool:
@@ -142,7 +148,13 @@ class AuditResult:
         rows = self.metrics[self.metrics["flagged"]] if len(self.metrics) else self.metrics
         words = {DPD: "demographic-parity difference", EOD: "equalised-odds difference"}
         return [f"{r.outcome}: {words[r.metric]} by {r.attribute} is {r.value:.2f} "
-                f"(over {self.threshold:.2f}): {r.detail}" for r in rows.itertuples()]
+                f"(over {self.threshold:.2f}{self._p_text(r.p_value)}): {r.detail}"
+                for r in rows.itertuples()]
+
+    def _p_text(self, p_value: float) -> str:
+        if self.alpha is None or np.isnan(p_value):
+            return ""
+        return "; p < 0.001" if p_value < 0.001 else f"; p = {p_value:.3f}"
 
     @property
     def proxy_flags(self) -> list[str]:
@@ -160,7 +172,8 @@ class AuditResult:
             return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
                     for row in clean.to_dict("records")]
 
-        return {"threshold": self.threshold, "flagged": self.flagged, "flags": self.flags,
+        return {"threshold": self.threshold, "alpha": self.alpha, "flagged": self.flagged,
+                "flags": self.flags,
                 "proxy_flags": self.proxy_flags, "metrics": records(self.metrics),
                 "rates": records(self.rates), "composition": records(self.composition),
                 "proxies": records(self.proxies)}
@@ -187,25 +200,42 @@ def _kind(values: pd.Series) -> str:
     return "categorical" if values.nunique() <= MAX_CATEGORIES else "skip"
 
 
-def _gap(rates: pd.Series, sizes: pd.Series, min_size: int) -> tuple[float, str]:
+def _gap(rates: pd.Series, sizes: pd.Series, min_size: int) -> tuple[float, str, pd.Index]:
     usable = rates[(sizes >= min_size) & rates.notna()]
     if len(usable) < 2:
-        return float("nan"), "fewer than two groups large enough"
+        return float("nan"), "fewer than two groups large enough", usable.index
     detail = ", ".join(f"{g} {r:.2f}" for g, r in usable.sort_index().items())
-    return float(usable.max() - usable.min()), detail
+    return float(usable.max() - usable.min()), detail, usable.index
+
+
+def _p_value(positive: pd.Series, group: pd.Series, groups: pd.Index) -> float:
+    """Chi-square test of independence of ``positive`` and ``group`` over ``groups``."""
+    if len(groups) < 2:
+        return float("nan")
+    table = pd.crosstab(group, positive.astype(bool)).reindex(
+        index=groups, columns=[False, True], fill_value=0)
+    if (table.sum(axis=0) == 0).any():  # everyone alike: no difference to test
+        return 1.0
+    return float(chi2_contingency(table.to_numpy()).pvalue)
+
+
+def _flag(value: float, p_value: float, threshold: float, alpha: float | None) -> bool:
+    return bool(value > threshold) and (alpha is None or bool(p_value < alpha))
 
 
 def _selection(
     attribute: str, name: str, positive: pd.Series, group: pd.Series, min_size: int,
-    threshold: float,
+    threshold: float, alpha: float | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     stats = positive.astype(float).groupby(group).agg(["size", "mean"])
-    value, detail = _gap(stats["mean"], stats["size"], min_size)
+    value, detail, usable = _gap(stats["mean"], stats["size"], min_size)
+    p_value = _p_value(positive, group, usable)
     rates = pd.DataFrame({"attribute": attribute, "group": stats.index.astype(str),
                           "outcome": name, "n": stats["size"].to_numpy(),
                           "rate": stats["mean"].to_numpy()})
     metric = {"attribute": attribute, "outcome": name, "metric": DPD, "value": value,
-              "flagged": bool(value > threshold), "detail": detail}
+              "p_value": p_value, "flagged": _flag(value, p_value, threshold, alpha),
+              "detail": detail}
     return rates, metric
 
 
@@ -222,22 +252,27 @@ def _composition(attribute: str, name: str, values: pd.Series, group: pd.Series)
 
 def _equalised_odds(
     attribute: str, y_true: pd.Series, y_pred: pd.Series, group: pd.Series, min_size: int,
-    threshold: float,
+    threshold: float, alpha: float | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     frame = pd.DataFrame({"t": y_true.astype(bool), "p": y_pred.astype(bool), "g": group})
     tpr = frame[frame.t].groupby("g")["p"].agg(["size", "mean"])
     fpr = frame[~frame.t].groupby("g")["p"].agg(["size", "mean"])
-    tpr_gap, tpr_detail = _gap(tpr["mean"], tpr["size"], min_size)
-    fpr_gap, fpr_detail = _gap(fpr["mean"], fpr["size"], min_size)
-    gaps = [g for g in (tpr_gap, fpr_gap) if not np.isnan(g)]
-    value = max(gaps) if gaps else float("nan")
+    tpr_gap, tpr_detail, tpr_groups = _gap(tpr["mean"], tpr["size"], min_size)
+    fpr_gap, fpr_detail, fpr_groups = _gap(fpr["mean"], fpr["size"], min_size)
+    # the p-value of the larger of the two differences
+    candidates = [(gap, _p_value(part.p, part.g, groups))
+                  for gap, part, groups in ((tpr_gap, frame[frame.t], tpr_groups),
+                                            (fpr_gap, frame[~frame.t], fpr_groups))
+                  if not np.isnan(gap)]
+    value, p_value = max(candidates) if candidates else (float("nan"), float("nan"))
     rates = pd.concat([
         pd.DataFrame({"attribute": attribute, "group": t.index.astype(str), "outcome": name,
                       "n": t["size"].to_numpy(), "rate": t["mean"].to_numpy()})
         for name, t in (("true_positive_rate", tpr), ("false_positive_rate", fpr))
     ])
     metric = {"attribute": attribute, "outcome": "model", "metric": EOD, "value": value,
-              "flagged": bool(value > threshold), "detail": f"TPR {tpr_detail}; FPR {fpr_detail}"}
+              "p_value": p_value, "flagged": _flag(value, p_value, threshold, alpha),
+              "detail": f"TPR {tpr_detail}; FPR {fpr_detail}"}
     return rates, metric
 
 
@@ -252,6 +287,7 @@ def fairness_audit(
     min_group_size: int = 30,
     features: pd.DataFrame | None = None,
     proxy_threshold: float = 0.7,
+    alpha: float | None = None,
 ) -> AuditResult:
     """Measure outcomes by group and flag differences over ``threshold``.
 
@@ -269,6 +305,8 @@ def fairness_audit(
         ``score_threshold``) for the equalised-odds difference, aligned likewise.
     features : optional feature matrix; features predicting an attribute with a
         cross-validated AUC over ``proxy_threshold`` are named in ``proxies``.
+    alpha : when given, a difference is flagged only if its chi-square test gives a
+        p-value below ``alpha`` too (every difference has its ``p_value`` either way).
 
     Examples
     --------
@@ -289,20 +327,21 @@ def fairness_audit(
         known = group.notna()
         for name in out.columns:
             r, c, m = _audit_outcome(attribute, out.loc[known, name], group[known],
-                                     min_group_size, threshold, score_threshold)
+                                     min_group_size, threshold, score_threshold, alpha)
             rates += r
             comps += c
             metrics += m
         if y_true is not None and y_score is not None:
             r2, m2 = _model_odds(attribute, y_true, y_score, group[known], min_group_size,
-                                 threshold, score_threshold)
+                                 threshold, score_threshold, alpha)
             rates.append(r2)
             metrics.append(m2)
     proxies = _proxies(features, grp, proxy_threshold) if features is not None else pd.DataFrame()
     return AuditResult(threshold, _frame(rates, ["attribute", "group", "outcome", "n", "rate"]),
                        _frame(comps, ["attribute", "outcome", "segment", "group", "n", "share"]),
                        pd.DataFrame(metrics, columns=["attribute", "outcome", "metric", "value",
-                                                      "flagged", "detail"]), proxies)
+                                                      "p_value", "flagged", "detail"]),
+                       proxies, alpha)
 
 
 def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
@@ -311,7 +350,7 @@ def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 def _audit_outcome(
     attribute: str, values: pd.Series, group: pd.Series, min_size: int, threshold: float,
-    score_threshold: float,
+    score_threshold: float, alpha: float | None = None,
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame], list[dict[str, Any]]]:
     name = str(values.name)
     kind = _kind(values)
@@ -322,7 +361,8 @@ def _audit_outcome(
     present = values.notna()
     values, group = values[present], group[present]
     if kind == "binary":
-        r, m = _selection(attribute, name, values.astype(bool), group, min_size, threshold)
+        r, m = _selection(attribute, name, values.astype(bool), group, min_size, threshold,
+                          alpha)
         return [r], [], [m]
     stats = values.astype(float).groupby(group).agg(["size", "mean"])
     means = pd.DataFrame({"attribute": attribute, "group": stats.index.astype(str),
@@ -331,20 +371,20 @@ def _audit_outcome(
     if kind == "numeric":
         return [means], [], []
     r, m = _selection(attribute, f"{name} >= {score_threshold:g}", values >= score_threshold,
-                      group, min_size, threshold)
+                      group, min_size, threshold, alpha)
     return [means, r], [], [m]
 
 
 def _model_odds(
     attribute: str, y_true: pd.Series, y_score: pd.Series, group: pd.Series, min_size: int,
-    threshold: float, score_threshold: float,
+    threshold: float, score_threshold: float, alpha: float | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     truth = _by_customer(pd.Series(y_true)).reindex(group.index)
     score = _by_customer(pd.Series(y_score)).reindex(group.index)
     present = truth.notna() & score.notna()
     predicted = score[present].astype(float) >= score_threshold
     return _equalised_odds(attribute, truth[present].astype(bool), predicted, group[present],
-                           min_size, threshold)
+                           min_size, threshold, alpha)
 
 
 def _proxies(features: pd.DataFrame, groups: pd.DataFrame, threshold: float) -> pd.DataFrame:

@@ -241,6 +241,45 @@ def text(ctx: Context) -> dict[str, Any] | None:
     return {"charts": charts, "columns": [describe(col).label for col in columns]}
 
 
+_METRIC_LABELS = {"demographic_parity_difference": "demographic-parity difference",
+                  "equalized_odds_difference": "equalised-odds difference"}
+
+
+def _group_order(group: str) -> tuple[int, str]:
+    """Age bands in age order (``<18`` first), other groups by name."""
+    digits = "".join(ch for ch in group.split("-")[0] if ch.isdigit())
+    return (-1 if group.startswith("<") else int(digits or 10**6), group)
+
+
+def fairness(ctx: Context) -> dict[str, Any] | None:
+    """The fairness audit of the run (``shopperlens audit``): flags, differences, and the
+    make-up of each segment by sensitive group."""
+    audit = ctx.result.audit
+    if not audit:
+        return None
+    comp = pd.DataFrame(audit.get("composition") or [])
+    charts = []
+    if len(comp):
+        comp = comp[comp["outcome"] == s.SEGMENT_NAME]
+        order = {name: i for i, name in ctx.names.items()}
+        for n, (attribute, part) in enumerate(comp.groupby("attribute", sort=False)):
+            shares = part.pivot_table(index="segment", columns="group", values="share",
+                                      aggfunc="sum").fillna(0.0)
+            shares = shares[sorted(shares.columns, key=_group_order)]
+            shares = shares.loc[sorted(shares.index, key=lambda x: (order.get(x, 10**6), x))]
+            names = dict(enumerate(shares.index))
+            label = str(attribute).replace("_", " ")
+            fig = c.stacked_shares(shares.reset_index(drop=True), names, axis="% of the segment",
+                                   title=f"Segments by {label}")
+            charts.append(c.to_div(fig, f"fairness-{n}"))
+    metrics = [{**m, "metric": _METRIC_LABELS.get(m["metric"], m["metric"]),
+                "attribute": str(m["attribute"]).replace("_", " ")}
+               for m in audit.get("metrics") or []]
+    return {"flags": audit.get("flags") or [], "proxy_flags": audit.get("proxy_flags") or [],
+            "threshold": audit.get("threshold"), "alpha": audit.get("alpha"),
+            "metrics": metrics, "charts": charts}
+
+
 def method(ctx: Context) -> dict[str, Any]:
     """Features, the model-selection table and why the winner won, versions, timings."""
     model = ctx.result.model.segment_model

@@ -7,6 +7,7 @@ profiles, optional predictions, the saved model and ``run.json``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import fields
 from datetime import datetime
@@ -67,7 +68,24 @@ def result_from_outputs(out_dir: str | Path) -> RunResult:
         quality=quality_from_record(record),
         model=model,
         record=record,
+        audit=read_audit(out),
     )
+
+
+def audit_stamp(out: Path) -> dict[str, str]:
+    """What ties a fairness audit to the run it audited: the saved model's hash."""
+    digest = hashlib.sha256((out / s.MODEL_FILE).read_bytes()).hexdigest()[:16]
+    return {"model_sha256": digest}
+
+
+def read_audit(out: Path) -> dict[str, Any] | None:
+    """The fairness audit of the run in ``out`` (``None`` if none was made since it ran)."""
+    path = out / s.AUDIT_FILE
+    if not path.is_file():
+        return None
+    audit: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    fresh = audit.get("run") == audit_stamp(out)
+    return audit if fresh else None
 
 
 def quality_from_record(record: dict[str, Any]) -> dict[str, TableQuality]:

@@ -53,6 +53,7 @@ def report_context(result: RunResult) -> dict[str, Any]:
         "rfm": sections.rfm(ctx),
         "predictions": sections.predictions(ctx),
         "text": sections.text(ctx),
+        "fairness": sections.fairness(ctx),
         "method": sections.method(ctx),
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "version": __version__,
