@@ -6,7 +6,10 @@ the in-memory store share one implementation:
 - :meth:`~SubjectRights.erase_customer` deletes, in one transaction, the person's events
   (``userId`` = the id, or only an ``anonymousId`` linked to them), their profile state
   and the states of their linked anonymous ids, the identity links, the segment history
-  and the webhook outbox rows about them. The write-through state cache is cleared.
+  and the webhook outbox rows about them; other customers' events that name them (a
+  shared device's anonymous id, a note) are redacted. The write-through state cache is
+  cleared. SQLite also overwrites the freed bytes (see ``SQLiteStore.erase_customer``);
+  PostgreSQL keeps dead row versions on disk until (auto)vacuum reuses their space.
 - :meth:`~SubjectRights.export_customer` returns all of that as JSON-able data.
 - :meth:`~SubjectRights.drop_events_before` is the retention rule: raw events received
   before a cutoff go (profile states keep their running totals).
