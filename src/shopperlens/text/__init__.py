@@ -11,7 +11,13 @@ vaderSentiment wheel.
 from __future__ import annotations
 
 from .emotion import EMOTIONS, dominant_emotion, emotion_one, score_emotions
-from .features import EMOTION_SEGMENTS, customer_text_features, emotion_segments
+from .features import (
+    EMOTION_SEGMENTS,
+    customer_text_features,
+    emotion_segments,
+    score_interactions,
+    text_features_from_scores,
+)
 from .score import score_texts
 from .scrub import PLACEHOLDERS, ScrubReport, iban_valid, luhn_valid, scrub, scrub_one
 from .sentiment import blend_rating, score_sentiment, sentiment_one
@@ -26,6 +32,8 @@ __all__ = [
     "TOPIC_RULES",
     "blend_rating",
     "customer_text_features",
+    "score_interactions",
+    "text_features_from_scores",
     "dominant_emotion",
     "emotion_one",
     "emotion_segments",

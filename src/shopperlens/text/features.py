@@ -33,7 +33,8 @@ from .emotion import EMOTIONS, NEUTRAL
 from .score import SENTIMENT, TOPICS_COLUMN, score_texts
 from .topics import TOPICS
 
-__all__ = ["EMOTION_SEGMENTS", "NEGATIVE_BELOW", "customer_text_features", "emotion_segments"]
+__all__ = ["EMOTION_SEGMENTS", "NEGATIVE_BELOW", "customer_text_features", "emotion_segments",
+           "score_interactions", "text_features_from_scores"]
 
 NEGATIVE_BELOW = -0.05  # VADER's conventional neutral band is [-0.05, 0.05]
 POSITIVE_ABOVE = 0.05
@@ -61,12 +62,20 @@ def _as_of(ts: pd.Series, as_of: str | datetime | pd.Timestamp) -> pd.Timestamp:
     return stamp
 
 
-def _scored(interactions: pd.DataFrame, as_of: str | datetime | pd.Timestamp) -> pd.DataFrame:
-    """Rows up to ``as_of``, sorted by customer and time, with their text scores."""
-    stamps = pd.to_datetime(interactions[schema.TIMESTAMP])
-    frame = interactions.assign(**{schema.TIMESTAMP: stamps})
-    frame = frame[frame[schema.TIMESTAMP] <= _as_of(frame[schema.TIMESTAMP], as_of)]
-    frame = frame.sort_values([schema.CUSTOMER_ID, schema.TIMESTAMP], kind="stable")
+def _up_to(frame: pd.DataFrame, as_of: str | datetime | pd.Timestamp) -> pd.DataFrame:
+    stamps = pd.to_datetime(frame[schema.TIMESTAMP])
+    frame = frame.assign(**{schema.TIMESTAMP: stamps})
+    return frame[frame[schema.TIMESTAMP] <= _as_of(frame[schema.TIMESTAMP], as_of)]
+
+
+def score_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
+    """Customer, time and source of each interaction with its text scores, sorted by
+    customer and time: score once, then :func:`text_features_from_scores` at several
+    as-of dates."""
+    _check_columns(interactions)
+    frame = interactions.assign(
+        **{schema.TIMESTAMP: pd.to_datetime(interactions[schema.TIMESTAMP])}
+    ).sort_values([schema.CUSTOMER_ID, schema.TIMESTAMP], kind="stable")
     ratings = frame[schema.RATING].tolist() if schema.RATING in frame.columns else None
     scores = score_texts(frame[schema.TEXT].tolist(), ratings)
     scores.index = frame.index
@@ -142,7 +151,16 @@ def customer_text_features(interactions: pd.DataFrame, *,
         When a required column is absent.
     """
     _check_columns(interactions)
-    scored = _scored(interactions, as_of)
+    scored = score_interactions(_up_to(interactions, as_of))
+    return text_features_from_scores(scored, as_of=as_of, trend_days=trend_days)
+
+
+def text_features_from_scores(scored: pd.DataFrame, *,
+                              as_of: str | datetime | pd.Timestamp,
+                              trend_days: int = 90) -> pd.DataFrame:
+    """:func:`customer_text_features` from :func:`score_interactions` rows (those after
+    ``as_of`` are ignored)."""
+    scored = _up_to(scored, as_of)
     cid = schema.CUSTOMER_ID
     groups = scored.groupby(cid, sort=True)
     out = pd.DataFrame({"text_count": groups.size()})
