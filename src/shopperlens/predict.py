@@ -89,8 +89,10 @@ def _daily_purchases(engine: DuckDBEngine) -> pd.DataFrame:
     # Buy-till-you-die models count purchase days; a day whose net spend is negative
     # (returns only) is not a purchase.
     return engine.fetch_df(
-        f"SELECT {s.CUSTOMER_ID}, CAST(CAST({s.TIMESTAMP} AS DATE) AS TIMESTAMP) AS {s.TIMESTAMP}, "
-        f"sum({s.AMOUNT}) AS {s.AMOUNT} FROM {s.TRANSACTIONS.name} GROUP BY 1, 2 HAVING sum({s.AMOUNT}) >= 0"
+        f"SELECT {s.CUSTOMER_ID}, "
+        f"CAST(CAST({s.TIMESTAMP} AS DATE) AS TIMESTAMP) AS {s.TIMESTAMP}, "
+        f"sum({s.AMOUNT}) AS {s.AMOUNT} FROM {s.TRANSACTIONS.name} "
+        f"GROUP BY 1, 2 HAVING sum({s.AMOUNT}) >= 0"
     )
 
 

@@ -41,7 +41,8 @@ def stitch(engine: DuckDBEngine) -> dict[str, int]:
     )
     engine.execute(
         f"UPDATE {events} SET {s.CUSTOMER_ID} = m.{s.CUSTOMER_ID} FROM {ANON_MAP} m "
-        f"WHERE {events}.{s.CUSTOMER_ID} IS NULL AND {events}.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID}",
+        f"WHERE {events}.{s.CUSTOMER_ID} IS NULL "
+        f"AND {events}.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID}",
         "stitching anonymous events to customers",
     )
     unlinked = engine.scalar(f"SELECT count(*) FROM {events} WHERE {s.CUSTOMER_ID} IS NULL")

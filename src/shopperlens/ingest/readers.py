@@ -88,7 +88,10 @@ def _sql_path(path: Path) -> str:
 
 
 def _parquet_query(path: Path) -> str:
-    return f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _k FROM read_parquet('{_sql_path(path)}', file_row_number = true)"
+    return (
+        "SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _k "
+        f"FROM read_parquet('{_sql_path(path)}', file_row_number = true)"
+    )
 
 
 def _csv_query(path: Path, table: str) -> str:
@@ -109,7 +112,8 @@ def _keep_malformed(engine: DuckDBEngine, table: str) -> int:
     engine.create_table(
         f"malformed_{table}",
         f"SELECT line - 1 AS {schema.ROW}, any_value(csv_line) AS raw_line, "
-        f"'malformed CSV line (' || lower(CAST(min(error_type) AS VARCHAR)) || ')' AS {schema.REASON} "
+        "'malformed CSV line (' || lower(CAST(min(error_type) AS VARCHAR)) || ')' "
+        f"AS {schema.REASON} "
         f"FROM {rejects} GROUP BY line ORDER BY line",
     )
     count = int(engine.scalar(f"SELECT count(*) FROM malformed_{table}"))  # type: ignore[arg-type]

@@ -130,11 +130,12 @@ def _typed(kind: str, raw: str, text: str, source_type: str) -> str:
             return f"TRY_CAST({raw} AS BIGINT)"
     if kind == "boolean" and source_type == "BOOLEAN":
         return raw
+    finite = f"(CASE WHEN isfinite(TRY_CAST({text} AS DOUBLE)) THEN TRY_CAST({text} AS DOUBLE) END)"
     casts = {
         "string": text,
         "timestamp": f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)",
-        "decimal": f"(CASE WHEN isfinite(TRY_CAST({text} AS DOUBLE)) THEN TRY_CAST({text} AS DOUBLE) END)",
-        "number": f"(CASE WHEN isfinite(TRY_CAST({text} AS DOUBLE)) THEN TRY_CAST({text} AS DOUBLE) END)",
+        "decimal": finite,
+        "number": finite,
         "integer": f"TRY_CAST(TRY_CAST({text} AS DOUBLE) AS BIGINT)",
         "boolean": f"TRY_CAST(lower({text}) AS BOOLEAN)",
         "json": f"(CASE WHEN json_valid({text}) THEN {text} END)",
@@ -150,7 +151,8 @@ def _checks(table: str, col: schema.Column, text: str, value: str, given: str) -
     if col.kind != "string":
         shown = f"left({text}, 40)"
         checks.append(
-            f"CASE WHEN {given} IS NOT NULL AND {value} IS NULL THEN 'bad {col.kind} in {name}: ''' "
+            f"CASE WHEN {given} IS NOT NULL AND {value} IS NULL "
+            f"THEN 'bad {col.kind} in {name}: ''' "
             f"|| {shown} || ''' (expected {EXPECTED[col.kind]})' END"
         )
     rule = schema.RANGE_RULES.get((table, name))
