@@ -24,7 +24,7 @@ into one token in a single left-to-right pass.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -44,7 +44,8 @@ class SentimentLexicon:
     negated: dict[str, float]
     phrases: dict[str, tuple[tuple[str, ...], ...]]
     emoji: dict[str, str]
-    bigrams: frozenset[tuple[str, str]] = frozenset()  # first two words of every phrase
+    # phrases by their first two words, longest first (the order of ``phrases``)
+    bigrams: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
 
 def _read(package: str, name: str) -> str:
@@ -87,7 +88,10 @@ def sentiment_lexicon() -> SentimentLexicon:
         (r[0], r[1]) for r in _rows(_read("vaderSentiment", "emoji_utf8_lexicon.txt")) if len(r) > 1
     )
     phrases = phrase_index(list(valence))
-    bigrams = frozenset(p[:2] for group in phrases.values() for p in group)
+    bigrams: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
+    for group in phrases.values():
+        for p in group:
+            bigrams[p[:2]] = (*bigrams.get(p[:2], ()), p)
     return SentimentLexicon(valence, negated, phrases, emoji, bigrams)
 
 

@@ -43,30 +43,79 @@ _NEGATED_INTO = {"joy": "sadness", "trust": "anger"}
 _STRIP = "!\"#$%&()*+,./:;<=>?@[\\]^_`{|}~"
 
 
+_Phrases = dict[tuple[str, str], tuple[tuple[str, ...], ...]]
+
+
 @lru_cache(maxsize=1)
-def _index() -> tuple[dict[str, dict[str, float]], dict[str, tuple[tuple[str, ...], ...]]]:
+def _index() -> tuple[dict[str, dict[str, float]], _Phrases, frozenset[str]]:
+    """The lexicon, its phrases by their first two words (longest first), and every
+    word that can start a term."""
     lex = emotion_lexicon()
-    return lex, phrase_index(list(lex))
+    bigrams: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
+    for group in phrase_index(list(lex)).values():
+        for phrase in group:
+            bigrams[phrase[:2]] = (*bigrams.get(phrase[:2], ()), phrase)
+    starts = frozenset(lex) | frozenset(p[0] for p in bigrams)
+    return lex, bigrams, starts
+
+
+# raw token -> lexicon token, as in the sentiment tokenizer (bounded, then cleared)
+_WORDS: dict[str, str] = {}
+_WORDS_SIZE = 200_000
+
+
+def _word(raw: str) -> str:
+    if len(_WORDS) >= _WORDS_SIZE:
+        _WORDS.clear()
+    word = _WORDS[raw] = raw.lower().replace("\u2019", "'").strip(_STRIP)
+    return word
 
 
 def _words(text: str) -> list[str]:
-    return [w.strip(_STRIP) for w in text.lower().replace("\u2019", "'").split()]
+    get = _WORDS.get
+    return [w if (w := get(raw)) is not None else _word(raw) for raw in text.split()]
 
 
-def _merge(toks: list[str], phrases: dict[str, tuple[tuple[str, ...], ...]]) -> list[str]:
-    """Merge lexicon phrases into single tokens, longest first."""
-    i = 0
-    while i < len(toks):
-        for phrase in phrases.get(toks[i], ()):
-            if tuple(toks[i : i + len(phrase)]) == phrase:
-                toks[i : i + len(phrase)] = [" ".join(phrase)]
+def _merge(toks: list[str], bigrams: _Phrases) -> list[str]:
+    """Merge lexicon phrases into single tokens, left to right, longest first."""
+    pairs = list(zip(toks, toks[1:], strict=False))
+    if bigrams.keys().isdisjoint(pairs):
+        return toks
+    done = 0  # tokens before ``done`` are final
+    for k in [k for k, pair in enumerate(pairs) if pair in bigrams]:
+        j = k - (len(pairs) + 1 - len(toks))  # position of token k after earlier merges
+        if j < done:
+            continue
+        for phrase in bigrams[pairs[k]]:
+            if tuple(toks[j : j + len(phrase)]) == phrase:
+                toks[j : j + len(phrase)] = [" ".join(phrase)]
+                done = j + 1
                 break
-        i += 1
     return toks
 
 
 def _negated(toks: list[str], i: int) -> bool:
     return any(w in _NEGATE or "n't" in w for w in toks[max(0, i - 3) : i])
+
+
+def _raw(text: str) -> list[float] | None:
+    """Summed weight per emotion (in :data:`EMOTIONS` order), None when no term occurs."""
+    lex, bigrams, starts = _index()
+    toks = _words(text)
+    if starts.isdisjoint(toks):
+        return None
+    raw = dict.fromkeys(EMOTIONS, 0.0)
+    for i, t in enumerate(_merge(toks, bigrams)):
+        weights = lex.get(t)
+        if not weights:
+            continue
+        negated = _negated(toks, i)
+        for emotion, w in weights.items():
+            if not negated:
+                raw[emotion] += w
+            elif emotion in _NEGATED_INTO:
+                raw[_NEGATED_INTO[emotion]] += w / 2
+    return list(raw.values())
 
 
 def emotion_one(text: str) -> dict[str, float]:
@@ -79,22 +128,10 @@ def emotion_one(text: str) -> dict[str, float]:
     >>> sum(emotion_one("The parcel is blue").values())
     0.0
     """
-    lex, phrases = _index()
-    raw = dict.fromkeys(EMOTIONS, 0.0)
-    toks = _words(text)
-    if lex.keys().isdisjoint(toks) and phrases.keys().isdisjoint(toks):
-        return raw
-    for i, t in enumerate(_merge(toks, phrases)):
-        weights = lex.get(t)
-        if not weights:
-            continue
-        negated = _negated(toks, i)
-        for emotion, w in weights.items():
-            if not negated:
-                raw[emotion] += w
-            elif emotion in _NEGATED_INTO:
-                raw[_NEGATED_INTO[emotion]] += w / 2
-    return {e: w / (1.0 + w) for e, w in raw.items()}
+    raw = _raw(text)
+    if raw is None:
+        return dict.fromkeys(EMOTIONS, 0.0)
+    return {e: w / (1.0 + w) for e, w in zip(EMOTIONS, raw, strict=True)}
 
 
 def _dominant(scores: dict[str, float]) -> str:
@@ -130,8 +167,13 @@ def score_emotions(texts: Sequence[str | None]) -> pd.DataFrame:
     >>> score_emotions(["So happy!", None])["dominant_emotion"].tolist()
     ['joy', 'neutral']
     """
-    rows = [emotion_one(t) if isinstance(t, str) else dict.fromkeys(EMOTIONS, 0.0)
-            for t in texts]
-    frame = pd.DataFrame(rows, columns=list(EMOTIONS), dtype=np.float64)
-    frame["dominant_emotion"] = [_dominant(r) for r in rows]
+    raw = np.zeros((len(texts), len(EMOTIONS)))
+    for k, text in enumerate(texts):
+        if isinstance(text, str) and (weights := _raw(text)) is not None:
+            raw[k] = weights
+    scores = raw / (1.0 + raw)
+    frame = pd.DataFrame(scores, columns=list(EMOTIONS))
+    best = scores.argmax(axis=1)  # the first of equals, as in :func:`dominant_emotion`
+    labels = np.array([*EMOTIONS, NEUTRAL], dtype=object)
+    frame["dominant_emotion"] = labels[np.where(scores.max(axis=1) > 0, best, len(EMOTIONS))]
     return frame

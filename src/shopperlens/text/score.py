@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from .. import schema
+from ._columns import as_list
 from .emotion import score_emotions
 from .scrub import scrub
-from .sentiment import score_sentiment
+from .sentiment import blend_rating, score_sentiment
 from .topics import score_topics
 
 __all__ = ["SENTIMENT", "TOPICS_COLUMN", "score_texts"]
@@ -30,7 +32,8 @@ def score_texts(texts: Sequence[str | None], ratings: Sequence[float | None] | N
     Parameters
     ----------
     texts
-        Free texts (reviews, support messages, posts); ``None`` is allowed.
+        Free texts (reviews, support messages, posts) as a list or any column (pandas,
+        NumPy, Arrow); ``None`` is allowed.
     ratings
         Optional 1-5 stars per text (NaN where unknown), blended into ``sentiment``.
     rating_weight
@@ -50,11 +53,23 @@ def score_texts(texts: Sequence[str | None], ratings: Sequence[float | None] | N
     >>> score_texts(["Too small, sending it back"], ratings=[2])["sentiment"].round(3).tolist()
     [-0.556]
     """
-    clean, _ = scrub(list(texts))
+    clean, _ = scrub(texts)
+    # Score each distinct text once and spread the results (columnar, C-level take):
+    # interaction texts repeat (templates, "Where is my order?"). Missing texts get
+    # the last slot, which scores as missing.
+    codes, uniques = pd.factorize(pd.Series(clean, dtype=object), use_na_sentinel=True)
+    distinct = [*uniques.tolist(), None]
+    codes = np.where(codes < 0, len(distinct) - 1, codes)
     frame = pd.DataFrame({schema.TEXT: clean})
-    frame[SENTIMENT] = score_sentiment(clean, ratings, rating_weight=rating_weight)
-    emotions = score_emotions(clean)
+    text_score = score_sentiment(distinct).take(codes)
+    frame[SENTIMENT] = (text_score if ratings is None else
+                        blend_rating(text_score, _numbers(ratings), rating_weight))
+    emotions = score_emotions(distinct)
     for column in emotions.columns:
-        frame[column] = emotions[column].to_numpy()
-    frame[TOPICS_COLUMN] = score_topics(clean)
+        frame[column] = emotions[column].to_numpy().take(codes)
+    frame[TOPICS_COLUMN] = np.asarray(score_topics(distinct), dtype=object).take(codes)
     return frame
+
+
+def _numbers(values: Sequence[float | None]) -> np.ndarray:
+    return pd.to_numeric(pd.Series(as_list(values)), errors="coerce").to_numpy(dtype=float)

@@ -5,7 +5,8 @@ street address, postcode) in a single left-to-right pass; a small check per kind
 false alarms out (Luhn for cards, ISO 13616 mod-97 for IBANs, digit counts for phones,
 a token or query string for URLs). Matches become typed placeholders such as ``<EMAIL>``.
 Texts with no digit, ``@``, ``://`` or ``www.`` cannot hold any of these and are
-returned untouched without running the big expression.
+returned untouched without running the big expression, and a look-ahead lets the
+expression skip at once the positions where none of the kinds can start.
 
 What it does not find: personal names, and addresses without a house number and street
 suffix. Scrubbing is a safety net, not a guarantee.
@@ -22,6 +23,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from ._columns import as_list
 
 __all__ = ["PLACEHOLDERS", "ScrubReport", "luhn_valid", "iban_valid", "scrub", "scrub_one"]
 
@@ -43,7 +46,14 @@ _PHONE = (  # international (+/00), US (415) 555-0132, UK national 020 7946 0958
     r"|(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}"
     r"|0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4})(?!\w)"
 )
+# Every alternative below starts with an upper-case letter, a digit, "+" or "(", or is a
+# URL ("http", "www.") or an e-mail's local part followed by "@". The look-ahead says so
+# up front, so the engine skips other positions (most of any text) with one test instead
+# of trying all seven alternatives and their look-behinds there: the same matches, ~4x
+# faster.
+_START = r"(?=[A-Z\d+(]|https?://|www\.|[A-Za-z0-9._%+-]+@)"
 _PATTERN = re.compile(
+    _START + r"(?:"
     r"(?P<url>\b(?:https?://|www\.)[^\s<>\"']+)"
     r"|(?P<email>\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b)"
     r"|(?P<iban>\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b)"
@@ -52,7 +62,7 @@ _PATTERN = re.compile(
     rf"|(?P<address>(?<![\w.,£$€])\d{{1,5}}[A-Za-z]?,?(?:[ ]+[A-Za-z][A-Za-z'-]+){{1,3}}"
     rf"[ ]+{_STREET}\b\.?)"
     r"|(?P<postcode>\b(?:[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|GIR ?0AA)\b"
-    rf"|\b\d{{5}}-\d{{4}}\b|\b(?:{_STATES}) \d{{5}}\b)"
+    rf"|\b\d{{5}}-\d{{4}}\b|\b(?:{_STATES}) \d{{5}}\b))"
 )
 _TRIGGER = re.compile(r"[\d@]|://|www\.")
 _DIGITS = re.compile(r"\d")
@@ -179,7 +189,9 @@ def scrub_one(text: str) -> str:
     >>> scrub_one("Order 12345678 arrived late")
     'Order 12345678 arrived late'
     """
-    return scrub([text])[0][0]
+    if isinstance(text, str) and _TRIGGER.search(text):
+        return _replace(text, Counter())
+    return text
 
 
 def scrub(texts: Sequence[str]) -> tuple[list[str], ScrubReport]:
@@ -188,7 +200,8 @@ def scrub(texts: Sequence[str]) -> tuple[list[str], ScrubReport]:
     Parameters
     ----------
     texts
-        Free texts; non-strings (``None``, NaN) are passed through unchanged.
+        Free texts, as a list or any column (pandas, NumPy, Arrow); non-strings
+        (``None``, NaN) are passed through unchanged.
 
     Returns
     -------
@@ -205,12 +218,14 @@ def scrub(texts: Sequence[str]) -> tuple[list[str], ScrubReport]:
     {'phone': 1, 'url': 1}
     """
     report = ScrubReport()
-    out: list[str] = []
-    for text in texts:
-        if isinstance(text, str) and _TRIGGER.search(text):
-            new = _replace(text, report.counts)
-            report.texts_changed += new != text
-            out.append(new)
-        else:
-            out.append(text)
+    out = as_list(texts)
+    out = out.copy() if out is texts else out  # never change the caller's list
+    trigger, counts, changed = _TRIGGER.search, report.counts, 0
+    for k, text in enumerate(out):
+        if isinstance(text, str) and trigger(text):
+            new = _replace(text, counts)
+            if new != text:
+                out[k] = new
+                changed += 1
+    report.texts_changed = changed
     return out, report

@@ -47,6 +47,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ._columns import as_list
 from ._lexicon import SentimentLexicon, sentiment_lexicon
 
 __all__ = ["blend_rating", "score_sentiment", "sentiment_one"]
@@ -100,6 +101,25 @@ _TEMPORAL = frozenset(["then", "until", "till", "before"])
 LASTED_SHORT, LASTED_LONG = -1.8, 1.4
 
 
+# Words that can change the valence of a sentiment word up to three places after them.
+_MODIFIER_WORDS = (frozenset(BOOSTERS) | _NEGATE | _COUNTERFACTUAL | _NEAR_NEGATE
+                   | frozenset(["least", *_SO_THIS]))
+# Lexicon terms that need a closer look before they score (see ``_base``).
+_SPECIAL = frozenset(BOOSTERS) | frozenset(["kind", "no", "well", "lasted", "lasts", "too"])
+_Sets = tuple[frozenset[str], frozenset[str], frozenset[str]]
+_SETS: dict[int, _Sets] = {}
+
+
+def _sets(lex: SentimentLexicon) -> _Sets:
+    """Per lexicon: tokens worth a look ("too" and lexicon terms), the plain ones among
+    them (their valence is their base), and tokens that may modify a later one."""
+    sets = _SETS.get(id(lex))
+    if sets is None:
+        terms = frozenset(lex.valence)
+        sets = _SETS[id(lex)] = (terms | {"too"}, terms - _SPECIAL, terms | _MODIFIER_WORDS)
+    return sets
+
+
 def _is_negation(word: str) -> bool:
     return word in _NEGATE or "n't" in word
 
@@ -122,28 +142,41 @@ def _strip(word: str) -> str:
     return r if len(r) == 2 and r.isalpha() else word
 
 
+# Raw token -> lexicon token. Texts share most of their words, so a dictionary lookup
+# replaces lower-casing and stripping per token; cleared when it grows past the bound.
+_TOKEN_CACHE: dict[str, str] = {}
+_TOKEN_CACHE_SIZE = 200_000
+
+
+def _token(word: str) -> str:
+    if len(_TOKEN_CACHE) >= _TOKEN_CACHE_SIZE:
+        _TOKEN_CACHE.clear()
+    tok = _TOKEN_CACHE[word] = _strip(word.lower())
+    return tok
+
+
 def _tokens(text: str, lex: SentimentLexicon) -> tuple[list[str], list[str]]:
     """Lower-cased tokens with phrases merged, and the original-case token per slot."""
     orig = text.split()
-    # inline fast path: most tokens keep 3+ characters after stripping punctuation
-    toks = [s if len(s := w.strip(_PUNCT)) > 2 else _strip(w) for w in text.lower().split()]
-    phrases = lex.phrases
+    get = _TOKEN_CACHE.get
+    toks = [get(w) or _token(w) for w in orig]  # tokens are never empty
+    bigrams = lex.bigrams
     # cheap C-level test first: most texts contain no phrase at all
-    if lex.bigrams.isdisjoint(zip(toks, toks[1:], strict=False)):
+    if bigrams.keys().isdisjoint(pairs := list(zip(toks, toks[1:], strict=False))):
         return toks, orig
-    n0, done = len(toks), 0  # tokens before ``done`` are final (merged or checked)
-    for k in [k for k, t in enumerate(toks) if t in phrases]:
-        j = k - (n0 - len(toks))  # position of original token k after earlier merges
+    done = 0  # tokens before ``done`` are final (merged or checked)
+    for k in [k for k, pair in enumerate(pairs) if pair in bigrams]:
+        j = k - (len(pairs) + 1 - len(toks))  # position of token k after earlier merges
         if j < done:
             continue
-        for phrase in phrases[toks[j]]:
+        for phrase in bigrams[pairs[k]]:
             size = len(phrase)
             if tuple(toks[j : j + size]) == phrase:
                 # merge in place: one slot per phrase keeps the distance rules simple
                 toks[j : j + size] = [" ".join(phrase)]
                 orig[j : j + size] = [" ".join(orig[j : j + size])]
+                done = j + 1
                 break
-        done = j + 1
     return toks, orig
 
 
@@ -204,13 +237,14 @@ def _contrast(toks: list[str], orig: list[str]) -> int:
     """Index from which the sentence's weight shifts, -1 if it does not: the first
     "but"/"however"; else the clause after the comma of an opening "while"/"although";
     else a "then"/"until" after a time span ("worked for a week, then died")."""
-    but = next((k for k, w in enumerate(toks) if w in CONTRAST), -1)
-    if but >= 0:
-        return but
+    if not CONTRAST.isdisjoint(toks):
+        return next(k for k, w in enumerate(toks) if w in CONTRAST)
     if toks[0] in _CONCESSIVE:
         comma = next((k for k, w in enumerate(orig) if w[-1] == ","), -1)
         if comma >= 0:
             return comma + 1
+    if _TEMPORAL.isdisjoint(toks):
+        return -1
     for k, w in enumerate(toks):
         if w in _TEMPORAL and not _TIME_UNITS.isdisjoint(toks[max(0, k - 4) : k]):
             return k
@@ -264,25 +298,41 @@ def _base(toks: list[str], orig: list[str], i: int, val: dict[str, float]) -> fl
     return base
 
 
-def _valences(toks: list[str], orig: list[str], lex: SentimentLexicon) -> list[float]:
-    """Valence per sentiment-bearing token, after VADER's rules and the "but" shift."""
+def _after_no(toks: list[str], i: int, val: dict[str, float]) -> bool:
+    """"no" reaches past one plain word only ("no real problems"), or over "or"/"nor"."""
+    return (i > 0 and toks[i - 1] == "no") or (
+        i > 1 and toks[i - 2] == "no" and toks[i - 1] not in val
+    ) or (i > 2 and toks[i - 3] == "no" and toks[i - 1] in ("or", "nor"))
+
+
+def _valences(toks: list[str], orig: list[str], lex: SentimentLexicon,
+              nt: bool = True) -> list[float]:
+    """Valence per sentiment-bearing token, after VADER's rules and the "but" shift.
+
+    ``nt`` is False when the text holds no "n't", so no token is such a negation."""
     val, out = lex.valence, []
+    look, plain, mods = _sets(lex)
+    hits = [i for i, t in enumerate(toks) if t in look]
+    if not hits:
+        return out
     # ALL-CAPS emphasis needs some but not all tokens in caps: test once per text
     cap = any(map(str.isupper, orig)) and _cap_diff(orig)
     but = _contrast(toks, orig)
     wish = _wishes(toks, orig)
-    for i, t in enumerate(toks):
-        base = _base(toks, orig, i, val)
-        if base is None:
+    for i in hits:
+        t = toks[i]
+        v = val[t] if t in plain else _base(toks, orig, i, val)
+        if v is None:
             continue
-        v = base
-        if (i > 0 and toks[i - 1] == "no") or (  # "no" reaches past one plain word only
-            i > 1 and toks[i - 2] == "no" and toks[i - 1] not in val
-        ) or (i > 2 and toks[i - 3] == "no" and toks[i - 1] in ("or", "nor")):
-            v = _negate(t, base, lex)
+        window = toks[i - 3 : i] if i >= 3 else toks[:i]
+        # most sentiment words have no modifier before them: skip the rules then
+        near = not mods.isdisjoint(window) or (nt and any("n't" in w for w in window))
+        if near and "no" in window and _after_no(toks, i, val):
+            v = _negate(t, v, lex)
         if cap and orig[i].isupper():
             v += C_INCR if v > 0 else -C_INCR
-        v = _modifiers(toks, orig, i, v, lex, cap)
+        if near:
+            v = _modifiers(toks, orig, i, v, lex, cap)
         if i in wish and v > 0:
             v *= COUNTERFACTUAL_SCALAR  # "I wish the zoom were better"
         if v:
@@ -307,11 +357,15 @@ def sentiment_one(text: str) -> float:
     >>> sentiment_one("not good") < 0 < sentiment_one("good")
     True
     """
-    lex = sentiment_lexicon()
+    return _score(text, sentiment_lexicon())
+
+
+def _score(text: str, lex: SentimentLexicon) -> float:
     if not text.isascii():
         text = _normalise(text, lex.emoji)
     toks, orig = _tokens(text, lex)
-    total = sum(_valences(toks, orig, lex)) if toks else 0.0
+    nt = "'t" in text or "'T" in text  # a negation such as "don't" is possible
+    total = sum(_valences(toks, orig, lex, nt)) if toks else 0.0
     if total == 0.0:
         return 0.0
     total += math.copysign(_punctuation(text), total)
@@ -336,6 +390,19 @@ def blend_rating(text_score: np.ndarray, ratings: np.ndarray, weight: float = 0.
     return np.clip(out, -1.0, 1.0)
 
 
+def _text_scores(texts: list[str | None]) -> np.ndarray:
+    """Scores per text, each distinct text scored once (batches repeat templates)."""
+    lex, seen = sentiment_lexicon(), {}
+    out = np.full(len(texts), math.nan)
+    for k, text in enumerate(texts):
+        if isinstance(text, str):
+            score = seen.get(text)
+            if score is None:
+                score = seen[text] = _score(text, lex)
+            out[k] = score
+    return out
+
+
 def score_sentiment(texts: Sequence[str | None], ratings: Sequence[float | None] | None = None,
                     *, rating_weight: float = 0.5) -> np.ndarray:
     """Sentiment in [-1, 1] per text, optionally blended with 1-5 star ratings.
@@ -343,7 +410,8 @@ def score_sentiment(texts: Sequence[str | None], ratings: Sequence[float | None]
     Parameters
     ----------
     texts
-        Sentences or short documents; ``None``/NaN gives NaN (or the rating alone).
+        Sentences or short documents, as a list or any column (pandas, NumPy, Arrow);
+        ``None``/NaN gives NaN (or the rating alone).
     ratings
         Optional stars from 1 to 5 per text, NaN where unknown; see :func:`blend_rating`.
     rating_weight
@@ -361,10 +429,7 @@ def score_sentiment(texts: Sequence[str | None], ratings: Sequence[float | None]
     >>> score_sentiment(["Arrived broken"], ratings=[5]).round(3)
     array([0.262])
     """
-    text_score = np.fromiter(
-        (sentiment_one(t) if isinstance(t, str) else math.nan for t in texts),
-        dtype=float, count=len(texts),
-    )
+    text_score = _text_scores(as_list(texts))
     if ratings is None:
         return text_score
     return blend_rating(text_score, pd.to_numeric(pd.Series(list(ratings)), errors="coerce")

@@ -58,8 +58,12 @@ TOPIC_RULES: dict[str, tuple[str, ...]] = {
     ),
 }
 TOPICS: tuple[str, ...] = tuple(TOPIC_RULES)
-_RULES = {t: re.compile(r"(?<!\w)(?:" + "|".join(p) + r")(?!\w)", re.IGNORECASE)
-          for t, p in TOPIC_RULES.items()}
+_BODIES = {t: r"(?<!\w)(?:" + "|".join(p) + r")(?!\w)" for t, p in TOPIC_RULES.items()}
+_RULES = {t: re.compile(body, re.IGNORECASE) for t, body in _BODIES.items()}
+# On ASCII text, lower-casing once and matching case-sensitively finds exactly what
+# IGNORECASE finds, twice as fast; valid while the rules spell no upper-case letter.
+_LOWER_RULES = ({t: re.compile(body) for t, body in _BODIES.items()}
+                if all(body == body.lower() for body in _BODIES.values()) else None)
 
 
 def topics_one(text: str) -> list[str]:
@@ -70,6 +74,9 @@ def topics_one(text: str) -> list[str]:
     >>> topics_one("Lovely colour")
     []
     """
+    if _LOWER_RULES is not None and text.isascii():
+        low = text.lower()
+        return [t for t, rule in _LOWER_RULES.items() if rule.search(low)]
     return [t for t, rule in _RULES.items() if rule.search(text)]
 
 
