@@ -84,7 +84,7 @@ def main(n: int = 5000) -> None:
         print(f"{name:>22}: {cpu:>13,.0f}  {wall:>14,.0f}")
     for name in ("sentiment", "scrub + sentiment"):
         ratio = figures[name][0] / figures["plain VADER"][0]
-        print(f"{name + ' / VADER':>22}: {ratio:>12.1f}x")
+        print(f"{name + ' / plain VADER':>30}: {ratio:.1f}x")
 
 
 def _cold(fn: Callable[[object], object], texts: object) -> object:
