@@ -7,7 +7,7 @@ file; core modules never read this, they get explicit arguments.
 environment variable                   meaning
 =====================================  ==============================================
 ``SHOPPERLENS_SEED``                   random seed of model fitting (default 0)
-``SHOPPERLENS_MEMORY_LIMIT``           DuckDB memory limit, e.g. ``4GB`` (default: DuckDB's)
+``SHOPPERLENS_MEMORY_LIMIT``           DuckDB memory limit (4GB); beyond it DuckDB spills to disk
 ``SHOPPERLENS_THREADS``                DuckDB threads (default: all cores)
 ``SHOPPERLENS_TEMP_DIR``               where DuckDB spills beyond the memory limit
 ``SHOPPERLENS_MIN_SEGMENT_SHARE``      smallest segment allowed, share of customers (0.02)
@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOPPERLENS_", env_file=".env", extra="ignore")
 
     seed: int = 0
-    memory_limit: str | None = None
+    # bounded by default, not 80% of RAM: the pandas and model steps need memory too
+    memory_limit: str | None = "4GB"
     threads: int | None = Field(default=None, ge=1)
     temp_dir: str | None = None
     min_segment_share: float = Field(default=0.02, gt=0, lt=0.5)
