@@ -28,6 +28,8 @@ What we change for retail text (each a general rule, not a patch for a test sent
 * an opening "while"/"although" clause weighs less than the clause after its comma, and
   "then"/"until" after a time span turns the sentence like "but" ("worked great for a
   week, then died"); "lasted two weeks" is a short life, "lasted for years" a long one;
+* "back" a few words after "send", "ship", "take", ... is a return ("sent the jacket
+  back");
 * an exclamative "what a ..." praises, or intensifies the word after it;
 * a 1-5 star rating, where given, is blended with the text score.
 
@@ -99,13 +101,18 @@ _TIME_UNITS = _SHORT_SPANS | frozenset(["months", "year", "years"])
 _TEMPORAL = frozenset(["then", "until", "till", "before"])
 # "lasted two weeks" complains of a short life, "lasted for years" praises
 LASTED_SHORT, LASTED_LONG = -1.8, 1.4
+# "sent the jacket back", "took them back to the shop": a return, whatever lies between
+_SEND = frozenset("""send sends sent sending ship shipped shipping mail mailed post posted
+    take took taking""".split())  # noqa: SIM905
+SENT_BACK = -1.6
 
 
 # Words that can change the valence of a sentiment word up to three places after them.
 _MODIFIER_WORDS = (frozenset(BOOSTERS) | _NEGATE | _COUNTERFACTUAL | _NEAR_NEGATE
                    | frozenset(["least", *_SO_THIS]))
 # Lexicon terms that need a closer look before they score (see ``_base``).
-_SPECIAL = frozenset(BOOSTERS) | frozenset(["kind", "no", "well", "lasted", "lasts", "too"])
+_SPECIAL = frozenset(BOOSTERS) | frozenset(["kind", "no", "well", "lasted", "lasts", "too",
+                                            "back"])
 _Sets = tuple[frozenset[str], frozenset[str], frozenset[str]]
 _SETS: dict[int, _Sets] = {}
 
@@ -116,7 +123,8 @@ def _sets(lex: SentimentLexicon) -> _Sets:
     sets = _SETS.get(id(lex))
     if sets is None:
         terms = frozenset(lex.valence)
-        sets = _SETS[id(lex)] = (terms | {"too"}, terms - _SPECIAL, terms | _MODIFIER_WORDS)
+        sets = _SETS[id(lex)] = (terms | {"too", "back"}, terms - _SPECIAL,
+                                 terms | _MODIFIER_WORDS)
     return sets
 
 
@@ -284,6 +292,8 @@ def _base(toks: list[str], orig: list[str], i: int, val: dict[str, float]) -> fl
     t, n = toks[i], len(toks)
     base = val.get(t)
     if base is None:
+        if t == "back":
+            return SENT_BACK if not _SEND.isdisjoint(toks[max(0, i - 4) : i]) else None
         return TOO_EXCESS if t == "too" and _is_excess(toks, orig, i, val) else None
     if (t in BOOSTERS and i + 1 < n and toks[i + 1] in val) or (
         t == "kind" and i + 1 < n and toks[i + 1] == "of"
