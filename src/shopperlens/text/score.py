@@ -53,14 +53,19 @@ def score_texts(texts: Sequence[str | None], ratings: Sequence[float | None] | N
     >>> score_texts(["Too small, sending it back"], ratings=[2])["sentiment"].round(3).tolist()
     [-0.556]
     """
-    clean, _ = scrub(texts)
-    # Score each distinct text once and spread the results (columnar, C-level take):
-    # interaction texts repeat (templates, "Where is my order?"). Missing texts get
-    # the last slot, which scores as missing.
-    codes, uniques = pd.factorize(pd.Series(clean, dtype=object), use_na_sentinel=True)
-    distinct = [*uniques.tolist(), None]
-    codes = np.where(codes < 0, len(distinct) - 1, codes)
-    frame = pd.DataFrame({schema.TEXT: clean})
+    # Scrub and score each distinct text once and spread the results with C-level takes:
+    # interaction texts repeat (templates, "Where is my order?"), and scrubbing can make
+    # more of them equal. Missing texts keep their own value and score as missing.
+    raw = pd.Series(as_list(texts), dtype=object)
+    raw_codes, raw_uniques = pd.factorize(raw, use_na_sentinel=True)
+    scrubbed, _ = scrub(raw_uniques.tolist())
+    codes, uniques = pd.factorize(pd.Series(scrubbed, dtype=object), use_na_sentinel=True)
+    distinct = [*uniques.tolist(), None]  # the last slot scores as missing
+    codes = np.append(codes, len(distinct) - 1).take(raw_codes)  # raw -1 -> last slot
+    clean = np.asarray(scrubbed + [None], dtype=object).take(raw_codes)
+    missing = raw_codes < 0
+    clean[missing] = raw.to_numpy()[missing]
+    frame = pd.DataFrame({schema.TEXT: clean.tolist()})
     text_score = score_sentiment(distinct).take(codes)
     frame[SENTIMENT] = (text_score if ratings is None else
                         blend_rating(text_score, _numbers(ratings), rating_weight))
