@@ -119,11 +119,16 @@ def run(
     horizon: Annotated[int, typer.Option(min=1, help="Days of expected orders.")] = 90,
     value_horizon: Annotated[int, typer.Option(min=1, help="Days of expected value (CLV).")] = 365,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
+    engine: Annotated[
+        str, typer.Option(help="Engine computing the features: duckdb or spark.")
+    ] = "duckdb",
 ) -> None:
     """Build profiles, features, explained segments and predictions for DATA into OUT."""
     with _errors():
         settings = Settings(seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon)
-        result = _run(data, out, cutoff, settings, map or [], holdout, report=not no_report)
+        result = _run(
+            data, out, cutoff, settings, map or [], holdout, report=not no_report, engine=engine
+        )
         _print_summary(result)
 
 
@@ -333,6 +338,7 @@ def _run(
     holdout: int | None = None,
     *,
     report: bool = True,
+    engine: str = "duckdb",
 ) -> pipeline.RunResult:
     with err_console.status("Starting") as status:
 
@@ -348,6 +354,7 @@ def _run(
             report=report,
             settings=settings,
             progress=progress,
+            engine=engine,
         )
     _print_quality(result.quality)
     return result

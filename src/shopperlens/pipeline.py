@@ -21,8 +21,14 @@ import pandas as pd
 from shopperlens import schema as s
 from shopperlens.artifacts import SavedSegmentModel, fingerprint, versions, write_json
 from shopperlens.config import Settings
+from shopperlens.engines import check_engine, copy_tables, create_engine
 from shopperlens.engines.duckdb import DuckDBEngine
-from shopperlens.features import add_text_features, compute_features, numeric_features
+from shopperlens.features import (
+    SOURCE_TABLES,
+    add_text_features,
+    compute_features,
+    numeric_features,
+)
 from shopperlens.ingest import TableQuality, load_folder, parse_mappings, quality_as_dict
 from shopperlens.ingest.readers import discover
 from shopperlens.predict import predict_customers
@@ -77,6 +83,7 @@ def run(
     report: bool = True,
     settings: Settings | None = None,
     progress: Progress | None = None,
+    engine: str = "duckdb",
 ) -> RunResult:
     """Run the whole batch pipeline on a data folder and write the contract's outputs.
 
@@ -88,7 +95,10 @@ def run(
     mappings : ``table.column=SourceColumn`` options for foreign column names.
     holdout_days : score the predictions against this many days after the cutoff.
     report : write ``report.html`` too.
+    engine : ``"duckdb"`` or ``"spark"``: the engine computing the features. Ingestion,
+        validation and the later stages run on DuckDB either way.
     """
+    feature_engine = check_engine(engine)  # fail before any work; `engine` is DuckDB below
     settings = settings or Settings()
     timer = _Timer(progress)
     mapping = parse_mappings(mappings or [])
@@ -104,7 +114,7 @@ def run(
             )
         as_of = _as_of(engine, cutoff)
         with timer.stage("features"):
-            features = compute_features(engine, as_of=as_of)
+            features = _features(engine, as_of, feature_engine)
         with timer.stage("text"):
             features = add_text_features(engine, features, as_of)
         with timer.stage("segmentation"):
@@ -127,6 +137,7 @@ def run(
         )
         result.record = _record(result, files, settings, cutoff, mappings, timer.timings)
         result.record["parameters"]["holdout_days"] = holdout_days
+        result.record["parameters"]["engine"] = feature_engine
         # Fitted parameters live once, under "models"; the rest are prediction metrics.
         result.record["models"] = predictions.record.pop("models")
         result.record["metrics"]["predictions"] = predictions.record
@@ -215,6 +226,18 @@ def _engine(settings: Settings) -> DuckDBEngine:
     return DuckDBEngine(
         memory_limit=settings.memory_limit, threads=settings.threads, temp_dir=settings.temp_dir
     )
+
+
+def _features(engine: DuckDBEngine, as_of: datetime, name: str) -> pd.DataFrame:
+    """Features by engine ``name`` from the tables ingested into (DuckDB) ``engine``."""
+    if name == "duckdb":
+        return compute_features(engine, as_of=as_of)
+    other = create_engine(name)
+    try:
+        copy_tables(engine, other, SOURCE_TABLES)
+        return compute_features(other, as_of=as_of)
+    finally:
+        other.close()
 
 
 def _as_of(engine: DuckDBEngine, cutoff: str | datetime | None) -> datetime:

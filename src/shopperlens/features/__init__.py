@@ -2,6 +2,13 @@
 
 One definition per feature family (``orders``, ``browsing``, ``interactions``); a
 source that is absent yields no feature. Everything after ``as_of`` is ignored.
+
+The definitions are SQL that DuckDB and Spark SQL both run (``tests/engines`` proves it
+feature by feature). Keep to that shared subset: numeric day columns instead of date
+functions (``epoch`` is the one function translated for Spark), ``1E0`` rather than
+``1.0`` where a double is meant (Spark reads ``1.0`` as a decimal and rounds averages
+of it), ``/`` for float division, ``USING`` joins and explicit select lists (no
+``SELECT * REPLACE``/``EXCLUDE``).
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from datetime import datetime
 import pandas as pd
 
 from shopperlens import schema as s
-from shopperlens.engines.duckdb import DuckDBEngine
+from shopperlens.engines import SQLEngine
 from shopperlens.features import browsing, interactions, orders
 from shopperlens.features.catalog import CATALOG, FEATURES, Feature, describe
 from shopperlens.text import customer_text_features
@@ -20,17 +27,20 @@ __all__ = [
     "CATALOG",
     "FEATURES",
     "Feature",
+    "SOURCE_TABLES",
     "add_text_features",
     "compute_features",
     "describe",
     "numeric_features",
 ]
 
+SOURCE_TABLES = (s.TRANSACTIONS.name, s.EVENTS.name, s.INTERACTIONS.name, s.CUSTOMERS.name)
+"""The ingested tables :func:`compute_features` reads."""
 SECONDS_PER_DAY = 86400.0
 DECIMALS = 9
 
 
-def compute_features(engine: DuckDBEngine, *, as_of: datetime) -> pd.DataFrame:
+def compute_features(engine: SQLEngine, *, as_of: datetime) -> pd.DataFrame:
     """Every available feature per customer, indexed by ``customer_id``, as of ``as_of``.
 
     The customers are those of the ``customers`` table and anyone with an order,
@@ -52,8 +62,14 @@ def compute_features(engine: DuckDBEngine, *, as_of: datetime) -> pd.DataFrame:
         ix_sql = interactions.interactions_sql(columns=set(engine.columns(s.INTERACTIONS.name)))
         families.append(("ix", ix_sql, interactions.ZERO_WHEN_ABSENT))
     engine.create_table("customer_universe", _universe_sql(engine, [f[0] for f in families]))
+    selected: list[str] = []
+    for name, sql, zeros in families:
+        engine.create_table(f"feat_{name}", sql)
+        selected += [
+            _filled(c, zeros) for c in engine.columns(f"feat_{name}") if c != s.CUSTOMER_ID
+        ]
     has_region = engine.has_table(s.CUSTOMERS.name) and s.REGION in engine.columns(s.CUSTOMERS.name)
-    query = _join_sql(families, has_region)
+    query = _join_sql([f[0] for f in families], selected, has_region)
     frame = engine.fetch_df(query).set_index(s.CUSTOMER_ID).sort_index()
     # Parallel float sums depend on the order rows meet; rounding far below any business
     # meaning makes the same input give the same features, run after run.
@@ -62,9 +78,7 @@ def compute_features(engine: DuckDBEngine, *, as_of: datetime) -> pd.DataFrame:
     return frame[_ordered(frame.columns)]
 
 
-def add_text_features(
-    engine: DuckDBEngine, features: pd.DataFrame, as_of: datetime
-) -> pd.DataFrame:
+def add_text_features(engine: SQLEngine, features: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
     """Join sentiment, emotion and complaint features from the interactions, if any."""
     if not engine.has_table(s.INTERACTIONS.name):
         return features
@@ -96,9 +110,7 @@ def numeric_features(frame: pd.DataFrame, *, default_only: bool = True) -> list[
     return names
 
 
-def _window(
-    engine: DuckDBEngine, name: str, table: str, as_of: datetime, extra: str = "TRUE"
-) -> None:
+def _window(engine: SQLEngine, name: str, table: str, as_of: datetime, extra: str = "TRUE") -> None:
     # t: days since epoch, so feature SQL needs no engine-specific date functions.
     engine.create_table(
         name,
@@ -107,23 +119,26 @@ def _window(
     )
 
 
-def _universe_sql(engine: DuckDBEngine, windows: list[str]) -> str:
+def _universe_sql(engine: SQLEngine, windows: list[str]) -> str:
     sources = [s.CUSTOMERS.name] if engine.has_table(s.CUSTOMERS.name) else []
     union = " UNION ".join(f"SELECT {s.CUSTOMER_ID} FROM {t}" for t in [*sources, *windows])
     return f"SELECT DISTINCT {s.CUSTOMER_ID} FROM ({union}) WHERE {s.CUSTOMER_ID} IS NOT NULL"
 
 
-def _join_sql(families: list[tuple[str, str, tuple[str, ...]]], region: bool) -> str:
-    ctes = ", ".join(f"feat_{name} AS ({sql})" for name, sql, _ in families)
-    zeros = [c for _, _, cols in families for c in cols]
-    joins = " ".join(f"LEFT JOIN feat_{name} USING ({s.CUSTOMER_ID})" for name, _, _ in families)
+def _filled(column: str, zeros: tuple[str, ...]) -> str:
+    return f"CAST(coalesce({column}, 0) AS DOUBLE) AS {column}" if column in zeros else column
+
+
+def _join_sql(families: list[str], selected: list[str], region: bool) -> str:
+    # An explicit select list, not DuckDB's SELECT * REPLACE, so Spark SQL runs it too.
+    joins = " ".join(f"LEFT JOIN feat_{name} USING ({s.CUSTOMER_ID})" for name in families)
     if region:
         joins += (
             f" LEFT JOIN (SELECT {s.CUSTOMER_ID}, {s.REGION} FROM {s.CUSTOMERS.name}) "
             f"USING ({s.CUSTOMER_ID})"
         )
-    filled = ", ".join(f"CAST(coalesce({c}, 0) AS DOUBLE) AS {c}" for c in zeros)
-    return f"WITH {ctes} SELECT * REPLACE ({filled}) FROM customer_universe {joins}"
+        selected = [*selected, s.REGION]
+    return f"SELECT {', '.join([s.CUSTOMER_ID, *selected])} FROM customer_universe {joins}"
 
 
 def _ordered(columns: pd.Index) -> list[str]:

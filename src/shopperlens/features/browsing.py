@@ -27,11 +27,16 @@ def events_sql(*, columns: set[str], table: str = "ev") -> str:
         for name, event in COUNTED_EVENTS.items()
     )
     funnel = f"""sum(CASE WHEN {s.EVENT} = '{s.PRODUCT_ADDED}' THEN 1 ELSE 0 END)
-      / nullif(sum(CASE WHEN {s.EVENT} = '{s.PRODUCT_VIEWED}' THEN 1 ELSE 0 END), 0) AS add_to_cart_rate,
+      / nullif(sum(CASE WHEN {s.EVENT} = '{s.PRODUCT_VIEWED}' THEN 1 ELSE 0 END), 0)
+      AS add_to_cart_rate,
     sum(CASE WHEN {s.EVENT} = '{s.ORDER_COMPLETED}' THEN 1 ELSE 0 END)
-      / nullif(sum(CASE WHEN {s.EVENT} = '{s.CHECKOUT_STARTED}' THEN 1 ELSE 0 END), 0) AS checkout_conversion"""
+      / nullif(sum(CASE WHEN {s.EVENT} = '{s.CHECKOUT_STARTED}' THEN 1 ELSE 0 END), 0)
+      AS checkout_conversion"""
     if s.SESSION_ID not in columns:
-        return f"SELECT {s.CUSTOMER_ID}, {counts},\n    {funnel}\n  FROM {table} GROUP BY {s.CUSTOMER_ID}"
+        return (
+            f"SELECT {s.CUSTOMER_ID}, {counts},\n    {funnel}\n"
+            f"  FROM {table} GROUP BY {s.CUSTOMER_ID}"
+        )
     return f"""WITH sessions AS (
   SELECT {s.CUSTOMER_ID}, {s.SESSION_ID},
          max(CASE WHEN {s.EVENT} = '{s.PRODUCT_ADDED}' THEN 1 ELSE 0 END) AS added,
@@ -39,7 +44,7 @@ def events_sql(*, columns: set[str], table: str = "ev") -> str:
   FROM {table} WHERE {s.SESSION_ID} IS NOT NULL GROUP BY {s.CUSTOMER_ID}, {s.SESSION_ID}
 ), per_session AS (
   SELECT {s.CUSTOMER_ID}, count(*) AS sessions,
-         sum(CASE WHEN added = 1 AND completed = 0 THEN 1 ELSE 0 END) * 1.0
+         sum(CASE WHEN added = 1 AND completed = 0 THEN 1 ELSE 0 END)
            / nullif(sum(added), 0) AS cart_abandonment
   FROM sessions GROUP BY {s.CUSTOMER_ID}
 ), per_event AS (

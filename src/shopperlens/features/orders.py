@@ -55,7 +55,7 @@ def _purchase_features(as_of_days: float, channel: bool) -> str:
     shares = ""
     if channel:
         shares = "".join(
-            f", avg(CASE WHEN lower(channel) = '{name}' THEN 1.0 ELSE 0.0 END) AS {name}_share"
+            f", avg(CASE WHEN lower(channel) = '{name}' THEN 1E0 ELSE 0E0 END) AS {name}_share"
             for name in ("store", "online", "app")
         )
     return f"""SELECT {s.CUSTOMER_ID}, count(*) AS frequency,
@@ -77,7 +77,8 @@ def _line_features(as_of_days: float, discount: bool) -> str:
         )
     return f"""SELECT {s.CUSTOMER_ID}, sum({s.AMOUNT}) AS monetary,
     {as_of_days} - min(t) AS tenure_days,
-    (sum(CASE WHEN {recent} THEN {s.AMOUNT} ELSE 0 END) - sum(CASE WHEN {earlier} THEN {s.AMOUNT} ELSE 0 END))
+    (sum(CASE WHEN {recent} THEN {s.AMOUNT} ELSE 0 END)
+     - sum(CASE WHEN {earlier} THEN {s.AMOUNT} ELSE 0 END))
       / nullif(abs(sum(CASE WHEN {recent} THEN {s.AMOUNT} ELSE 0 END))
                + abs(sum(CASE WHEN {earlier} THEN {s.AMOUNT} ELSE 0 END)), 0) AS spend_trend,
     sum(CASE WHEN {s.AMOUNT} < 0 THEN -{s.AMOUNT} ELSE 0 END)
@@ -95,7 +96,8 @@ def _category_features() -> str:
   FROM (
     SELECT {s.CUSTOMER_ID}, {s.CATEGORY}, spend,
            spend / sum(spend) OVER (PARTITION BY {s.CUSTOMER_ID}) AS p,
-           row_number() OVER (PARTITION BY {s.CUSTOMER_ID} ORDER BY spend DESC, {s.CATEGORY}) AS place
+           row_number() OVER (PARTITION BY {s.CUSTOMER_ID}
+                              ORDER BY spend DESC, {s.CATEGORY}) AS place
     FROM (SELECT {s.CUSTOMER_ID}, {s.CATEGORY}, sum({s.AMOUNT}) AS spend FROM lines
           WHERE {s.AMOUNT} > 0 AND {s.CATEGORY} IS NOT NULL GROUP BY {s.CUSTOMER_ID}, {s.CATEGORY})
   ) GROUP BY {s.CUSTOMER_ID}"""

@@ -1,0 +1,99 @@
+"""The engine factory, the Spark dialect translation and the errors, without Spark."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import shopperlens
+from shopperlens.cli import app
+from shopperlens.engines import check_engine, copy_tables, create_engine
+from shopperlens.engines.duckdb import DuckDBEngine
+from shopperlens.engines.spark import SparkEngine, to_spark_sql
+from shopperlens.errors import ConfigError, EngineError
+
+NO_SPARK = "engine 'spark' needs the spark extra: pip install 'shopperlens[spark]'"
+
+
+SECONDS = "(unix_micros({}) / 1E6)"
+
+
+@pytest.mark.parametrize(
+    ("duckdb_sql", "spark_sql"),
+    [
+        ("SELECT epoch(ts) / 86400.0 AS t", f"SELECT {SECONDS.format('ts')} / 86400.0 AS t"),
+        (
+            "epoch(max(ts)) - EPOCH(min(ts))",
+            f"{SECONDS.format('max(ts)')} - {SECONDS.format('min(ts)')}",
+        ),
+        ("epoch(coalesce(a, epoch(b)))", SECONDS.format(f"coalesce(a, {SECONDS.format('b')})")),
+        ("SELECT 'epoch(x)', my_epoch(x) FROM t", "SELECT 'epoch(x)', my_epoch(x) FROM t"),
+        ("epoch(x) WHERE s = 'a)b'", f"{SECONDS.format('x')} WHERE s = 'a)b'"),
+        ("SELECT avg(x) FROM t", "SELECT avg(x) FROM t"),
+    ],
+)
+def test_spark_sql_translates_epoch_and_nothing_else(duckdb_sql: str, spark_sql: str) -> None:
+    assert to_spark_sql(duckdb_sql) == spark_sql
+
+
+def test_spark_sql_refuses_unbalanced_parentheses() -> None:
+    with pytest.raises(EngineError, match="unbalanced parentheses"):
+        to_spark_sql("SELECT epoch(ts FROM t")
+
+
+def test_unknown_engine_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"^engine='polars' is not one of: duckdb, spark\.$"):
+        create_engine("polars")
+
+
+def test_duckdb_is_the_default_engine() -> None:
+    engine = create_engine()
+    try:
+        assert isinstance(engine, DuckDBEngine) and engine.scalar("SELECT 42") == 42
+    finally:
+        engine.close()
+
+
+def test_copy_tables_copies_the_tables_the_source_has() -> None:
+    stamps = pd.to_datetime(["2024-01-01 00:00", "2024-01-02 03:04"])
+    frame = pd.DataFrame({"a": [1, 2], "ts": stamps})
+    with DuckDBEngine() as source, DuckDBEngine() as target:
+        source.register("x", frame)
+        assert copy_tables(source, target, ["x", "absent"]) == ["x"]
+        pd.testing.assert_frame_equal(target.fetch_df("SELECT * FROM x"), frame, check_dtype=False)
+        assert not target.has_table("absent")
+
+
+@pytest.fixture
+def without_pyspark(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``import pyspark`` fail, as on an install without the spark extra."""
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+
+
+@pytest.mark.usefixtures("without_pyspark")
+def test_spark_without_pyspark_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        check_engine("spark")
+    assert str(raised.value) == NO_SPARK
+    with pytest.raises(ConfigError, match="needs the spark extra"):
+        SparkEngine()
+    # The run fails on the option, before it looks at any data.
+    with pytest.raises(ConfigError, match="needs the spark extra"):
+        shopperlens.run(tmp_path / "nowhere", engine="spark")
+
+
+@pytest.mark.usefixtures("without_pyspark")
+def test_cli_engine_spark_without_pyspark(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["run", str(tmp_path), "--engine", "spark"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {NO_SPARK}"
+
+
+def test_cli_rejects_an_unknown_engine(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["run", str(tmp_path), "--engine", "polars"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: engine='polars' is not one of: duckdb, spark."
