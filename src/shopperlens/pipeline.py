@@ -27,6 +27,7 @@ from shopperlens.features import (
     SOURCE_TABLES,
     add_text_features,
     compute_features,
+    interaction_scores,
     numeric_features,
 )
 from shopperlens.ingest import TableQuality, load_folder, parse_mappings, quality_as_dict
@@ -116,7 +117,8 @@ def run(
         with timer.stage("features"):
             features = _features(engine, as_of, feature_engine)
         with timer.stage("text"):
-            features = add_text_features(engine, features, as_of)
+            text_scores = interaction_scores(engine, as_of)
+            features = add_text_features(features, text_scores, as_of)
         with timer.stage("segmentation"):
             eligible = _eligible(engine, features)
             model = fit_segment_model(features.loc[eligible], settings=settings, as_of=as_of)
@@ -131,6 +133,7 @@ def run(
                 value_horizon_days=settings.value_horizon_days,
                 churn_days=settings.churn_days,
                 seed=settings.seed,
+                text_scores=text_scores,
             )
         result = RunResult(
             None, as_of, features, segments, profiles, predictions.frame, quality, model
@@ -351,7 +354,8 @@ def assign(
             default_country=settings.default_country,
         )
         as_of = _as_of(engine, cutoff)
-        features = add_text_features(engine, compute_features(engine, as_of=as_of), as_of)
+        features = compute_features(engine, as_of=as_of)
+        features = add_text_features(features, interaction_scores(engine, as_of), as_of)
         segments, _ = assign_segments(saved, features.loc[_eligible(engine, features)])
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
@@ -401,7 +405,10 @@ def audit(
         outcomes[OFFER] = outcomes[s.CUSTOMER_ID].map(offered).eq(True)
     model = SavedSegmentModel.load(out)
     result = fairness_audit(
-        outcomes.set_index(s.CUSTOMER_ID), groups, threshold=threshold, alpha=alpha,
+        outcomes.set_index(s.CUSTOMER_ID),
+        groups,
+        threshold=threshold,
+        alpha=alpha,
         features=features.loc[features.index.isin(outcomes[s.CUSTOMER_ID]), model.feature_names],
     )
     write_json(out / AUDIT_FILE, {**result.to_dict(), "run": audit_stamp(out)})

@@ -61,8 +61,13 @@ def predict_customers(
     churn_days: int = 90,
     holdout_days: int | None = None,
     seed: int = 0,
+    text_scores: pd.DataFrame | None = None,
 ) -> Predictions:
-    """Predictions for the customers of ``features`` (already filtered by consent)."""
+    """Predictions for the customers of ``features`` (already filtered by consent).
+
+    ``text_scores`` (:func:`~shopperlens.features.interaction_scores`) give the churn
+    model the text features of its training window.
+    """
     daily = _daily_purchases(engine)
     end = as_of + timedelta(days=holdout_days) if holdout_days else None
     summary = _summary(daily, as_of, end).reindex(features.index).dropna(subset=["T"])
@@ -77,7 +82,7 @@ def predict_customers(
         "transaction_model": chosen,
         "model_selection": selection,
     }
-    churn = _fit_churn(engine, daily, features, as_of, churn_days, seed, record)
+    churn = _fit_churn(engine, daily, features, text_scores, as_of, churn_days, seed, record)
     if churn is not None:
         frame = frame.join(_churn_frame(churn, features), how="left")
     if holdout_days:
@@ -162,13 +167,14 @@ def _fit_churn(
     engine: DuckDBEngine,
     daily: pd.DataFrame,
     features: pd.DataFrame,
+    text_scores: pd.DataFrame | None,
     as_of: datetime,
     churn_days: int,
     seed: int,
     record: dict[str, Any],
 ) -> ChurnModel | None:
     past_as_of = as_of - timedelta(days=churn_days)
-    past = add_text_features(engine, compute_features(engine, as_of=past_as_of), past_as_of)
+    past = add_text_features(compute_features(engine, as_of=past_as_of), text_scores, past_as_of)
     past = past.reindex(features.index)
     past = past[past["frequency"] > 0]
     if len(past) < 50:

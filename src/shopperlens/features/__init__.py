@@ -21,7 +21,7 @@ from shopperlens import schema as s
 from shopperlens.engines import SQLEngine
 from shopperlens.features import browsing, interactions, orders
 from shopperlens.features.catalog import CATALOG, FEATURES, Feature, describe
-from shopperlens.text import customer_text_features
+from shopperlens.text import score_interactions, text_features_from_scores
 
 __all__ = [
     "CATALOG",
@@ -31,6 +31,7 @@ __all__ = [
     "add_text_features",
     "compute_features",
     "describe",
+    "interaction_scores",
     "numeric_features",
 ]
 
@@ -78,10 +79,11 @@ def compute_features(engine: SQLEngine, *, as_of: datetime) -> pd.DataFrame:
     return frame[_ordered(frame.columns)]
 
 
-def add_text_features(engine: SQLEngine, features: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
-    """Join sentiment, emotion and complaint features from the interactions, if any."""
+def interaction_scores(engine: SQLEngine, as_of: datetime) -> pd.DataFrame | None:
+    """Text scores of every interaction before ``as_of`` (None without interactions):
+    scored once, then aggregated by :func:`add_text_features` at any earlier date."""
     if not engine.has_table(s.INTERACTIONS.name):
-        return features
+        return None
     columns = [
         c
         for c in (s.CUSTOMER_ID, s.TIMESTAMP, s.SOURCE, s.TEXT, s.RATING)
@@ -91,8 +93,18 @@ def add_text_features(engine: SQLEngine, features: pd.DataFrame, as_of: datetime
         f"SELECT {', '.join(columns)} FROM {s.INTERACTIONS.name} "
         f"WHERE {s.TIMESTAMP} < TIMESTAMP '{as_of.isoformat(sep=' ')}'"
     )
-    text = customer_text_features(interactions, as_of=as_of)
-    joined = features.join(text, how="left")
+    return score_interactions(interactions)
+
+
+def add_text_features(
+    features: pd.DataFrame, scores: pd.DataFrame | None, as_of: datetime
+) -> pd.DataFrame:
+    """Join sentiment, emotion and complaint features from texts written before ``as_of``
+    (``scores`` from :func:`interaction_scores`; None adds nothing)."""
+    if scores is None:
+        return features
+    before = scores[scores[s.TIMESTAMP] < pd.Timestamp(as_of)]
+    joined = features.join(text_features_from_scores(before, as_of=as_of), how="left")
     joined["text_count"] = joined["text_count"].fillna(0)
     return joined
 
