@@ -41,7 +41,8 @@ def test_vader_rules_kept() -> None:
         ("It doesn't get any better than this", 1), ("Can't live without it", 1),
         ("Really dissapointed", -1), ("Would be nice to have a lid", -1),
         ("I sent the jacket back", -1), ("Fiddly and complicated", -1),
-        ("Rugged and user friendly", 1),
+        ("Rugged and user friendly", 1), ("Buy a better one", -1),
+        ("You have to buy better ones", -1), ("It gets better with use", 1),
     ],
 )
 def test_retail_rules(text: str, sign: int) -> None:
@@ -111,16 +112,16 @@ def amazon() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def test_amazon_accuracy(amazon: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
     human, score, odd = amazon
-    assert _polarity_accuracy(human, score) >= 0.82  # ours: 0.836, plain VADER: 0.744
-    assert np.corrcoef(human, score)[0, 1] >= 0.71  # ours: 0.731, plain VADER: 0.590
+    assert _polarity_accuracy(human, score) >= 0.82  # ours: 0.838, plain VADER: 0.744
+    assert np.corrcoef(human, score)[0, 1] >= 0.71  # ours: 0.733, plain VADER: 0.590
 
 
 def test_amazon_accuracy_both_halves(amazon: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
     # Rules and lexicon were tuned looking only at odd-numbered reviews; even-numbered
     # ones are held out and only ever scored, never read for errors.
     human, score, odd = amazon
-    assert _polarity_accuracy(human[odd], score[odd]) >= 0.86  # ours: 0.871, VADER: 0.749
-    assert _polarity_accuracy(human[~odd], score[~odd]) >= 0.785  # ours: 0.801, VADER: 0.740
+    assert _polarity_accuracy(human[odd], score[odd]) >= 0.86  # ours: 0.873, VADER: 0.749
+    assert _polarity_accuracy(human[~odd], score[~odd]) >= 0.785  # ours: 0.802, VADER: 0.740
 
 
 def test_tweets_no_regression_against_plain_vader() -> None:

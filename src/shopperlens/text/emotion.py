@@ -61,7 +61,7 @@ def _index() -> tuple[dict[str, dict[str, float]], _Phrases, frozenset[str]]:
 
 # raw token -> lexicon token, as in the sentiment tokenizer (bounded, then cleared)
 _WORDS: dict[str, str] = {}
-_WORDS_SIZE = 200_000
+_WORDS_SIZE = 100_000
 
 
 def _word(raw: str) -> str:

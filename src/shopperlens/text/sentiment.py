@@ -29,7 +29,8 @@ What we change for retail text (each a general rule, not a patch for a test sent
   "then"/"until" after a time span turns the sentence like "but" ("worked great for a
   week, then died"); "lasted two weeks" is a short life, "lasted for years" a long one;
 * "back" a few words after "send", "ship", "take", ... is a return ("sent the jacket
-  back");
+  back"), and "better" after "buy", "find", ... is advice to shop elsewhere ("buy a
+  better one");
 * an exclamative "what a ..." praises, or intensifies the word after it;
 * a 1-5 star rating, where given, is blended with the text score.
 
@@ -105,6 +106,10 @@ LASTED_SHORT, LASTED_LONG = -1.8, 1.4
 _SEND = frozenset("""send sends sent sending ship shipped shipping mail mailed post posted
     take took taking""".split())  # noqa: SIM905
 SENT_BACK = -1.6
+# "buy a better one", "get something better": advice to shop elsewhere ("gets better" and
+# a negated "won't find better" aside)
+_SHOP = frozenset(["buy", "purchase", "get", "find", "consider", "choose", "pick"])
+SHOP_BETTER = -1.2
 
 
 # Words that can change the valence of a sentiment word up to three places after them.
@@ -112,7 +117,7 @@ _MODIFIER_WORDS = (frozenset(BOOSTERS) | _NEGATE | _COUNTERFACTUAL | _NEAR_NEGAT
                    | frozenset(["least", *_SO_THIS]))
 # Lexicon terms that need a closer look before they score (see ``_base``).
 _SPECIAL = frozenset(BOOSTERS) | frozenset(["kind", "no", "well", "lasted", "lasts", "too",
-                                            "back"])
+                                            "back", "better"])
 _Sets = tuple[frozenset[str], frozenset[str], frozenset[str]]
 _SETS: dict[int, _Sets] = {}
 
@@ -153,7 +158,7 @@ def _strip(word: str) -> str:
 # Raw token -> lexicon token. Texts share most of their words, so a dictionary lookup
 # replaces lower-casing and stripping per token; cleared when it grows past the bound.
 _TOKEN_CACHE: dict[str, str] = {}
-_TOKEN_CACHE_SIZE = 200_000
+_TOKEN_CACHE_SIZE = 100_000
 
 
 def _token(word: str) -> str:
@@ -305,6 +310,9 @@ def _base(toks: list[str], orig: list[str], i: int, val: dict[str, float]) -> fl
         return None  # "Well, ..." opens a sentence; it rates nothing
     if t in ("lasted", "lasts"):
         return _lasted(toks, i) or base
+    if t == "better" and i > 0 and (toks[i - 1] != "get" and toks[i - 1] in _SHOP
+                                     or not _SHOP.isdisjoint(toks[max(0, i - 3) : i - 1])):
+        return SHOP_BETTER
     return base
 
 
