@@ -7,8 +7,10 @@ validation, text, model selection, rules, predictions, report), so the ratio say
 that costs.
 
     python bench/pipeline.py --customers 100000 1000000
+    python bench/pipeline.py --data /path/to/demo-folder   # a folder made by `shopperlens demo`
 
-Each size runs in a fresh process so peak memory (ru_maxrss) is that size's own.
+Generation, the baseline and the pipeline each run in a fresh process, so the peak
+memory (ru_maxrss) printed is the pipeline's own.
 """
 
 from __future__ import annotations
@@ -22,12 +24,27 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 
 def _peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
-def _baseline(folder: Path) -> float:
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def generate(customers: int, folder: Path) -> dict:
+    from shopperlens import demo
+
+    start = time.perf_counter()
+    demo.write(demo.generate(customers, seed=0), folder, fmt="parquet")
+    return {"generate_s": round(time.perf_counter() - start, 1)}
+
+
+def baseline(folder: Path) -> dict:
     import numpy as np
     import pandas as pd
     from sklearn.cluster import KMeans
@@ -45,56 +62,77 @@ def _baseline(folder: Path) -> float:
     )
     X = StandardScaler().fit_transform(np.log1p(rfm.clip(lower=0)))
     KMeans(n_clusters=6, n_init=3, random_state=0).fit(X)
-    return time.perf_counter() - start
+    return {"baseline_s": round(time.perf_counter() - start, 1), "peak_memory_gb": _peak_gb()}
 
 
-def measure(customers: int) -> dict:
-    from shopperlens import demo, pipeline
+def pipeline(folder: Path) -> dict:
+    from shopperlens import pipeline as run_module
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder, out = Path(tmp) / "data", Path(tmp) / "out"
-        start = time.perf_counter()
-        data = demo.generate(customers, seed=0)
-        demo.write(data, folder, fmt="parquet")
-        rows = {name: len(frame) for name, frame in data.tables.items()}
-        del data
-        generate_s = time.perf_counter() - start
-        baseline_s = _baseline(folder)
-        start = time.perf_counter()
-        result = pipeline.run(folder, out)
-        total_s = time.perf_counter() - start
-    timings = result.record["timings_s"]
-    input_rows = sum(rows.values())
+    with tempfile.TemporaryDirectory() as out:
+        start, cpu = time.perf_counter(), _cpu_s()
+        result = run_module.run(folder, Path(out))
+        wall = time.perf_counter() - start
     return {
-        "customers": customers,
-        "input_rows": rows,
-        "generate_s": round(generate_s, 1),
-        "pipeline_s": round(total_s, 1),
-        "stages_s": timings,
-        "rows_per_s": {stage: round(input_rows / max(t, 1e-9)) for stage, t in timings.items()},
-        "baseline_rfm_kmeans_s": round(baseline_s, 1),
-        "ratio_to_baseline": round(total_s / baseline_s, 2),
+        "pipeline_s": round(wall, 1),
+        "cpu_s": round(_cpu_s() - cpu, 1),
+        "stages_s": result.record["timings_s"],
         "peak_memory_gb": round(_peak_gb(), 2),
     }
+
+
+STEPS = {"generate": generate, "baseline": baseline, "pipeline": pipeline}
+
+
+def _child(step: str, *args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--step", step, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(f"{step} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(folder: Path) -> dict:
+    rows = {p.stem: pq.ParquetFile(p).metadata.num_rows for p in sorted(folder.glob("*.parquet"))}
+    base = _child("baseline", str(folder))
+    figures = _child("pipeline", str(folder))
+    input_rows = sum(rows.values())
+    figures.update(
+        input_rows=rows,
+        rows_per_s={
+            stage: round(input_rows / max(t, 1e-9)) for stage, t in figures["stages_s"].items()
+        },
+        baseline_rfm_kmeans_s=base["baseline_s"],
+        ratio_to_baseline=round(figures["pipeline_s"] / base["baseline_s"], 2),
+    )
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[100_000])
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help="an existing demo folder (Parquet)")
+    parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
+    parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(measure(args.one)))
+    if args.step:
+        step_args = [Path(a) for a in args.args]
+        if args.step == "generate":
+            print(json.dumps(generate(int(args.args[0]), Path(args.args[1]))))
+        else:
+            print(json.dumps(STEPS[args.step](*step_args)))
+        return
+    if args.data:
+        print(json.dumps({"data": str(args.data), **measure(args.data)}, indent=2))
         return
     for n in args.customers:
-        done = subprocess.run(
-            [sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=False
-        )
-        if done.returncode:
-            print(f"{n:>10,} customers: failed\n{done.stderr[-2000:]}")
-            continue
-        figures = json.loads(done.stdout.strip().splitlines()[-1])
-        print(json.dumps(figures, indent=2))
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "data"
+            made = _child("generate", str(n), str(folder))
+            print(json.dumps({"customers": n, **made, **measure(folder)}, indent=2))
 
 
 if __name__ == "__main__":
