@@ -18,7 +18,7 @@ from shopperlens.realtime.assign import CUSTOMER
 from shopperlens.service.models import Ack, Message, Rejected
 from shopperlens.service.runtime import LoadedModel, Runtime
 from shopperlens.service.spec import MalformedEvent, parse_message, stored_payload, to_events
-from shopperlens.service.store.base import Change, Key, Transaction
+from shopperlens.service.store.base import Change, Key, Transaction, marketing_allowed
 
 SECONDS_PER_DAY = 86400.0
 
@@ -180,13 +180,21 @@ def assign(
         change = tx.put_segment(cid, label, at=now_s, model_version=model.version)
         if change is not None:
             changes.append(change)
-            _outbox(tx, change, model, urls, now_s)
+            _outbox(tx, change, model, urls, now_s, states[cid])
     return changes
 
 
 def _outbox(
-    tx: Transaction, change: Change, model: LoadedModel, urls: list[str], now_s: float
+    tx: Transaction,
+    change: Change,
+    model: LoadedModel,
+    urls: list[str],
+    now_s: float,
+    state: CustomerState | None,
 ) -> None:
+    """Queue the change's entry/exit webhooks, none for ``consent_marketing`` false."""
+    if not urls or not marketing_allowed(state):
+        return
     names = model.names()
     moves = [("exit", change.from_segment), ("entry", change.to_segment)]
     for kind, segment in moves:

@@ -1,8 +1,10 @@
 """Webhook deliveries of segment entry/exit from the transactional outbox.
 
-Rows are written in the same transaction as the segment change, so none is lost; a
-worker thread posts them, signed with HMAC-SHA256 over ``timestamp + "." + body``
-(header ``X-ShopperLens-Signature: t=<unix>,v1=<hex>``, as Stripe does), retries with
+Rows are written in the same transaction as the segment change, so none is lost; none
+is written for a customer whose ``consent_marketing`` is false, who is never pushed to a
+marketing tool (``shopperlens.service.ingest._outbox``). A worker thread posts them,
+signed with HMAC-SHA256 over ``timestamp + "." + body`` (header
+``X-ShopperLens-Signature: t=<unix>,v1=<hex>``, as Stripe does), retries with
 exponential backoff, and after ``webhook_max_attempts`` keeps the delivery as
 ``failed`` for ``POST /v1/webhooks/{id}/replay``.
 

@@ -80,7 +80,17 @@ async def members(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Members:
-    """One page of the segment's customer ids, in id order (stable under writes)."""
+    """One page of the segment's customer ids, in id order (stable under writes).
+
+    This is the exported audience: customers whose ``consent_marketing`` trait is
+    ``false`` (set with ``identify``) are left out, from the moment that trait is stored;
+    ``true`` or no answer at all counts as allowed. So a segment's ``size`` in
+    ``GET /v1/segments`` can be larger than the number of ids listed here.
+
+    Pass ``next_cursor`` back as ``cursor`` until it is ``null`` to walk the whole list;
+    every listed customer comes exactly once. A page holds fewer than ``limit`` ids only
+    when it is the last one.
+    """
     known = segment_id in model.names()
     if not known and segment_id not in await run_in_threadpool(store.segment_sizes):
         raise NotFound(f"no segment with segment_id={segment_id}.")

@@ -16,7 +16,15 @@ from typing import Any
 from shopperlens.realtime import CustomerState
 from shopperlens.service.store._errors import map_store_errors
 from shopperlens.service.store._rights import SubjectRights
-from shopperlens.service.store.base import COUNTERS, Change, Delivery, Key, ProfileRecord
+from shopperlens.service.store.base import (
+    CONSENT_MARKETING,
+    COUNTERS,
+    Change,
+    Delivery,
+    Key,
+    ProfileRecord,
+    marketing_allowed,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (message_id TEXT PRIMARY KEY, received_at REAL NOT NULL,
@@ -299,12 +307,30 @@ class SQLStore(SubjectRights):
         return {int(seg): int(n) for seg, n in rows}
 
     def members(self, segment_id: int, *, after: str | None, limit: int) -> list[str]:
-        rows = self._read(
-            "SELECT id FROM profiles WHERE segment_id = ? AND kind = 'c' "
-            "AND id > ? ORDER BY id LIMIT ?",
-            (segment_id, after or "", limit),
-        )
-        return [str(r[0]) for r in rows]
+        """Up to ``limit`` ids after ``after``, leaving out ``consent_marketing`` false.
+
+        Reads the segment in id order in chunks (the first one ``limit`` rows, then
+        growing while rows are being skipped) until ``limit`` ids are kept or the segment
+        ends, so a full page ends with its last kept id and the next page starts right
+        after it. Only states whose stored JSON text mentions the trait at all are
+        fetched (a ``LIKE`` both dialects run in the database) and checked in Python.
+        """
+        out: list[str] = []
+        cursor, size, mentions = after or "", limit, f"%{CONSENT_MARKETING}%"
+        while True:
+            rows = self._read(
+                "SELECT id, CASE WHEN state LIKE ? THEN state END FROM profiles "
+                "WHERE segment_id = ? AND kind = 'c' AND id > ? ORDER BY id LIMIT ?",
+                (mentions, segment_id, cursor, size),
+            )
+            for cid, state in rows:
+                if state is None or marketing_allowed(CustomerState.from_json(state)):
+                    out.append(str(cid))
+                    if len(out) == limit:
+                        return out
+            if len(rows) < size:
+                return out
+            cursor, size = str(rows[-1][0]), max(limit, min(size * 2, 5000))
 
     def customers(self, *, after: str | None, limit: int) -> list[tuple[str, CustomerState]]:
         rows = self._read(

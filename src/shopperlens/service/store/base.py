@@ -14,9 +14,26 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from shopperlens.realtime import CustomerState
+from shopperlens.schema import CONSENT_MARKETING
 
 Key = tuple[str, str]  # ("c", customer_id) or ("a", anonymous_id)
 COUNTERS = ("received", "stored", "duplicates", "rejected")
+
+
+def marketing_allowed(state: CustomerState | None) -> bool:
+    """Whether a customer may be in an exported audience or a segment webhook.
+
+    Only an explicit ``consent_marketing`` false keeps them out; an unknown answer
+    counts as allowed (as ``consent_profiling`` does in ingestion).
+
+    >>> state = CustomerState()
+    >>> marketing_allowed(state), marketing_allowed(None)
+    (True, True)
+    >>> state.traits["consent_marketing"] = False
+    >>> marketing_allowed(state)
+    False
+    """
+    return state is None or state.traits.get(CONSENT_MARKETING) is not False
 
 
 @dataclass(frozen=True)
@@ -105,7 +122,11 @@ class Store(Protocol):
     def segment_history(self, customer_id: str, *, limit: int = 50) -> list[Change]: ...
     def history_since(self, after_id: int, *, limit: int = 100) -> list[Change]: ...
     def segment_sizes(self) -> dict[int, int]: ...
-    def members(self, segment_id: int, *, after: str | None, limit: int) -> list[str]: ...
+    def members(self, segment_id: int, *, after: str | None, limit: int) -> list[str]:
+        """Up to ``limit`` member ids after ``after`` in id order, leaving out customers
+        whose ``consent_marketing`` is false (see :func:`marketing_allowed`); fewer than
+        ``limit`` only at the end of the segment."""
+
     def customers(self, *, after: str | None, limit: int) -> list[tuple[str, CustomerState]]: ...
     def counters(self) -> dict[str, int]: ...
     def event_count(self) -> int: ...
