@@ -119,18 +119,16 @@ _MODIFIER_WORDS = (frozenset(BOOSTERS) | _NEGATE | _COUNTERFACTUAL | _NEAR_NEGAT
 _SPECIAL = frozenset(BOOSTERS) | frozenset(["kind", "no", "well", "lasted", "lasts", "too",
                                             "back", "better"])
 _Sets = tuple[frozenset[str], frozenset[str], frozenset[str]]
-_SETS: dict[int, _Sets] = {}
+_SETS: list[tuple[SentimentLexicon, _Sets]] = []  # the last lexicon seen and its sets
 
 
 def _sets(lex: SentimentLexicon) -> _Sets:
-    """Per lexicon: tokens worth a look ("too" and lexicon terms), the plain ones among
-    them (their valence is their base), and tokens that may modify a later one."""
-    sets = _SETS.get(id(lex))
-    if sets is None:
+    """Per lexicon: tokens worth a look ("too", "back" and lexicon terms), the plain ones
+    among them (their valence is their base), and tokens that may modify a later one."""
+    if not _SETS or _SETS[0][0] is not lex:
         terms = frozenset(lex.valence)
-        sets = _SETS[id(lex)] = (terms | {"too", "back"}, terms - _SPECIAL,
-                                 terms | _MODIFIER_WORDS)
-    return sets
+        _SETS[:] = [(lex, (terms | {"too", "back"}, terms - _SPECIAL, terms | _MODIFIER_WORDS))]
+    return _SETS[0][1]
 
 
 def _is_negation(word: str) -> bool:
