@@ -14,6 +14,10 @@ from __future__ import annotations
 from shopperlens import schema as s
 
 TREND_WINDOW_DAYS = 182.5  # spend trend compares the last half-year with the one before
+# Money closer to zero than this is zero. Float sums of lines that cancel (a purchase and
+# its refund) leave noise like 3e-15 whose sign depends on the order rows are added in,
+# which differs between engines and runs; compared with this, the noise is zero.
+MONEY_ZERO = 1e-06
 
 
 def orders_sql(*, as_of_days: float, columns: set[str], table: str = "tx") -> str:
@@ -41,7 +45,7 @@ orders AS (
 ),
 purchases AS (
   SELECT *, t - lag(t) OVER (PARTITION BY {s.CUSTOMER_ID} ORDER BY t, {s.ORDER_ID}) AS gap
-  FROM orders WHERE value > 0
+  FROM orders WHERE value > {MONEY_ZERO}
 ),
 {ctes}
 SELECT * FROM f0 {joins}"""
@@ -68,6 +72,9 @@ def _purchase_features(as_of_days: float, channel: bool) -> str:
 def _line_features(as_of_days: float, discount: bool) -> str:
     recent = f"t > {as_of_days - TREND_WINDOW_DAYS}"
     earlier = f"t <= {as_of_days - TREND_WINDOW_DAYS} AND t > {as_of_days - 2 * TREND_WINDOW_DAYS}"
+    recent_sum = f"sum(CASE WHEN {recent} THEN {s.AMOUNT} ELSE 0 END)"
+    earlier_sum = f"sum(CASE WHEN {earlier} THEN {s.AMOUNT} ELSE 0 END)"
+    both = f"abs({recent_sum}) + abs({earlier_sum})"
     discount_share = ""
     if discount:
         discount_share = (
@@ -77,10 +84,8 @@ def _line_features(as_of_days: float, discount: bool) -> str:
         )
     return f"""SELECT {s.CUSTOMER_ID}, sum({s.AMOUNT}) AS monetary,
     {as_of_days} - min(t) AS tenure_days,
-    (sum(CASE WHEN {recent} THEN {s.AMOUNT} ELSE 0 END)
-     - sum(CASE WHEN {earlier} THEN {s.AMOUNT} ELSE 0 END))
-      / nullif(abs(sum(CASE WHEN {recent} THEN {s.AMOUNT} ELSE 0 END))
-               + abs(sum(CASE WHEN {earlier} THEN {s.AMOUNT} ELSE 0 END)), 0) AS spend_trend,
+    CASE WHEN {both} > {MONEY_ZERO} THEN ({recent_sum} - {earlier_sum}) / ({both})
+    END AS spend_trend,
     sum(CASE WHEN {s.AMOUNT} < 0 THEN -{s.AMOUNT} ELSE 0 END)
       / nullif(sum(CASE WHEN {s.AMOUNT} > 0 THEN {s.AMOUNT} ELSE 0 END), 0) AS return_rate
     {discount_share}
@@ -88,8 +93,8 @@ def _line_features(as_of_days: float, discount: bool) -> str:
 
 
 def _category_features() -> str:
-    # Ties in spend go to the first category name, so the result does not depend on
-    # the order rows meet.
+    # Ties in spend go to the first category name. Spend is compared to the millionth:
+    # float sums differ in their last digits with the order rows are added in.
     return f"""SELECT {s.CUSTOMER_ID},
     min(CASE WHEN place = 1 THEN {s.CATEGORY} END) AS top_category,
     -sum(p * log2(p)) AS category_entropy
@@ -97,7 +102,7 @@ def _category_features() -> str:
     SELECT {s.CUSTOMER_ID}, {s.CATEGORY}, spend,
            spend / sum(spend) OVER (PARTITION BY {s.CUSTOMER_ID}) AS p,
            row_number() OVER (PARTITION BY {s.CUSTOMER_ID}
-                              ORDER BY spend DESC, {s.CATEGORY}) AS place
+                              ORDER BY round(spend, 6) DESC, {s.CATEGORY}) AS place
     FROM (SELECT {s.CUSTOMER_ID}, {s.CATEGORY}, sum({s.AMOUNT}) AS spend FROM lines
           WHERE {s.AMOUNT} > 0 AND {s.CATEGORY} IS NOT NULL GROUP BY {s.CUSTOMER_ID}, {s.CATEGORY})
   ) GROUP BY {s.CUSTOMER_ID}"""
