@@ -97,3 +97,14 @@ def test_cli_rejects_an_unknown_engine(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["run", str(tmp_path), "--engine", "polars"])
     assert result.exit_code == 2
     assert result.stderr.strip() == "Error: engine='polars' is not one of: duckdb, spark."
+
+
+def test_duckdb_spills_to_a_private_folder_removed_on_close() -> None:
+    engine = DuckDBEngine(memory_limit="64MB")
+    folder = Path(str(engine.scalar("SELECT current_setting('temp_directory')")))
+    assert folder.is_dir() and folder.name.startswith("shopperlens-")
+    # a sort larger than the limit has to spill there
+    engine.execute("CREATE TABLE big AS SELECT random() AS x FROM range(6000000) ORDER BY x")
+    assert engine.scalar("SELECT count(*) FROM big") == 6_000_000
+    engine.close()
+    assert not folder.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,9 @@ from shopperlens.engines._errors import map_engine_errors
 
 class DuckDBEngine:
     """An in-process DuckDB database that spills to ``temp_dir`` beyond ``memory_limit``.
+
+    Without ``temp_dir`` it spills to a private temporary folder removed on close (not
+    DuckDB's default ``.tmp`` in the working directory).
 
     Examples
     --------
@@ -36,8 +40,8 @@ class DuckDBEngine:
             settings["memory_limit"] = memory_limit
         if threads:
             settings["threads"] = str(threads)
-        if temp_dir:
-            settings["temp_directory"] = str(temp_dir)
+        self._spill = None if temp_dir else tempfile.TemporaryDirectory(prefix="shopperlens-")
+        settings["temp_directory"] = str(temp_dir or self._spill.name)  # type: ignore[union-attr]
         for key, value in settings.items():
             self.execute(f"SET {key} = '{value}'", "configuring DuckDB")
 
@@ -84,6 +88,8 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self.con.close()
+        if self._spill is not None:
+            self._spill.cleanup()
 
     def __enter__(self) -> DuckDBEngine:
         return self
