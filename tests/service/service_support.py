@@ -31,3 +31,19 @@ class Fitted:
     @property
     def as_of(self) -> datetime:
         return self.naive_as_of.replace(tzinfo=timezone.utc)
+
+
+def order(msg_id: str, user: str = "C0000001", amount: float = 120.0) -> dict[str, Any]:
+    """A Segment-spec ``Order Completed`` track call of one line."""
+    return {
+        "type": "track",
+        "messageId": msg_id,
+        "userId": user,
+        "event": "Order Completed",
+        "timestamp": "2025-12-01T10:00:00Z",
+        "properties": {
+            "order_id": f"X-{msg_id}",
+            "channel": "online",
+            "products": [{"price": amount, "quantity": 1, "category": "shoes"}],
+        },
+    }

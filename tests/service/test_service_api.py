@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from service_support import KEY, Fitted, TestClient
+from service_support import KEY, Fitted, TestClient, order
 
 from shopperlens.errors import StoreError
 from shopperlens.service.deps import get_clock, get_store
@@ -17,21 +17,6 @@ from shopperlens.service.store import MemoryStore
 from shopperlens.service.webhooks import SIGNATURE_HEADER, sign
 
 Make = Callable[..., TestClient]
-
-
-def order(msg_id: str, user: str = "C0000001", amount: float = 120.0) -> dict[str, Any]:
-    return {
-        "type": "track",
-        "messageId": msg_id,
-        "userId": user,
-        "event": "Order Completed",
-        "timestamp": "2025-12-01T10:00:00Z",
-        "properties": {
-            "order_id": f"X-{msg_id}",
-            "channel": "online",
-            "products": [{"price": amount, "quantity": 1, "category": "shoes"}],
-        },
-    }
 
 
 def test_auth_statuses(make_client: Make) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from service_support import TestClient
+from service_support import TestClient, order
 
 from shopperlens.realtime import CustomerState
 from shopperlens.service.store import Store
@@ -19,21 +19,6 @@ IDS = [f"U{i:03d}" for i in range(30)]
 OUT = {f"U{i:03d}" for i in range(30) if 5 <= i <= 12 or i % 4 == 0}
 IN = {f"U{i:03d}" for i in range(30) if i % 2 == 1} - OUT  # explicit true
 UNKNOWN = set(IDS) - OUT - IN  # no consent_marketing answer at all
-
-
-def order(msg_id: str, user: str) -> dict[str, Any]:
-    return {
-        "type": "track",
-        "messageId": msg_id,
-        "userId": user,
-        "event": "Order Completed",
-        "timestamp": "2025-12-01T10:00:00Z",
-        "properties": {
-            "order_id": f"X-{msg_id}",
-            "channel": "online",
-            "products": [{"price": 120.0, "quantity": 1, "category": "shoes"}],
-        },
-    }
 
 
 def identify(user: str, msg_id: str, **traits: Any) -> dict[str, Any]:
