@@ -30,6 +30,7 @@ import math
 from datetime import datetime, timezone
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from shopperlens import schema as s
@@ -109,7 +110,16 @@ def stored_payload(raw: dict[str, Any], msg: Message) -> str:
     props = data.get("properties")
     if isinstance(props, dict) and any(k in props for k in FREE_TEXT_KEYS):
         data["properties"] = {k: v for k, v in props.items() if k not in FREE_TEXT_KEYS}
-    return json.dumps(data, separators=(",", ":"), default=str)
+    return payload_json(data)
+
+
+def payload_json(data: Any) -> str:
+    """Compact JSON text of a stored payload: orjson (this runs for every event), or the
+    standard library for what orjson cannot encode (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(data, default=str).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(data, separators=(",", ":"), default=str)
 
 
 def to_events(msg: Message, received: datetime | None = None) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from shopperlens.service.spec import payload_json
 from shopperlens.service.store.base import AuditEntry
 
 AUDIT_COLS = "id, at, actor, key_id, action, subject, status"
@@ -122,8 +123,10 @@ class SubjectRights:
         them: a text search narrows, the JSON decides."""
         anonymous = set(anonymous)
         needles = [customer_id, *sorted(anonymous)]
-        where = " OR ".join(["payload LIKE ? ESCAPE '\\'"] * len(needles))
-        patterns = [like_pattern(json.dumps(n)[1:-1]) for n in needles]
+        # payloads are orjson (UTF-8) text, older ones json.dumps (ASCII-escaped): both
+        encoded = {enc(n)[1:-1] for n in needles for enc in (json.dumps, payload_json)}
+        patterns = [like_pattern(text) for text in sorted(encoded)]
+        where = " OR ".join(["payload LIKE ? ESCAPE '\\'"] * len(patterns))
         rows = run(f"SELECT message_id, payload FROM events WHERE {where}", patterns).fetchall()
         owned = [r for r in rows if owned_by(r[1], customer_id, anonymous)]
         mentions = [r for r in rows if r not in owned]
@@ -145,7 +148,7 @@ class SubjectRights:
             for message_id, payload in mentions:  # another customer's event naming them
                 cleaned, n = redact(json.loads(payload), needles)
                 if n:
-                    text = json.dumps(cleaned, separators=(",", ":"))
+                    text = payload_json(cleaned)
                     run("UPDATE events SET payload = ? WHERE message_id = ?", (text, message_id))
                     removed += 1
             keys = [("c", customer_id), *(("a", a) for a in anonymous)]
