@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -39,7 +41,13 @@ def test_run_writes_the_contract_outputs(demo_folder: Path, tmp_path: Path) -> N
     result = invoke("run", demo_folder, "--out", out, "--seed", "0", "--horizon", "30")
     assert result.exit_code == 0, result.output
     predictions = pd.read_csv(out / "predictions.csv")
-    assert {"p_alive", "expected_orders_30d", "expected_clv_365d", "churn_risk", "next_order_date"} <= set(predictions.columns)
+    assert {
+        "p_alive",
+        "expected_orders_30d",
+        "expected_clv_365d",
+        "churn_risk",
+        "next_order_date",
+    } <= set(predictions.columns)
     assert (out / "report.html").stat().st_size > 100_000
     for name in (
         "segments.csv",
@@ -150,7 +158,8 @@ def test_assign_without_a_model_exits_2(demo_folder: Path, tmp_path: Path) -> No
     result = invoke("assign", tmp_path, demo_folder)
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        f"Error: {tmp_path / 'segment_model.joblib'}: no saved segment model here (run `shopperlens run` first)."
+        f"Error: {tmp_path / 'segment_model.joblib'}: no saved segment model here "
+        "(run `shopperlens run` first)."
     )
 
 
@@ -184,7 +193,49 @@ def test_audit_flags_a_planted_offer_bias(tmp_path: Path) -> None:
     assert result.exit_code == 3
     report = json.loads((out / "fairness_audit.json").read_text())
     assert len(report["flags"]) == 1 and report["flags"][0].startswith(
-        "offer: demographic-parity difference by age_band is ")
-    rates = {r["group"]: r["rate"] for r in report["rates"]
-             if (r["attribute"], r["outcome"]) == ("age_band", "offer")}
+        "offer: demographic-parity difference by age_band is "
+    )
+    rates = {
+        r["group"]: r["rate"]
+        for r in report["rates"]
+        if (r["attribute"], r["outcome"]) == ("age_band", "offer")
+    }
     assert rates["65+"] < 0.5 * rates["35-44"]  # a fraction of everyone else's offers
+
+
+def _as_text(path: Path) -> str:
+    """What a file holds, readable: Parquet and joblib are decoded, not searched as bytes."""
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).to_csv()
+    if path.suffix == ".joblib":
+        return repr(vars(joblib.load(path)))
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def test_no_plain_email_or_phone_in_outputs_or_logs(demo_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke("run", demo_folder, "--out", out)
+    assert result.exit_code == 0, result.output
+    people = pd.read_csv(demo_folder / "customers.csv", dtype=str)
+    emails = {e.strip().lower() for e in people["email"].dropna()}
+    phones = {re.sub(r"\D", "", p)[-10:] for p in people["phone"].dropna()}  # national digits
+    texts = {"CLI output": result.output} | {
+        str(p.relative_to(out)): _as_text(p) for p in out.rglob("*") if p.is_file()
+    }
+    assert len(texts) > 8
+    raw = (demo_folder / "customers.csv").read_text()
+    assert emails <= _emails_in(raw) and phones <= _phones_in(raw)  # the search works
+    for where, text in texts.items():
+        assert not emails & _emails_in(text), where
+        assert not phones & _phones_in(text), where
+
+
+def _emails_in(text: str) -> set[str]:
+    return {m.lower() for m in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text)}
+
+
+def _phones_in(text: str) -> set[str]:
+    """The last ten digits of every run of 10-13 digits, spacing removed
+    ("+44 7700 900-123" -> "7700900123")."""
+    runs = re.findall(r"(?<![\d.])\d{10,13}(?!\d)", re.sub(r"[ ()+-]", "", text))
+    return {r[-10:] for r in runs}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from shopperlens.service.spec import payload_json
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
     lambda children: st.lists(children) | st.dictionaries(st.text(), children),
     max_leaves=20,
 )
@@ -21,6 +21,11 @@ JSON = st.recursive(
 def test_payload_reads_back_as_given(value: Any) -> None:
     # integers beyond 64 bits, which orjson cannot encode, take the standard library
     assert json.loads(payload_json(value)) == value
+
+
+def test_non_finite_numbers_are_stored_as_null() -> None:
+    # strict JSON has no Infinity or NaN; every reader of the store can parse null
+    assert payload_json({"x": float("inf"), "y": float("nan")}) == '{"x":null,"y":null}'
 
 
 def test_payload_is_compact_utf8() -> None:

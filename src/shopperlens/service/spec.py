@@ -115,7 +115,8 @@ def stored_payload(raw: dict[str, Any], msg: Message) -> str:
 
 def payload_json(data: Any) -> str:
     """Compact JSON text of a stored payload: orjson (this runs for every event), or the
-    standard library for what orjson cannot encode (integers beyond 64 bits)."""
+    standard library for what orjson cannot encode (integers beyond 64 bits). Strict JSON:
+    infinities and NaN are stored as null."""
     try:
         return orjson.dumps(data, default=str).decode()
     except orjson.JSONEncodeError:
