@@ -125,7 +125,9 @@ def run(
 ) -> None:
     """Build profiles, features, explained segments and predictions for DATA into OUT."""
     with _errors():
-        settings = Settings(seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon)
+        settings = Settings(
+            seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon
+        )
         result = _run(
             data, out, cutoff, settings, map or [], holdout, report=not no_report, engine=engine
         )

@@ -14,7 +14,7 @@ environment variable                   meaning
 ``SHOPPERLENS_MAX_SEGMENTS``           most segments considered (10)
 ``SHOPPERLENS_ORDERS_HORIZON_DAYS``    horizon of expected orders (90)
 ``SHOPPERLENS_VALUE_HORIZON_DAYS``     horizon of expected lifetime value (365)
-``SHOPPERLENS_CHURN_DAYS``             no order within this many days after the cutoff = churned (90)
+``SHOPPERLENS_CHURN_DAYS``             churned = no order within this many days of the cutoff (90)
 ``SHOPPERLENS_PSEUDONYMISATION_KEY``   secret (16+ bytes) of the keyed hashes replacing e-mails,
                                        phones and loyalty ids; unset: a random key per run
 ``SHOPPERLENS_DEFAULT_COUNTRY``        country of phone numbers written without a prefix (GB)

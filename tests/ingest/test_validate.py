@@ -103,7 +103,10 @@ def test_identifiers_and_text_never_stay_plain(
 def test_timestamps_with_offsets_become_utc(
     engine: DuckDBEngine, write_folder: Callable[..., Path]
 ) -> None:
-    tx = "customer_id,order_id,timestamp,amount\nc1,o1,2024-01-02T10:00:00+02:00,1\nc1,o2,2024-01-02,2"
+    tx = (
+        "customer_id,order_id,timestamp,amount\n"
+        "c1,o1,2024-01-02T10:00:00+02:00,1\nc1,o2,2024-01-02,2"
+    )
     load_folder(engine, write_folder(transactions=tx))
     stamps = [
         r[0].isoformat() for r in engine.rows("SELECT timestamp FROM transactions ORDER BY row")
