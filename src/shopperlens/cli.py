@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -225,17 +225,24 @@ StoreOption = Annotated[
 ]
 
 
-def _service_store(out: Path, url: str | None):  # noqa: ANN202 - a service Store
-    """The store named by ``--store``, else the default one of ``serve --model OUT``."""
+@contextmanager
+def _service_store(out: Path, url: str | None) -> Iterator[Any]:
+    """The open store named by ``--store``, else the default one of ``serve --model
+    OUT``; None when there is none. Closed on exit."""
     from shopperlens.service.settings import STORE_FILE
     from shopperlens.service.store import open_store
 
     if url is None:
         default = out.absolute().parent / STORE_FILE
         if not default.is_file():
-            return None
+            yield None
+            return
         url = f"sqlite:///{default}"
-    return open_store(url)
+    store = open_store(url)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 @app.command()
@@ -252,14 +259,10 @@ def forget(
     with _errors():
         from shopperlens.privacy import forget as erase
 
-        service = _service_store(out, store)
-        try:
+        with _service_store(out, store) as service:
             receipt = erase(customer_id, out, key=Settings().key(),
                             extra_identifiers=identifier or [],
                             stores=[service] if service is not None else [])
-        finally:
-            if service is not None:
-                service.close()
         out_console.print(f"Erased; receipt: {receipt}")
 
 
@@ -306,12 +309,9 @@ def export_subject(
         from shopperlens.privacy import export_subject as export
 
         found = export(customer_id, out, key=Settings().key())
-        service = _service_store(out, store)
-        if service is not None:
-            try:
+        with _service_store(out, store) as service:
+            if service is not None:
                 found["service_store"] = service.export_customer(customer_id)
-            finally:
-                service.close()
         typer.echo(json.dumps(found, indent=2, default=str))
 
 

@@ -11,15 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from service_support import TestClient
 
-PATHS = [
-    "/v1/track",
-    "/v1/identify",
-    "/v1/page",
-    "/v1/screen",
-    "/v1/alias",
-    "/v1/group",
-    "/v1/batch",
-]
+from shopperlens.service.app import INGEST_PATHS
+
+PATHS = list(INGEST_PATHS)
 FIELDS = [
     "type",
     "messageId",
