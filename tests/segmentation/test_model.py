@@ -156,3 +156,13 @@ def test_invalid_parameters(params, message):
 def test_not_fitted():
     with pytest.raises(NotFittedError):
         SegmentModel().predict(np.zeros((3, 2)))
+
+
+def test_predict_array_matches_predict(planted, planted_model):
+    X, _ = planted
+    A = X.to_numpy(dtype=np.float64).copy()
+    A[::7, 0] = np.nan
+    expected = planted_model.predict(pd.DataFrame(A, columns=X.columns))
+    np.testing.assert_array_equal(planted_model.predict_array(A), expected)
+    with pytest.raises(ValueError, match="feature columns"):
+        planted_model.predict_array(A[:, :-1])

@@ -211,8 +211,19 @@ class SegmentModel(ClusterMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Segment id of each customer (row) of ``X``."""
-        _, Z = self._transform(X)
-        return self.segment_ids_[self._order[self._raw_labels(Z)]]
+        A, _ = self._transform(X)
+        return self.predict_array(A)
+
+    def predict_array(self, A: np.ndarray) -> np.ndarray:
+        """:meth:`predict` for a float array whose columns the caller has already
+        matched to ``feature_names_in_`` (NaN allowed, no infinities): no per-call
+        validation, for the real-time path that predicts on every event."""
+        ensure_fitted(self)
+        if A.ndim != 2 or A.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"expected an array of {self.n_features_in_} feature columns, got {A.shape}."
+            )
+        return self.segment_ids_[self._order[self._raw_labels(self.scaler_._transform_array(A))]]
 
     def explain(self, X: Any, top: int = 3) -> pd.Series:
         """Why each customer is in their segment: up to ``top`` features in plain words.
