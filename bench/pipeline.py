@@ -65,12 +65,12 @@ def baseline(folder: Path) -> dict:
     return {"baseline_s": round(time.perf_counter() - start, 1), "peak_memory_gb": _peak_gb()}
 
 
-def pipeline(folder: Path) -> dict:
+def pipeline(folder: Path, engine: str = "duckdb") -> dict:
     from shopperlens import pipeline as run_module
 
     with tempfile.TemporaryDirectory() as out:
         start, cpu = time.perf_counter(), _cpu_s()
-        result = run_module.run(folder, Path(out))
+        result = run_module.run(folder, Path(out), engine=engine)
         wall = time.perf_counter() - start
     return {
         "pipeline_s": round(wall, 1),
@@ -83,9 +83,10 @@ def pipeline(folder: Path) -> dict:
 STEPS = {"generate": generate, "baseline": baseline, "pipeline": pipeline}
 
 
-def _child(step: str, *args: str) -> dict:
+def _child(step: str, *args: str, script: str = __file__) -> dict:
+    """Run ``script --step step args...`` in a fresh process; the last line it prints, as JSON."""
     done = subprocess.run(
-        [sys.executable, __file__, "--step", step, *args],
+        [sys.executable, script, "--step", step, *args],
         capture_output=True,
         text=True,
         check=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -269,3 +270,101 @@ def test_age_is_independent_of_persona_unless_a_bias_is_planted() -> None:
     assert biased.tables["events"][cols].equals(fair.tables["events"][cols])
     same = ["customer_id", "order_id", "timestamp", "product_id", "quantity"]
     assert biased.tables["transactions"][same].equals(fair.tables["transactions"][same])
+
+
+# Big demos, chunk by chunk --------------------------------------------------------------
+CHUNKED = 280  # seven chunks of 40
+
+
+@pytest.fixture(scope="module")
+def chunked(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    folder = tmp_path_factory.mktemp("chunked")
+    paths = demo.write_large(CHUNKED, folder, seed=4, chunk=40)
+    tables = {name: pd.read_parquet(paths[name]) for name in schema.TABLES}
+    labels = {name: t.select_dtypes("category").columns for name, t in tables.items()}
+    tables = {name: t.astype(dict.fromkeys(labels[name], "str")) for name, t in tables.items()}
+    return {**tables, "personas": pd.read_csv(paths["personas"]), "folder": folder}
+
+
+def test_chunks_share_no_id(chunked: dict) -> None:
+    c = chunked["customers"]
+    assert list(c[schema.CUSTOMER_ID]) == [f"C{i:07d}" for i in range(1, CHUNKED + 1)]
+    assert c[schema.EMAIL].is_unique
+    assert chunked["personas"][schema.CUSTOMER_ID].equals(c[schema.CUSTOMER_ID])
+    known = set(c[schema.CUSTOMER_ID])
+    for name in ("transactions", "events", "interactions", "identities"):
+        assert set(chunked[name][schema.CUSTOMER_ID].dropna()) <= known, name
+    tx = chunked["transactions"]
+    assert tx.groupby(schema.ORDER_ID)[schema.CUSTOMER_ID].nunique().eq(1).all()
+    ids = chunked["identities"]
+    assert not ids.duplicated([schema.ID_TYPE, schema.ID_VALUE]).any()
+    ev = chunked["events"].drop_duplicates()  # planted duplicates are whole-row copies
+    assert ev[schema.MESSAGE_ID].is_unique
+    for key in (schema.SESSION_ID, schema.ANONYMOUS_ID):
+        assert ev.groupby(key)[schema.CUSTOMER_ID].nunique().le(1).all(), key
+    done = ev.loc[ev[schema.EVENT] == schema.ORDER_COMPLETED, schema.PROPERTIES]
+    assert set(done.map(lambda p: json.loads(p)[schema.ORDER_ID])) <= set(tx[schema.ORDER_ID])
+
+
+def test_chunks_differ_and_cover_every_persona(chunked: dict) -> None:
+    personas = chunked["personas"][demo.PERSONA].to_numpy().reshape(7, 40)
+    assert all(len(set(row)) == len(demo.PERSONA_NAMES) for row in personas)
+    assert len({tuple(row) for row in personas}) == 7
+
+
+def test_pipeline_rejects_nothing_more_from_chunks(chunked: dict, tmp_path) -> None:
+    from shopperlens import pipeline
+
+    demo.write(demo.generate(CHUNKED, seed=4), tmp_path, fmt="parquet")
+    whole, parts = (pipeline.run(f, None, report=False).quality
+                    for f in (tmp_path, chunked["folder"]))
+
+    def reasons(quality: dict) -> set[tuple[str, str]]:
+        return {(t, re.sub(r"'[^']*'", "'?'", why)) for t, q in quality.items()
+                for why in q.rejected_by_reason}
+
+    assert reasons(parts) <= reasons(whole)
+    assert parts["customers"].rows_kept == CHUNKED
+    events = parts["events"]
+    assert events.duplicates / events.rows_read < 0.01  # the planted ~0.5%
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_write_large_up_to_one_chunk_is_write(tmp_path, fmt: str) -> None:
+    large = demo.write_large(80, tmp_path / "a", seed=5, chunk=80, fmt=fmt, planted_bias=True)
+    small = demo.write(demo.generate(80, seed=5, planted_bias=True), tmp_path / "b", fmt=fmt)
+    assert sorted(large) == sorted(small)
+    for name, path in small.items():
+        assert large[name].read_bytes() == path.read_bytes(), name
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_appended_chunk_holds_what_write_writes(tmp_path, fmt: str) -> None:
+    options = demo._Options("2025-12-31", (0.1, 0.0), False)
+    part = demo._build(120, np.random.SeedSequence(6), options)
+    with demo._Appender(tmp_path / "a", fmt) as out:
+        out.append({**part.tables, "personas": part.personas})
+    data = demo.generate(120, seed=6, consent_profiling_false_share=0.1)
+    written = demo.write(data, tmp_path / "b", fmt=fmt)
+    for name, path in written.items():
+        read = pd.read_parquet if path.suffix == ".parquet" else pd.read_csv
+        back, expected = read(out.paths[name]), read(path)
+        if fmt == "csv":
+            assert out.paths[name].read_bytes() == path.read_bytes(), name
+        pd.testing.assert_frame_equal(back, expected, check_dtype=False,
+                                      check_categorical=False)
+
+
+def test_write_large_is_reproducible_and_checks_arguments(tmp_path) -> None:
+    first = demo.write_large(50, tmp_path / "a", seed=1, chunk=20, fmt="csv")
+    second = demo.write_large(50, tmp_path / "b", seed=1, chunk=20, fmt="csv")
+    for name, path in first.items():
+        assert path.read_bytes() == second[name].read_bytes(), name
+    assert len(pd.read_csv(first["customers"])) == 50
+    with pytest.raises(ConfigError, match="chunk=6 must be an integer of at least 12"):
+        demo.write_large(50, tmp_path, chunk=6)
+    with pytest.raises(ConfigError, match="fmt='xlsx'"):
+        demo.write_large(50, tmp_path, chunk=20, fmt="xlsx")
+    with pytest.raises(ConfigError, match="n_customers=3"):
+        demo.write_large(3, tmp_path)
+    assert demo._chunk_sizes(1_000_001, 500_000) == [333_334, 333_334, 333_333]

@@ -253,7 +253,7 @@ def _social(rng: np.random.Generator, traits: dict, calendar: tuple
 
 
 def _assemble(rng: np.random.Generator, parts: list[dict], dev: Devices,
-              sizes: tuple[int, int, int]) -> pa.Table:
+              sizes: tuple[int, int, int], first_customer: int) -> pa.Table:
     """One table, ordered by arrival, with ~0.5% of events delivered twice.
 
     ``sizes`` are the numbers of customers, device slots and sessions.
@@ -278,7 +278,8 @@ def _assemble(rng: np.random.Generator, parts: list[dict], dev: Devices,
     # Strangers' slots lie past the customers' ones and hash to ids of their own.
     return pa.table({
         schema.MESSAGE_ID: hashed_ids(rows, salt(rng), uuid=True),
-        schema.CUSTOMER_ID: labels(customer, customer_ids(np.arange(n_customers)),
+        schema.CUSTOMER_ID: labels(customer,
+                                   customer_ids(first_customer + np.arange(n_customers)),
                                    customer >= 0),
         schema.ANONYMOUS_ID: labels(slot, dev.anonymous_ids(np.arange(n_slots)), slot >= 0),
         schema.TIMESTAMP: to_timestamps(cols["seconds"]),
@@ -291,9 +292,12 @@ def _assemble(rng: np.random.Generator, parts: list[dict], dev: Devices,
 
 
 def events(rng: np.random.Generator, traits: dict, dev: Devices, orders: Orders,
-           cat: Catalogue, calendar: tuple, campaigns: list[str]
+           cat: Catalogue, calendar: tuple, campaigns: list[str], *, first_customer: int = 0
            ) -> tuple[pa.Table, np.ndarray, np.ndarray]:
-    """The ``events`` table, plus per device slot: used at all, and linked in events."""
+    """The ``events`` table, plus per device slot: used at all, and linked in events.
+
+    Customers are numbered from ``first_customer`` (see :func:`transactions`).
+    """
     n, n_strangers = len(traits["lo"]), max(len(traits["lo"]) // 20, 1)
     sessions = _concat(_browsing(rng, traits, dev, calendar, n_strangers),
                        _buying(rng, traits, dev, orders))
@@ -305,4 +309,4 @@ def events(rng: np.random.Generator, traits: dict, dev: Devices, orders: Orders,
     linked[funnel["slot"][both]] = True
     parts = [funnel, _emails(rng, traits, calendar, campaigns), _social(rng, traits, calendar)]
     sizes = (n, 3 * n + n_strangers, len(sessions.start))
-    return _assemble(rng, parts, dev, sizes), used, linked
+    return _assemble(rng, parts, dev, sizes, first_customer), used, linked

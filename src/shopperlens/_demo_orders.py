@@ -145,9 +145,13 @@ def _returns(rng: np.random.Generator, traits: dict[str, np.ndarray], line_custo
 
 
 def transactions(rng: np.random.Generator, traits: dict[str, np.ndarray], home_store: np.ndarray,
-                 calendar: tuple[np.ndarray, np.ndarray, int],
-                 cat: Catalogue) -> tuple[pa.Table, Orders]:
-    """The ``transactions`` table (sales then returns, sorted by time) and its orders."""
+                 calendar: tuple[np.ndarray, np.ndarray, int], cat: Catalogue, *,
+                 first_customer: int = 0, first_order: int = 0) -> tuple[pa.Table, Orders]:
+    """The ``transactions`` table (sales then returns, sorted by time) and its orders.
+
+    Customers are numbered from ``first_customer`` and orders from ``first_order`` (both
+    > 0 for the later chunks of a big demo, whose ids must not repeat earlier ones).
+    """
     dates, promo, start = calendar
     customer, seconds, channel = draw_orders(rng, traits, calendar)
     in_promo = promo[(seconds - start) // DAY] > 0
@@ -156,14 +160,15 @@ def transactions(rng: np.random.Generator, traits: dict[str, np.ndarray], home_s
     discount = _discounts(rng, traits, lines, customer, in_promo)
     amount = np.round(lines["unit_price"] * lines["quantity"] - discount, 2)
     store = _stores(rng, home_store, customer, channel)
-    order_number = np.arange(1, len(customer) + 1)
+    order_number = first_order + np.arange(1, len(customer) + 1)
     back, back_seconds = _returns(rng, traits, line_customer, seconds[lines["order"]],
                                   start + len(dates) * DAY)
     sale = lines["order"]
     both = np.r_[sale, sale[back]]
     order_ids = padded_ids("O", order_number, 9)
     table = pa.table({
-        schema.CUSTOMER_ID: labels(customer[both], customer_ids(np.arange(len(traits["lo"])))),
+        schema.CUSTOMER_ID: labels(customer[both],
+                                   customer_ids(first_customer + np.arange(len(traits["lo"])))),
         schema.ORDER_ID: pa.concat_arrays([order_ids.take(sale),
                                            padded_ids("R", order_number[sale[back]], 9)]),
         schema.TIMESTAMP: to_timestamps(np.r_[seconds[sale], back_seconds]),

@@ -82,10 +82,15 @@ class People:
     phone: pa.Array
     city: np.ndarray
     home_store: np.ndarray
+    first_customer: int = 0  # number of the first row (> 0 for later chunks of a big demo)
 
 
-def people(rng: np.random.Generator, n: int) -> People:
-    """Names, e-mail addresses, phone numbers, home city and home store of ``n`` customers."""
+def people(rng: np.random.Generator, n: int, first_customer: int = 0) -> People:
+    """Names, e-mail addresses, phone numbers, home city and home store of ``n`` customers.
+
+    Customers are numbered from ``first_customer``, so chunks of one big demo never share an id or
+    an e-mail address.
+    """
     weights = np.array([c[5] for c in _CITIES])
     city = rng.choice(len(_CITIES), n, p=weights / weights.sum())
     first, last = rng.integers(0, len(_FIRST), n), rng.integers(0, len(_LAST), n)
@@ -93,13 +98,13 @@ def people(rng: np.random.Generator, n: int) -> People:
     # The customer number makes every address unique; the separator varies the style.
     sep = strings([".", "_", ""]).take(rng.integers(0, 3, n))
     local = join(first_names, sep, pc.replace_substring(last_names, "'", ""),
-                 pc.cast(pa.array(np.arange(1, n + 1)), STR))
+                 pc.cast(pa.array(first_customer + np.arange(1, n + 1)), STR))
     email = join(local, "@", strings(_DOMAINS).take(rng.integers(0, len(_DOMAINS), n)))
     start = np.searchsorted(_STORE_CITY, np.arange(len(_CITIES)))
     count = np.bincount(_STORE_CITY, minlength=len(_CITIES))
     home = start[city] + np.floor(rng.random(n) * count[city]).astype(np.int64)
-    return People(customer_ids(np.arange(n)), pc.utf8_capitalize(first_names),
-                  email, _phones(rng, n), city, home)
+    return People(customer_ids(first_customer + np.arange(n)), pc.utf8_capitalize(first_names),
+                  email, _phones(rng, n), city, home, first_customer)
 
 
 def _phones(rng: np.random.Generator, n: int) -> pa.Array:
@@ -192,13 +197,13 @@ def identities(rng: np.random.Generator, who: People, dev: Devices, used: np.nda
     slot_customer = np.arange(3 * n) // 3
     card = rng.random(n) < np.where(traits["persona"] == 0, 0.95, 0.45)
     cards = np.flatnonzero(card)
-    loyalty = padded_ids("LY", 100_000_000 + rng.permutation(n)[cards], 9)
+    loyalty = padded_ids("LY", 100_000_000 + who.first_customer + rng.permutation(n)[cards], 9)
     apps = np.flatnonzero(used & (np.arange(3 * n) % 3 == 1))
     cookies = np.flatnonzero(used & ~linked_in_events)
     customer = np.r_[np.arange(n), cards, slot_customer[apps], slot_customer[cookies]]
     kinds = np.repeat([0, 1, 2, 3], [n, len(cards), len(apps), len(cookies)])
     table = pa.table({
-        schema.CUSTOMER_ID: customer_ids(customer),
+        schema.CUSTOMER_ID: who.ids.take(customer),
         schema.ID_TYPE: labels(kinds, strings(["email", "loyalty_id", "device_id",
                                                 "anonymous_id"])),
         schema.ID_VALUE: pa.concat_arrays([who.email, loyalty, dev.device_ids(apps),

@@ -23,7 +23,6 @@ from shopperlens._demo_util import (
     N_DAYS,
     STR,
     choice_rows,
-    customer_ids,
     join,
     labels,
     num_str,
@@ -312,7 +311,7 @@ def interactions(rng: np.random.Generator, traits: dict, who: People, calendar: 
     )
     table = pa.table(
         {
-            schema.CUSTOMER_ID: labels(customer, customer_ids(np.arange(len(counts)))),
+            schema.CUSTOMER_ID: labels(customer, who.ids),
             schema.TIMESTAMP: to_timestamps(seconds),
             schema.SOURCE: labels(source, strings(schema.INTERACTION_SOURCES)),
             schema.TEXT: text,

@@ -20,6 +20,7 @@ from shopperlens import demo as demo_data
 from shopperlens import pipeline, schema
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperLensError
+from shopperlens.hints import large_csv_hint
 
 app = typer.Typer(
     name="shopperlens",
@@ -83,11 +84,16 @@ def demo(
         typer.Option(help="Plant an unfair offer rule (fewer offers for those born before "
                      "1965) for `shopperlens audit` to find."),
     ] = False,
+    chunk: Annotated[
+        int,
+        typer.Option(min=12, help="Customers generated at a time: more are written chunk by "
+                     "chunk, in bounded memory (about 2 GB per 100,000)."),
+    ] = demo_data.DEFAULT_CHUNK,
 ) -> None:
     """Write realistic multi-source demo data (all five tables) to OUT."""
     with _errors():
-        data = demo_data.generate(customers, seed=seed, planted_bias=planted_bias)
-        written = demo_data.write(data, out, fmt=fmt)
+        written = demo_data.write_large(customers, out, seed=seed, chunk=chunk, fmt=fmt,
+                                        planted_bias=planted_bias)
         out_console.print(f"Wrote {len(written)} files for {customers:,} customers to {out}")
 
 
@@ -97,6 +103,7 @@ def validate(
 ) -> None:
     """Check a data folder against the data contract and report its quality."""
     with _errors():
+        _hint_large_csv(data)
         from shopperlens.engines.duckdb import DuckDBEngine
         from shopperlens.ingest import load_folder, parse_mappings
 
@@ -125,6 +132,7 @@ def run(
 ) -> None:
     """Build profiles, features, explained segments and predictions for DATA into OUT."""
     with _errors():
+        _hint_large_csv(data)
         settings = Settings(
             seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon
         )
@@ -313,6 +321,13 @@ def export_subject(
             if service is not None:
                 found["service_store"] = service.export_customer(customer_id)
         typer.echo(json.dumps(found, indent=2, default=str))
+
+
+def _hint_large_csv(data: Path) -> None:
+    """Recommend Parquet on stderr, before a long read of a big CSV starts."""
+    hint = large_csv_hint(data)
+    if hint:
+        err_console.print(f"Hint: {hint}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _read_texts(source: Path):  # noqa: ANN202 - pandas frame

@@ -26,7 +26,8 @@ born before 1965 (:data:`PLANTED_BIAS_BORN_BEFORE`) get a tenth of everyone else
 of a discount offer, which ``shopperlens audit`` should flag.
 
 :func:`write` saves the tables as CSV or Parquet, plus ``personas.csv`` (not a contract
-table: the pipeline ignores it).
+table: the pipeline ignores it). :func:`write_large` generates and writes a demo of any
+size (millions of customers) in bounded memory, a chunk of customers at a time.
 """
 
 from __future__ import annotations
@@ -53,11 +54,14 @@ from shopperlens.errors import ConfigError
 PERSONA = "persona"
 PERSONAS_FILE = "personas.csv"
 FORMATS = ("csv", "parquet")
+# Customers write_large generates at a time: about 5 GB at peak (2 GB per 100,000, mostly
+# while building the events); smaller chunks cost no time.
+DEFAULT_CHUNK = 250_000
 PLANTED_BIAS_BORN_BEFORE = 1965  # the planted offer rule disadvantages customers born earlier
 PLANTED_BIAS_OFFER_FACTOR = 0.1  # ... who get this share of the usual chance of an offer
 
-__all__ = ["PERSONA", "PERSONA_NAMES", "PLANTED_BIAS_BORN_BEFORE", "DemoData", "generate",
-           "write"]
+__all__ = ["DEFAULT_CHUNK", "PERSONA", "PERSONA_NAMES", "PLANTED_BIAS_BORN_BEFORE", "DemoData",
+           "generate", "write", "write_large"]
 
 
 @dataclass
@@ -133,36 +137,65 @@ def generate(n_customers: int = 5000, *, seed: int = 0, as_of: str = "2025-12-31
     """
     shares = (consent_profiling_false_share, consent_marketing_false_share)
     _check(n_customers, shares, as_of)
-    rng = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
-    start = start_of_history(as_of)
+    part = _build(int(n_customers), np.random.SeedSequence(seed), _Options(as_of, shares,
+                                                                           planted_bias))
+    # self_destruct frees each Arrow column as soon as pandas holds it.
+    frames = {k: part.tables.pop(k).to_pandas(self_destruct=True, split_blocks=True)
+              for k in list(part.tables)}
+    return DemoData(frames, part.personas.to_pandas())
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What :func:`generate` draws the same way for every chunk of a big demo."""
+
+    as_of: str
+    shares: tuple[float, float]  # consent_profiling / consent_marketing false shares
+    planted_bias: bool
+
+
+@dataclass
+class _Part:
+    """Arrow tables of a whole demo or of one chunk, and its number of orders."""
+
+    tables: dict[str, pa.Table]
+    personas: pa.Table
+    n_orders: int
+
+
+def _build(n: int, seeds: np.random.SeedSequence, options: _Options, *,
+           first_customer: int = 0, first_order: int = 0) -> _Part:
+    """The tables of ``n`` customers numbered from ``first_customer`` (orders likewise)."""
+    rng = [np.random.default_rng(s) for s in seeds.spawn(8)]
+    start = start_of_history(options.as_of)
     dates = day_dates(start)
     promo, campaigns = promotions(dates)
     calendar = (dates, promo, start)
-    persona = assign(rng[0], int(n_customers))
+    persona = assign(rng[0], n)
     traits = draw_traits(rng[0], persona)
     birth = birth_years(rng[7], len(persona))
-    if planted_bias:
+    if options.planted_bias:
         traits["offers"] = np.where(birth < PLANTED_BIAS_BORN_BEFORE,
                                     PLANTED_BIAS_OFFER_FACTOR, 1.0)
-    who = people(rng[1], len(persona))
+    who = people(rng[1], len(persona), first_customer)
     cat = catalogue(rng[2])
-    tx, orders = transactions(rng[2], traits, who.home_store, calendar, cat)
+    tx, orders = transactions(rng[2], traits, who.home_store, calendar, cat,
+                              first_customer=first_customer, first_order=first_order)
     dev = devices(rng[3], len(persona))
-    ev, used, linked = events(rng[3], traits, dev, orders, cat, calendar, campaigns)
+    ev, used, linked = events(rng[3], traits, dev, orders, cat, calendar, campaigns,
+                              first_customer=first_customer)
     _, first = np.unique(orders.customer, return_index=True)
     tables = {
         "transactions": tx,
         "events": ev,
         "interactions": interactions(rng[4], traits, who, calendar),
-        "customers": customers(rng[5], who, traits, orders.seconds[first], shares, birth),
+        "customers": customers(rng[5], who, traits, orders.seconds[first], options.shares,
+                               birth),
         "identities": identities(rng[6], who, dev, used, linked, traits),
     }
     personas = pa.table({schema.CUSTOMER_ID: who.ids,
                          PERSONA: strings(PERSONA_NAMES).take(persona)})
-    # self_destruct frees each Arrow column as soon as pandas holds it.
-    frames = {k: tables.pop(k).to_pandas(self_destruct=True, split_blocks=True)
-              for k in list(tables)}
-    return DemoData(frames, personas.to_pandas())
+    return _Part(tables, personas, len(orders.customer))
 
 
 def _for_csv(table: pa.Table) -> pa.Table:
@@ -203,8 +236,7 @@ def write(data: DemoData, folder: str | Path, *, fmt: str = "csv") -> dict[str, 
     dict of str to Path
         The path of each file written, keyed by table name (and ``"personas"``).
     """
-    if fmt not in FORMATS:
-        raise ConfigError(f"fmt={fmt!r} is not supported; use one of: {', '.join(FORMATS)}.")
+    _check_format(fmt)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -219,3 +251,143 @@ def write(data: DemoData, folder: str | Path, *, fmt: str = "csv") -> dict[str, 
     pcsv.write_csv(pa.Table.from_pandas(data.personas, preserve_index=False)
                    .replace_schema_metadata(None), paths["personas"])
     return paths
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ConfigError(f"fmt={fmt!r} is not supported; use one of: {', '.join(FORMATS)}.")
+
+
+# Big demos, written chunk by chunk ------------------------------------------------------
+def write_large(n_customers: int, folder: str | Path, *, seed: int = 0,
+                chunk: int = DEFAULT_CHUNK, fmt: str = "parquet", as_of: str = "2025-12-31",
+                consent_profiling_false_share: float = 0.0,
+                consent_marketing_false_share: float = 0.0,
+                planted_bias: bool = False) -> dict[str, Path]:
+    """Generate a demo of any size and write it like :func:`write`, in bounded memory.
+
+    Customers are generated ``chunk`` at a time and each chunk is appended to one file
+    per table, so memory depends on ``chunk``, not on ``n_customers``. Up to ``chunk``
+    customers, the files are exactly those of ``write(generate(...), folder, fmt=fmt)``.
+    Beyond, the customers are split into equal chunks of at most ``chunk``, each drawn
+    from its own seed (spawned from ``seed``): the output is reproducible for the same
+    ``seed`` and ``chunk``. Customer, order and loyalty numbers and e-mail addresses
+    continue from one chunk to the next, and the hashed ids (messages, sessions,
+    devices) are salted per chunk, so every id is unique across the whole folder. Rows
+    are sorted by time within each chunk, not across chunks.
+
+    Parameters
+    ----------
+    n_customers
+        Number of customers (at least 6).
+    folder
+        Output folder, created if missing. Existing files of the same name are replaced.
+    seed
+        Seed of every random draw.
+    chunk
+        Most customers held in memory at once (at least 12). Generation peaks near
+        2 GB per 100,000 customers of a chunk.
+    fmt
+        ``"parquet"`` or ``"csv"``, as for :func:`write`.
+    as_of, consent_profiling_false_share, consent_marketing_false_share, planted_bias
+        As for :func:`generate`.
+
+    Returns
+    -------
+    dict of str to Path
+        The path of each file written, keyed by table name (and ``"personas"``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = write_large(90, folder, chunk=40)
+    ...     ids = pq.read_table(paths["customers"], columns=["customer_id"]).column(0)
+    ...     len(ids), len(ids.unique()), str(ids[-1])
+    (90, 90, 'C0000090')
+    """
+    shares = (consent_profiling_false_share, consent_marketing_false_share)
+    _check(n_customers, shares, as_of)
+    _check_format(fmt)
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) \
+            or chunk < 2 * len(PERSONA_NAMES):
+        # n > chunk split into equal chunks gives each over chunk / 2: one per persona.
+        raise ConfigError(f"chunk={chunk!r} must be an integer of at least "
+                          f"{2 * len(PERSONA_NAMES)}.")
+    if n_customers <= chunk:
+        data = generate(n_customers, seed=seed, as_of=as_of,
+                        consent_profiling_false_share=shares[0],
+                        consent_marketing_false_share=shares[1], planted_bias=planted_bias)
+        return write(data, folder, fmt=fmt)
+    return _write_chunks(_chunk_sizes(int(n_customers), int(chunk)), Path(folder), seed, fmt,
+                         _Options(as_of, shares, planted_bias))
+
+
+def _chunk_sizes(n: int, chunk: int) -> list[int]:
+    """``n`` split into the fewest chunks of at most ``chunk``, as equal as can be."""
+    k = -(-n // chunk)
+    return [n // k + (i < n % k) for i in range(k)]
+
+
+def _write_chunks(sizes: list[int], folder: Path, seed: int, fmt: str,
+                  options: _Options) -> dict[str, Path]:
+    """Generate and append each chunk; numbering carries on from the chunk before."""
+    first_customer = first_order = 0
+    with _Appender(folder, fmt) as out:
+        for size, seeds in zip(sizes, np.random.SeedSequence(seed).spawn(len(sizes)),
+                               strict=True):
+            part = _build(size, seeds, options, first_customer=first_customer,
+                          first_order=first_order)
+            out.append({**part.tables, "personas": part.personas})
+            first_customer += size
+            first_order += part.n_orders
+            del part  # the next chunk's peak should not stack on this one's tables
+    return out.paths
+
+
+def _for_file(table: pa.Table) -> pa.Table:
+    """Dictionary columns as ``dictionary<int32, string>``, one schema for every chunk.
+
+    (Through pandas, :func:`write` stores dictionaries of plain strings whose index width
+    depends on their size; chunks must all share one schema.)
+    """
+    fields = [pa.field(f.name, pa.dictionary(pa.int32(), pa.string()))
+              if pa.types.is_dictionary(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(fields))
+
+
+class _Appender:
+    """One open writer per table; the first chunk fixes each file's schema and encoding."""
+
+    def __init__(self, folder: Path, fmt: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder, self.fmt = folder, fmt
+        self.paths: dict[str, Path] = {}
+        self._writers: dict[str, pq.ParquetWriter | pcsv.CSVWriter] = {}
+        self._schemas: dict[str, pa.Schema] = {}
+
+    def append(self, tables: dict[str, pa.Table]) -> None:
+        """Append each table to its file (opened on the first chunk)."""
+        for name in list(tables):
+            table = _for_file(tables.pop(name))
+            csv = self.fmt == "csv" or name == "personas"
+            if csv:
+                table = _for_csv(table)
+            if name not in self._writers:
+                self._open(name, table, csv)
+            self._writers[name].write_table(table.cast(self._schemas[name]))
+
+    def _open(self, name: str, table: pa.Table, csv: bool) -> None:
+        path = self.folder / (PERSONAS_FILE if name == "personas" else f"{name}.{self.fmt}")
+        self.paths[name], self._schemas[name] = path, table.schema
+        # Decided once, from the first chunk: a writer's encoding cannot change mid-file.
+        self._writers[name] = (pcsv.CSVWriter(path, table.schema) if csv else
+                               pq.ParquetWriter(path, table.schema,
+                                                use_dictionary=_small_dictionaries(table)))
+
+    def __enter__(self) -> _Appender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for writer in self._writers.values():
+            writer.close()

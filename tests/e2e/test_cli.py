@@ -36,6 +36,17 @@ def test_demo_writes_every_table(tmp_path: Path) -> None:
     } <= set(names)
 
 
+def test_demo_beyond_one_chunk_writes_one_file_per_table(tmp_path: Path) -> None:
+    args = ("--customers", "90", "--chunk", "40", "--format", "parquet")
+    result = invoke("demo", tmp_path / "d", *args)
+    assert result.exit_code == 0, result.output
+    customers = pd.read_parquet(tmp_path / "d" / "customers.parquet")
+    assert len(customers) == 90 and customers["customer_id"].is_unique
+    assert len(list((tmp_path / "d").iterdir())) == 6  # five tables and personas.csv
+    too_small = invoke("demo", tmp_path / "e", *args[:2], "--chunk", "6")
+    assert too_small.exit_code == 2
+
+
 def test_run_writes_the_contract_outputs(demo_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = invoke("run", demo_folder, "--out", out, "--seed", "0", "--horizon", "30")
@@ -239,3 +250,17 @@ def _phones_in(text: str) -> set[str]:
     ("+44 7700 900-123" -> "7700900123")."""
     runs = re.findall(r"(?<![\d.])\d{10,13}(?!\d)", re.sub(r"[ ()+-]", "", text))
     return {r[-10:] for r in runs}
+
+
+def test_validate_recommends_parquet_for_a_large_csv(
+    demo_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functools import partial
+
+    from shopperlens import cli, hints
+
+    monkeypatch.setattr(cli, "large_csv_hint", partial(hints.large_csv_hint, threshold=1000))
+    result = invoke("validate", demo_folder)
+    assert result.exit_code == 0, result.output
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("Hint: events.csv is ") and "Parquet reads" in first

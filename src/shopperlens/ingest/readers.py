@@ -16,7 +16,7 @@ from shopperlens.errors import InputError, MissingColumnError, MissingTableError
 from shopperlens.ingest.mapping import Mapping, source_column
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
-LARGE_CSV_BYTES = 2 * 1024**3
+LARGE_CSV_BYTES = 1024**3  # a CSV bigger than this is worth converting to Parquet
 
 
 @dataclass(frozen=True)
