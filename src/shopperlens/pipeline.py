@@ -17,6 +17,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 
 from shopperlens import schema as s
 from shopperlens.artifacts import SavedSegmentModel, fingerprint, versions, write_json
@@ -117,7 +120,7 @@ def run(
         with timer.stage("features"):
             features = _features(engine, as_of, feature_engine)
         with timer.stage("text"):
-            text_scores = interaction_scores(engine, as_of)
+            text_scores = interaction_scores(engine, as_of, n_jobs=settings.threads or -1)
             features = add_text_features(features, text_scores, as_of)
         with timer.stage("segmentation"):
             eligible = _eligible(engine, features)
@@ -207,8 +210,10 @@ def write_outputs(result: RunResult, out: Path, engine: DuckDBEngine) -> None:
 
 
 def _write_frame(frame: pd.DataFrame, stem: Path) -> None:
-    frame.to_csv(stem.with_suffix(".csv"), index=False)
-    frame.to_parquet(stem.with_suffix(".parquet"), index=False)
+    # Arrow writes a CSV several times faster than pandas, from the same columns.
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pcsv.write_csv(table, stem.with_suffix(".csv"))
+    pq.write_table(table, stem.with_suffix(".parquet"))
 
 
 def _write_rejected(engine: DuckDBEngine, folder: Path, quality: dict[str, TableQuality]) -> None:

@@ -174,8 +174,9 @@ def _fit_churn(
     record: dict[str, Any],
 ) -> ChurnModel | None:
     past_as_of = as_of - timedelta(days=churn_days)
-    past = add_text_features(compute_features(engine, as_of=past_as_of), text_scores, past_as_of)
-    past = past.reindex(features.index)
+    sample = _churn_sample(features, seed)
+    past = compute_features(engine, as_of=past_as_of, customers=sample)
+    past = add_text_features(past, text_scores, past_as_of).reindex(sample)
     past = past[past["frequency"] > 0]
     if len(past) < 50:
         record["churn"] = {
@@ -212,9 +213,24 @@ def _fit_churn(
     return model
 
 
+def _churn_sample(features: pd.DataFrame, seed: int) -> pd.Index:
+    """The buyers whose past features the churn model may learn and be tested on.
+
+    Past buyers are today's buyers, so drawing from these (with room for the newer
+    ones, who did not buy back then) keeps the second feature pass to a sample.
+    """
+    buyers = features.index[features["frequency"] > 0]
+    wanted = 2 * (CHURN_TRAIN_MAX + CHURN_TEST_MAX)
+    if len(buyers) <= wanted:
+        return buyers
+    rng = np.random.default_rng(seed)
+    return buyers[np.sort(rng.choice(len(buyers), wanted, replace=False))]
+
+
 def _p_alive_baseline(
     daily: pd.DataFrame, past_as_of: datetime, ids: pd.Index, y: np.ndarray
 ) -> float | None:
+    daily = daily[daily[s.CUSTOMER_ID].isin(ids)]  # summarise only the customers scored
     summary = _summary(daily, past_as_of, None).reindex(ids)
     known = summary["T"].notna().to_numpy()
     if known.sum() < 10 or len(set(y[known])) < 2:

@@ -95,6 +95,9 @@ class Column:
     required: bool = False
     pii: bool = False
     sensitive: bool = False
+    # checked on the way in (a bad value quarantines its row) but not kept: nothing
+    # downstream reads it, and on big data it would be most of the table
+    kept: bool = True
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ EVENTS = Table(
         Column(EVENT, "string", required=True),
         Column(SESSION_ID, "string"),
         Column(CHANNEL, "string"),
-        Column(PROPERTIES, "json"),
+        Column(PROPERTIES, "json", kept=False),
     ),
     unique_key=MESSAGE_ID,
 )

@@ -108,3 +108,12 @@ def test_duckdb_spills_to_a_private_folder_removed_on_close() -> None:
     assert engine.scalar("SELECT count(*) FROM big") == 6_000_000
     engine.close()
     assert not folder.exists()
+
+
+def test_a_table_and_a_view_replace_each_other_under_one_name() -> None:
+    with DuckDBEngine() as engine:
+        engine.create_view("w", "SELECT 1 AS a")
+        engine.create_table("w", "SELECT 2 AS a")
+        assert engine.scalar("SELECT a FROM w") == 2
+        engine.create_view("w", "SELECT 3 AS a")
+        assert engine.scalar("SELECT a FROM w") == 3

@@ -23,8 +23,8 @@ def test_pre_login_browsing_folds_into_the_customer(
     quality = load_folder(
         engine, write_folder(transactions=TX, events=EVENTS, identities=IDENTITIES)
     )
-    owners = dict(engine.rows("SELECT message_id, customer_id FROM events"))
-    assert owners == {"e1": "c1", "e2": "c1", "e3": "c2", "e4": None}
+    owners = dict(engine.rows("SELECT row, customer_id FROM events"))  # row n: event e<n>
+    assert owners == {1: "c1", 2: "c1", 3: "c2", 4: None}
     assert quality["events"].extra["events_stitched"] == 2
     assert quality["events"].extra["events_anonymous"] == 1
 
@@ -34,4 +34,4 @@ def test_a_login_outranks_the_identities_table(
 ) -> None:
     identities = "customer_id,id_type,id_value\nc2,anonymous_id,a1"
     load_folder(engine, write_folder(transactions=TX, events=EVENTS, identities=identities))
-    assert engine.rows("SELECT customer_id FROM events WHERE message_id = 'e1'") == [("c1",)]
+    assert engine.rows("SELECT customer_id FROM events WHERE row = 1") == [("c1",)]

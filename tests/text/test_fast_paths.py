@@ -93,3 +93,17 @@ def test_columns_are_accepted() -> None:
 def test_scrub_does_not_change_the_input_list() -> None:
     values = ["mail jo@example.com"]
     assert scrub(values)[0] == ["mail <EMAIL>"] and values == ["mail jo@example.com"]
+
+
+def test_parallel_scoring_equals_serial(monkeypatch) -> None:  # noqa: ANN001 - pytest fixture
+    score_module = importlib.import_module("shopperlens.text.score")
+    monkeypatch.setattr(score_module, "PARALLEL_MIN_TEXTS", 2)  # chunk even a small batch
+    batch = ["Love it", "Parcel late again, fed up", None, "Call me on 07700 900123",
+             "Arrived broken", "Love it", "Great value"]
+    pd.testing.assert_frame_equal(score_texts(batch, n_jobs=2), score_texts(batch))
+
+
+def test_scrubbed_texts_are_scored_as_given() -> None:
+    raw = ["Mail jo@example.com, it arrived broken", "Fine", None]
+    clean = scrub(raw)[0]
+    pd.testing.assert_frame_equal(score_texts(clean, scrubbed=True), score_texts(raw))

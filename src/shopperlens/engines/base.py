@@ -24,6 +24,9 @@ class Engine(Protocol):
     def create_table(self, name: str, query: str) -> None:
         """Materialise ``query`` as table ``name`` (replacing an older one)."""
 
+    def create_view(self, name: str, query: str) -> None:
+        """Name ``query`` ``name`` without running it (each use re-runs it)."""
+
     def has_table(self, name: str) -> bool:
         """Whether a table or view called ``name`` exists."""
 

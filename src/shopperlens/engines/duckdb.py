@@ -55,7 +55,23 @@ class DuckDBEngine:
 
     def create_table(self, name: str, query: str) -> None:
         with map_engine_errors(f"building {name}"):
+            self._drop_other(name, "VIEW")
             self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}").fetchall()
+
+    def create_view(self, name: str, query: str) -> None:
+        with map_engine_errors(f"defining {name}"):
+            self._drop_other(name, "BASE TABLE")
+            self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {query}").fetchall()
+
+    def _drop_other(self, name: str, kind: str) -> None:
+        """Drop ``name`` if it is a ``kind`` (a table replacing a view, or the reverse:
+        DuckDB replaces only the same kind)."""
+        query = (
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_name = ? AND table_type = ?"
+        )
+        if self.con.execute(query, [name, kind]).fetchall()[0][0]:
+            self.con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
 
     def execute(self, query: str, what: str = "running a query") -> None:
         with map_engine_errors(what):

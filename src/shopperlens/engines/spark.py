@@ -229,6 +229,10 @@ class SparkEngine:
         with map_spark_errors(f"building {name}"):
             self._replace(name, self.spark.sql(to_spark_sql(query)), store=self.materialize)
 
+    def create_view(self, name: str, query: str) -> None:
+        with map_spark_errors(f"defining {name}"):
+            self._replace(name, self.spark.sql(to_spark_sql(query)), store=False)
+
     def execute(self, query: str, what: str = "running a query") -> None:
         with map_spark_errors(what):
             self.spark.sql(to_spark_sql(query)).collect()

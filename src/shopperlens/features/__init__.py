@@ -38,31 +38,42 @@ __all__ = [
 SOURCE_TABLES = (s.TRANSACTIONS.name, s.EVENTS.name, s.INTERACTIONS.name, s.CUSTOMERS.name)
 """The ingested tables :func:`compute_features` reads."""
 SECONDS_PER_DAY = 86400.0
+ONLY_CUSTOMERS = "_feature_customers"
 DECIMALS = 9
 
 
-def compute_features(engine: SQLEngine, *, as_of: datetime) -> pd.DataFrame:
+def compute_features(
+    engine: SQLEngine, *, as_of: datetime, customers: pd.Index | None = None
+) -> pd.DataFrame:
     """Every available feature per customer, indexed by ``customer_id``, as of ``as_of``.
 
     The customers are those of the ``customers`` table and anyone with an order,
-    event or interaction up to ``as_of``.
+    event or interaction up to ``as_of``; with ``customers``, only those of them (a
+    sample costs a fraction of the whole).
     """
     as_of_days = as_of.timestamp() / SECONDS_PER_DAY
     families: list[tuple[str, str, tuple[str, ...]]] = []
     tx_cols = set(engine.columns(s.TRANSACTIONS.name))
-    _window(engine, "tx", s.TRANSACTIONS.name, as_of)
+    only = "TRUE"
+    if customers is not None:
+        engine.register(ONLY_CUSTOMERS, pd.DataFrame({s.CUSTOMER_ID: customers.astype(str)}))
+        only = f"{s.CUSTOMER_ID} IN (SELECT {s.CUSTOMER_ID} FROM {ONLY_CUSTOMERS})"
+    _window(engine, "tx", s.TRANSACTIONS.name, as_of, only, sample=customers is not None)
     families.append(
         ("tx", orders.orders_sql(as_of_days=as_of_days, columns=tx_cols), ("frequency", "monetary"))
     )
     if engine.has_table(s.EVENTS.name):
-        _window(engine, "ev", s.EVENTS.name, as_of, f"{s.CUSTOMER_ID} IS NOT NULL")
+        ev_only = f"{s.CUSTOMER_ID} IS NOT NULL AND {only}"
+        _window(engine, "ev", s.EVENTS.name, as_of, ev_only, sample=customers is not None)
         ev_sql = browsing.events_sql(columns=set(engine.columns(s.EVENTS.name)))
         families.append(("ev", ev_sql, browsing.ZERO_WHEN_ABSENT))
     if engine.has_table(s.INTERACTIONS.name):
-        _window(engine, "ix", s.INTERACTIONS.name, as_of)
+        _window(engine, "ix", s.INTERACTIONS.name, as_of, only, sample=customers is not None)
         ix_sql = interactions.interactions_sql(columns=set(engine.columns(s.INTERACTIONS.name)))
         families.append(("ix", ix_sql, interactions.ZERO_WHEN_ABSENT))
-    engine.create_table("customer_universe", _universe_sql(engine, [f[0] for f in families]))
+    engine.create_table(
+        "customer_universe", _universe_sql(engine, [f[0] for f in families], only)
+    )
     selected: list[str] = []
     for name, sql, zeros in families:
         engine.create_table(f"feat_{name}", sql)
@@ -79,9 +90,12 @@ def compute_features(engine: SQLEngine, *, as_of: datetime) -> pd.DataFrame:
     return frame[_ordered(frame.columns)]
 
 
-def interaction_scores(engine: SQLEngine, as_of: datetime) -> pd.DataFrame | None:
+def interaction_scores(
+    engine: SQLEngine, as_of: datetime, *, n_jobs: int | None = None
+) -> pd.DataFrame | None:
     """Text scores of every interaction before ``as_of`` (None without interactions):
-    scored once, then aggregated by :func:`add_text_features` at any earlier date."""
+    scored once (by ``n_jobs`` processes), then aggregated by :func:`add_text_features`
+    at any earlier date."""
     if not engine.has_table(s.INTERACTIONS.name):
         return None
     columns = [
@@ -93,7 +107,8 @@ def interaction_scores(engine: SQLEngine, as_of: datetime) -> pd.DataFrame | Non
         f"SELECT {', '.join(columns)} FROM {s.INTERACTIONS.name} "
         f"WHERE {s.TIMESTAMP} < TIMESTAMP '{as_of.isoformat(sep=' ')}'"
     )
-    return score_interactions(interactions)
+    # ingestion scrubbed the texts of personal data as they landed
+    return score_interactions(interactions, n_jobs=n_jobs, scrubbed=True)
 
 
 def add_text_features(
@@ -122,19 +137,31 @@ def numeric_features(frame: pd.DataFrame, *, default_only: bool = True) -> list[
     return names
 
 
-def _window(engine: SQLEngine, name: str, table: str, as_of: datetime, extra: str = "TRUE") -> None:
-    # t: days since epoch, so feature SQL needs no engine-specific date functions.
-    engine.create_table(
+def _window(
+    engine: SQLEngine, name: str, table: str, as_of: datetime, extra: str, *, sample: bool
+) -> None:
+    """The rows of ``table`` up to ``as_of`` matching ``extra``, with a day column ``t``
+    (so feature SQL needs no engine-specific date functions).
+
+    A whole table is a view: scanning it again for each use is cheaper than copying
+    60M events. A sample's rows are stored: filtering them out of the whole table costs
+    more than the features themselves, so it is done once.
+    """
+    define = engine.create_table if sample else engine.create_view
+    define(
         name,
         f"SELECT *, epoch({s.TIMESTAMP}) / {SECONDS_PER_DAY} AS t FROM {table} "
         f"WHERE {s.TIMESTAMP} <= TIMESTAMP '{as_of.isoformat(sep=' ')}' AND {extra}",
     )
 
 
-def _universe_sql(engine: SQLEngine, windows: list[str]) -> str:
+def _universe_sql(engine: SQLEngine, windows: list[str], only: str) -> str:
     sources = [s.CUSTOMERS.name] if engine.has_table(s.CUSTOMERS.name) else []
     union = " UNION ".join(f"SELECT {s.CUSTOMER_ID} FROM {t}" for t in [*sources, *windows])
-    return f"SELECT DISTINCT {s.CUSTOMER_ID} FROM ({union}) WHERE {s.CUSTOMER_ID} IS NOT NULL"
+    return (
+        f"SELECT DISTINCT {s.CUSTOMER_ID} FROM ({union}) "
+        f"WHERE {s.CUSTOMER_ID} IS NOT NULL AND {only}"
+    )
 
 
 def _filled(column: str, zeros: tuple[str, ...]) -> str:

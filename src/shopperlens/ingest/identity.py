@@ -35,15 +35,11 @@ def stitch(engine: DuckDBEngine) -> dict[str, int]:
         f"[source::DOUBLE, coalesce(epoch(seen), 0), -hash({s.CUSTOMER_ID})::DOUBLE]) "
         f"AS {s.CUSTOMER_ID} FROM ({' UNION ALL '.join(parts)}) GROUP BY {s.ANONYMOUS_ID}",
     )
-    linked = engine.scalar(
-        f"SELECT count(*) FROM {events} e JOIN {ANON_MAP} m USING ({s.ANONYMOUS_ID}) "
-        f"WHERE e.{s.CUSTOMER_ID} IS NULL"
-    )
-    engine.execute(
+    # UPDATE returns the number of rows it changed: the events it stitched.
+    ((linked,),) = engine.rows(
         f"UPDATE {events} SET {s.CUSTOMER_ID} = m.{s.CUSTOMER_ID} FROM {ANON_MAP} m "
         f"WHERE {events}.{s.CUSTOMER_ID} IS NULL "
-        f"AND {events}.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID}",
-        "stitching anonymous events to customers",
+        f"AND {events}.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID}"
     )
     unlinked = engine.scalar(f"SELECT count(*) FROM {events} WHERE {s.CUSTOMER_ID} IS NULL")
     return {

@@ -68,7 +68,8 @@ def validate_table(
         value = _typed(col.kind, quote(src), text, source_type)
         # a typed (Parquet) column is missing only when NULL: no text round trip
         given = quote(src) if _is_typed(source_type) else text
-        typed.append(f"{value} AS {quote(col.name)}")
+        if col.kept:
+            typed.append(f"{value} AS {quote(col.name)}")
         checks.extend(_checks(raw.name, col, text, value, given))
     reason = f"NULLIF(concat_ws('; ', {', '.join(checks)}), '')" if checks else "NULL"
     engine.create_table(

@@ -68,16 +68,18 @@ def _up_to(frame: pd.DataFrame, as_of: str | datetime | pd.Timestamp) -> pd.Data
     return frame[frame[schema.TIMESTAMP] <= _as_of(frame[schema.TIMESTAMP], as_of)]
 
 
-def score_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
+def score_interactions(interactions: pd.DataFrame, *, n_jobs: int | None = None,
+                       scrubbed: bool = False) -> pd.DataFrame:
     """Customer, time and source of each interaction with its text scores, sorted by
     customer and time: score once, then :func:`text_features_from_scores` at several
-    as-of dates."""
+    as-of dates. ``n_jobs`` and ``scrubbed`` as in
+    :func:`~shopperlens.text.score.score_texts`."""
     _check_columns(interactions)
     frame = interactions.assign(
         **{schema.TIMESTAMP: pd.to_datetime(interactions[schema.TIMESTAMP])}
     ).sort_values([schema.CUSTOMER_ID, schema.TIMESTAMP], kind="stable")
     ratings = frame[schema.RATING].tolist() if schema.RATING in frame.columns else None
-    scores = score_texts(frame[schema.TEXT].tolist(), ratings)
+    scores = score_texts(frame[schema.TEXT].tolist(), ratings, n_jobs=n_jobs, scrubbed=scrubbed)
     scores.index = frame.index
     return pd.concat([frame[[schema.CUSTOMER_ID, schema.TIMESTAMP, schema.SOURCE]], scores],
                      axis=1)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
 
 from .. import schema
 from ._columns import as_list
@@ -23,10 +24,12 @@ __all__ = ["SENTIMENT", "TOPICS_COLUMN", "score_texts"]
 
 SENTIMENT = "sentiment"
 TOPICS_COLUMN = "topics"
+PARALLEL_MIN_TEXTS = 50_000  # below this, starting worker processes costs more than it saves
 
 
 def score_texts(texts: Sequence[str | None], ratings: Sequence[float | None] | None = None,
-                *, rating_weight: float = 0.5) -> pd.DataFrame:
+                *, rating_weight: float = 0.5, n_jobs: int | None = None,
+                scrubbed: bool = False) -> pd.DataFrame:
     """Scrub, then score sentiment, emotions and topics for each text.
 
     Parameters
@@ -39,6 +42,11 @@ def score_texts(texts: Sequence[str | None], ratings: Sequence[float | None] | N
     rating_weight
         Weight of the stars where both stars and text exist (see
         :func:`~shopperlens.text.sentiment.blend_rating`).
+    n_jobs
+        Processes scoring in parallel, as in scikit-learn (``None``: one; ``-1``: all
+        cores). Only worth it for hundreds of thousands of distinct texts.
+    scrubbed
+        The texts were scrubbed already (ingestion scrubs interactions): skip it here.
 
     Returns
     -------
@@ -58,21 +66,39 @@ def score_texts(texts: Sequence[str | None], ratings: Sequence[float | None] | N
     # more of them equal. Missing texts keep their own value and score as missing.
     raw = pd.Series(as_list(texts), dtype=object)
     raw_codes, raw_uniques = pd.factorize(raw, use_na_sentinel=True)
-    scrubbed, _ = scrub(raw_uniques.tolist())
-    codes, uniques = pd.factorize(pd.Series(scrubbed, dtype=object), use_na_sentinel=True)
+    clean_uniques = raw_uniques.tolist() if scrubbed else scrub(raw_uniques.tolist())[0]
+    codes, uniques = pd.factorize(pd.Series(clean_uniques, dtype=object), use_na_sentinel=True)
     distinct = [*uniques.tolist(), None]  # the last slot scores as missing
     codes = np.append(codes, len(distinct) - 1).take(raw_codes)  # raw -1 -> last slot
-    clean = np.asarray(scrubbed + [None], dtype=object).take(raw_codes)
+    clean = np.asarray(clean_uniques + [None], dtype=object).take(raw_codes)
     missing = raw_codes < 0
     clean[missing] = raw.to_numpy()[missing]
     frame = pd.DataFrame({schema.TEXT: clean.tolist()})
-    text_score = score_sentiment(distinct).take(codes)
+    scores = _score_distinct(distinct, n_jobs)
+    text_score = scores.pop(SENTIMENT).to_numpy().take(codes)
     frame[SENTIMENT] = (text_score if ratings is None else
                         blend_rating(text_score, _numbers(ratings), rating_weight))
-    emotions = score_emotions(distinct)
-    for column in emotions.columns:
-        frame[column] = emotions[column].to_numpy().take(codes)
-    frame[TOPICS_COLUMN] = np.asarray(score_topics(distinct), dtype=object).take(codes)
+    for column in scores.columns:
+        frame[column] = scores[column].to_numpy().take(codes)
+    return frame
+
+
+def _score_distinct(texts: list[str | None], n_jobs: int | None) -> pd.DataFrame:
+    """Sentiment, emotions and topics of each text, in chunks over processes when asked
+    (every score depends on its own text only, so chunking changes nothing)."""
+    jobs = effective_n_jobs(n_jobs)
+    if jobs == 1 or len(texts) < PARALLEL_MIN_TEXTS:
+        return _score_chunk(texts)
+    size = -(-len(texts) // jobs)
+    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+    parts = Parallel(n_jobs=jobs)(delayed(_score_chunk)(chunk) for chunk in chunks)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _score_chunk(texts: list[str | None]) -> pd.DataFrame:
+    frame = score_emotions(texts)
+    frame.insert(0, SENTIMENT, score_sentiment(texts))
+    frame[TOPICS_COLUMN] = score_topics(texts)
     return frame
 
 
