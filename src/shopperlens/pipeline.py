@@ -123,13 +123,13 @@ def run(
             text_scores = interaction_scores(engine, as_of, n_jobs=settings.threads or -1)
             features = add_text_features(features, text_scores, as_of)
         with timer.stage("segmentation"):
-            eligible = _eligible(engine, features)
-            model = fit_segment_model(features.loc[eligible], settings=settings, as_of=as_of)
-            segments, profiles = assign_segments(model, features.loc[eligible])
+            profiled = _profiled(engine, features)
+            model = fit_segment_model(profiled, settings=settings, as_of=as_of)
+            segments, profiles = assign_segments(model, profiled)
         with timer.stage("predictions"):
             predictions = predict_customers(
                 engine,
-                features.loc[eligible],
+                profiled,
                 as_of=as_of,
                 holdout_days=holdout_days,
                 orders_horizon_days=settings.orders_horizon_days,
@@ -276,16 +276,19 @@ def parse_cutoff(cutoff: str | datetime) -> datetime:
     return stamp.to_pydatetime()
 
 
-def _eligible(engine: DuckDBEngine, features: pd.DataFrame) -> pd.Index:
-    """Customers who may be profiled: consent_profiling not false (GDPR Art. 21/22)."""
+def _profiled(engine: DuckDBEngine, features: pd.DataFrame) -> pd.DataFrame:
+    """Features of the customers who may be profiled: consent_profiling not false (GDPR
+    Art. 21/22). No copy when nobody refused (a million customers' features are 0.5 GB)."""
     if engine.has_table(s.CUSTOMERS.name) and s.CONSENT_PROFILING in engine.columns(
         s.CUSTOMERS.name
     ):
         refused = engine.fetch_df(
             f"SELECT {s.CUSTOMER_ID} FROM {s.CUSTOMERS.name} WHERE {s.CONSENT_PROFILING} = false"
         )[s.CUSTOMER_ID]
-        return features.index.difference(pd.Index(refused))
-    return features.index
+        refused = features.index.intersection(pd.Index(refused))
+        if len(refused):
+            return features.drop(index=refused)
+    return features
 
 
 def _record(
@@ -361,7 +364,7 @@ def assign(
         as_of = _as_of(engine, cutoff)
         features = compute_features(engine, as_of=as_of)
         features = add_text_features(features, interaction_scores(engine, as_of), as_of)
-        segments, _ = assign_segments(saved, features.loc[_eligible(engine, features)])
+        segments, _ = assign_segments(saved, _profiled(engine, features))
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
         _write_frame(segments, Path(out) / s.SEGMENTS_FILE)
