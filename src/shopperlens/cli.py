@@ -37,6 +37,9 @@ MapOption = Annotated[
     Optional[list[str]],  # noqa: UP045 - Typer needs the runtime type
     typer.Option("--map", help="Foreign column name: TABLE.COLUMN=SOURCE_COLUMN (repeatable)."),
 ]
+EngineOption = Annotated[
+    str, typer.Option(help="Engine computing the features: duckdb or spark.")
+]
 CutoffOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(help="Ignore everything after this date (YYYY-MM-DD)."),
@@ -126,9 +129,7 @@ def run(
     horizon: Annotated[int, typer.Option(min=1, help="Days of expected orders.")] = 90,
     value_horizon: Annotated[int, typer.Option(min=1, help="Days of expected value (CLV).")] = 365,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
-    engine: Annotated[
-        str, typer.Option(help="Engine computing the features: duckdb or spark.")
-    ] = "duckdb",
+    engine: EngineOption = "duckdb",
 ) -> None:
     """Build profiles, features, explained segments and predictions for DATA into OUT."""
     with _errors():
@@ -151,10 +152,13 @@ def assign(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("shopperlens-assigned"),
     cutoff: CutoffOption = None,
     map: MapOption = None,
+    engine: EngineOption = "duckdb",
 ) -> None:
     """Assign customers of DATA to the segments of a saved MODEL, without refitting."""
     with _errors():
-        segments = pipeline.assign(model, data, out, cutoff=cutoff, mappings=map or [])
+        segments = pipeline.assign(
+            model, data, out, cutoff=cutoff, mappings=map or [], engine=engine
+        )
         out_console.print(
             f"Assigned {len(segments):,} customers; wrote {out / schema.SEGMENTS_FILE}.csv"
         )

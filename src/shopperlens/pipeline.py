@@ -349,8 +349,13 @@ def assign(
     cutoff: str | datetime | None = None,
     mappings: list[str] | None = None,
     settings: Settings | None = None,
+    engine: str = "duckdb",
 ) -> pd.DataFrame:
-    """Apply a saved segment model to new data without refitting; write ``segments``."""
+    """Apply a saved segment model to new data without refitting; write ``segments``.
+
+    ``engine`` computes the features, as in :func:`run`.
+    """
+    feature_engine = check_engine(engine)
     settings = settings or Settings()
     saved = SavedSegmentModel.load(model)
     with _engine(settings) as engine:
@@ -362,7 +367,7 @@ def assign(
             default_country=settings.default_country,
         )
         as_of = _as_of(engine, cutoff)
-        features = compute_features(engine, as_of=as_of)
+        features = _features(engine, as_of, feature_engine)
         features = add_text_features(features, interaction_scores(engine, as_of), as_of)
         segments, _ = assign_segments(saved, _profiled(engine, features))
     if out is not None:

@@ -20,10 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 import shopperlens
 from shopperlens import demo
 from shopperlens import schema as s
+from shopperlens.cli import app
 from shopperlens.config import Settings
 from shopperlens.engines import copy_tables
 from shopperlens.engines.duckdb import DuckDBEngine
@@ -140,3 +142,19 @@ def test_pipeline_runs_features_on_spark(demo_folder: Path, spark: SparkEngine) 
     assert_same_features(on_duckdb.features, on_spark.features)
     pd.testing.assert_frame_equal(on_duckdb.segments, on_spark.segments)
     assert spark.scalar("SELECT 1") == 1  # the run left the shared session running
+
+
+def test_assign_computes_features_on_spark(
+    demo_folder: Path, spark: SparkEngine, tmp_path: Path
+) -> None:
+    shopperlens.run(demo_folder, tmp_path / "fit", report=False)
+    for engine in ("duckdb", "spark"):
+        done = CliRunner().invoke(
+            app, ["assign", str(tmp_path / "fit"), str(demo_folder), "--out",
+                  str(tmp_path / engine), "--engine", engine],
+        )
+        assert done.exit_code == 0, done.output
+    on_duckdb, on_spark = (pd.read_parquet(tmp_path / e / "segments.parquet")
+                           for e in ("duckdb", "spark"))
+    assert on_duckdb[s.SEGMENT_ID].nunique() >= 3
+    pd.testing.assert_frame_equal(on_duckdb, on_spark)
