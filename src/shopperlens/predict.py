@@ -176,7 +176,8 @@ def _fit_churn(
     past_as_of = as_of - timedelta(days=churn_days)
     sample = _churn_sample(features, seed)
     past = compute_features(engine, as_of=past_as_of, customers=sample)
-    past = add_text_features(past, text_scores, past_as_of).reindex(sample)
+    past = add_text_features(past, text_scores, past_as_of)
+    past = past.reindex(features.index if sample is None else sample)
     past = past[past["frequency"] > 0]
     if len(past) < 50:
         record["churn"] = {
@@ -213,8 +214,9 @@ def _fit_churn(
     return model
 
 
-def _churn_sample(features: pd.DataFrame, seed: int) -> pd.Index:
-    """The buyers whose past features the churn model may learn and be tested on.
+def _churn_sample(features: pd.DataFrame, seed: int) -> pd.Index | None:
+    """The buyers whose past features the churn model may learn and be tested on
+    (``None``: all of them, when there are not many more than it needs).
 
     Past buyers are today's buyers, so drawing from these (with room for the newer
     ones, who did not buy back then) keeps the second feature pass to a sample.
@@ -222,7 +224,7 @@ def _churn_sample(features: pd.DataFrame, seed: int) -> pd.Index:
     buyers = features.index[features["frequency"] > 0]
     wanted = 2 * (CHURN_TRAIN_MAX + CHURN_TEST_MAX)
     if len(buyers) <= wanted:
-        return buyers
+        return None
     rng = np.random.default_rng(seed)
     return buyers[np.sort(rng.choice(len(buyers), wanted, replace=False))]
 

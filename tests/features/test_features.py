@@ -132,3 +132,13 @@ def test_features_are_row_order_invariant_and_bounded(rows: list, seed: int) -> 
         bought["recency_days"] <= bought["tenure_days"]
     ).all()
     assert (feats["frequency"] >= 0).all()
+
+
+def test_features_of_some_customers_are_theirs_among_all(
+    engine: DuckDBEngine, write_folder: Callable[..., Path], features: pd.DataFrame
+) -> None:
+    some = compute_features(engine, as_of=AS_OF, customers=pd.Index(["c2", "nobody"]))
+    assert list(some.index) == ["c2"]
+    pd.testing.assert_frame_equal(some, features.loc[["c2"]])
+    # the whole population again: nothing of the sample's stored windows lingers
+    pd.testing.assert_frame_equal(compute_features(engine, as_of=AS_OF), features)
