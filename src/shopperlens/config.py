@@ -10,6 +10,8 @@ environment variable                   meaning
 ``SHOPPERLENS_MEMORY_LIMIT``           DuckDB memory limit (4GB); beyond it DuckDB spills to disk
 ``SHOPPERLENS_THREADS``                DuckDB threads (default: all cores)
 ``SHOPPERLENS_TEMP_DIR``               where DuckDB spills beyond the memory limit
+``SHOPPERLENS_TABLES_ON_DISK``         keep DuckDB's tables compressed in a temporary database
+                                       file (default true) instead of uncompressed in memory
 ``SHOPPERLENS_MIN_SEGMENT_SHARE``      smallest segment allowed, share of customers (0.02)
 ``SHOPPERLENS_MAX_SEGMENTS``           most segments considered (10)
 ``SHOPPERLENS_ORDERS_HORIZON_DAYS``    horizon of expected orders (90)
@@ -37,6 +39,8 @@ class Settings(BaseSettings):
     memory_limit: str | None = "4GB"
     threads: int | None = Field(default=None, ge=1)
     temp_dir: str | None = None
+    # compressed tables in a database file: several times less memory and spill
+    tables_on_disk: bool = True
     min_segment_share: float = Field(default=0.02, gt=0, lt=0.5)
     max_segments: int = Field(default=10, ge=2, le=30)
     orders_horizon_days: int = Field(default=90, ge=1)

@@ -232,7 +232,10 @@ def _write_rejected(engine: DuckDBEngine, folder: Path, quality: dict[str, Table
 
 def _engine(settings: Settings) -> DuckDBEngine:
     return DuckDBEngine(
-        memory_limit=settings.memory_limit, threads=settings.threads, temp_dir=settings.temp_dir
+        memory_limit=settings.memory_limit,
+        threads=settings.threads,
+        temp_dir=settings.temp_dir,
+        on_disk=settings.tables_on_disk,
     )
 
 

@@ -117,3 +117,15 @@ def test_a_table_and_a_view_replace_each_other_under_one_name() -> None:
         assert engine.scalar("SELECT a FROM w") == 2
         engine.create_view("w", "SELECT 3 AS a")
         assert engine.scalar("SELECT a FROM w") == 3
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_duckdb_keeps_its_files_in_a_private_folder_removed_on_close(
+    tmp_path: Path, on_disk: bool
+) -> None:
+    with DuckDBEngine(temp_dir=tmp_path, on_disk=on_disk) as engine:
+        engine.create_table("t", "SELECT range AS i FROM range(1000)")
+        assert engine.scalar("SELECT sum(i) FROM t") == 499500
+        (folder,) = tmp_path.iterdir()
+        assert (folder / "tables.duckdb").exists() == on_disk
+    assert list(tmp_path.iterdir()) == []

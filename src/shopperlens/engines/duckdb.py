@@ -11,12 +11,17 @@ import pyarrow as pa
 
 from shopperlens.engines._errors import map_engine_errors
 
+DATABASE_FILE = "tables.duckdb"
+
 
 class DuckDBEngine:
-    """An in-process DuckDB database that spills to ``temp_dir`` beyond ``memory_limit``.
+    """An in-process DuckDB database that spills to disk beyond ``memory_limit``.
 
-    Without ``temp_dir`` it spills to a private temporary folder removed on close (not
-    DuckDB's default ``.tmp`` in the working directory).
+    It spills into a private folder (inside ``temp_dir``, else the system's temporary
+    folder) that is removed on close, not DuckDB's default ``.tmp`` in the working
+    directory. With ``on_disk`` its tables live in a database file in that folder:
+    DuckDB compresses tables on disk (in memory it does not), so data many times the
+    memory limit stays within reach of the buffer manager.
 
     Examples
     --------
@@ -33,15 +38,19 @@ class DuckDBEngine:
         memory_limit: str | None = None,
         threads: int | None = None,
         temp_dir: str | Path | None = None,
+        on_disk: bool = False,
     ) -> None:
-        self.con = duckdb.connect(":memory:")
+        # A private folder (in temp_dir, if given) for spilling and the database file,
+        # removed on close.
+        self._work = tempfile.TemporaryDirectory(prefix="shopperlens-", dir=temp_dir)
+        self.con = duckdb.connect(str(Path(self._work.name) / DATABASE_FILE) if on_disk
+                                  else ":memory:")
         settings = {"TimeZone": "UTC", "preserve_insertion_order": "true"}
         if memory_limit:
             settings["memory_limit"] = memory_limit
         if threads:
             settings["threads"] = str(threads)
-        self._spill = None if temp_dir else tempfile.TemporaryDirectory(prefix="shopperlens-")
-        settings["temp_directory"] = str(temp_dir or self._spill.name)  # type: ignore[union-attr]
+        settings["temp_directory"] = self._work.name
         for key, value in settings.items():
             self.execute(f"SET {key} = '{value}'", "configuring DuckDB")
 
@@ -104,8 +113,7 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self.con.close()
-        if self._spill is not None:
-            self._spill.cleanup()
+        self._work.cleanup()
 
     def __enter__(self) -> DuckDBEngine:
         return self
