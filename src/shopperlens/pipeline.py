@@ -371,7 +371,8 @@ def assign(
         )
         as_of = _as_of(engine, cutoff)
         features = _features(engine, as_of, feature_engine)
-        features = add_text_features(features, interaction_scores(engine, as_of), as_of)
+        scores = interaction_scores(engine, as_of, n_jobs=settings.threads or -1)
+        features = add_text_features(features, scores, as_of)
         segments, _ = assign_segments(saved, _profiled(engine, features))
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
