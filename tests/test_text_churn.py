@@ -84,3 +84,15 @@ def test_angry_tickets_raise_churn_risk(fitted: tuple[object, pd.DataFrame]) -> 
     assert len(diff) >= 500
     assert diff.mean() > 0.02, diff.mean()
     assert np.mean(diff > 0) > np.mean(diff < 0)
+
+
+def test_blocks_of_buyers_score_as_all_at_once(
+    fitted: tuple[object, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shopperlens.predict as predict
+
+    model, features = fitted
+    whole = predict._churn_frame(model, features)
+    monkeypatch.setattr(predict, "SCORE_BLOCK", 333)  # several blocks, the last one short
+    pd.testing.assert_frame_equal(predict._churn_frame(model, features), whole)
+    assert len(whole) == int((features["frequency"] > 0).sum()) > 3 * 333

@@ -40,6 +40,7 @@ PARETO_PENALIZER = 1e-3
 PARETO_SAMPLE = 20_000
 CHURN_TRAIN_MAX = 50_000  # training rows of the churn model (a stratified sample)
 CHURN_TEST_MAX = 50_000  # rows it is evaluated on
+SCORE_BLOCK = 250_000  # buyers scored and explained at a time
 
 
 @dataclass
@@ -242,9 +243,16 @@ def _p_alive_baseline(
 
 
 def _churn_frame(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
-    buyers = features[features["frequency"] > 0]
-    X = buyers[model.feature_names_in_]
-    frame = pd.DataFrame(index=buyers.index)
+    """Churn risk and drivers of every buyer, a block of buyers at a time: each row is
+    scored on its own, and the SHAP matrix of millions of buyers would take gigabytes."""
+    X = features.loc[features["frequency"] > 0, model.feature_names_in_]
+    blocks = [_churn_block(model, X.iloc[i : i + SCORE_BLOCK])
+              for i in range(0, len(X), SCORE_BLOCK)]
+    return pd.concat(blocks) if blocks else _churn_block(model, X)
+
+
+def _churn_block(model: ChurnModel, X: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(index=X.index)
     frame["churn_risk"] = model.predict_proba(X)[:, 1]
     first, *rest = (column for _, column in model.explain(X).items())
     frame["churn_drivers"] = first.str.cat(rest, sep="; ") if rest else first

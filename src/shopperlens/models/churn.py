@@ -204,7 +204,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
 def _numbers(values: np.ndarray) -> np.ndarray:
     """Each value as shown in a driver, formatting each distinct value once."""
-    distinct, inverse = np.unique(values, return_inverse=True)
+    # + 0.0 turns -0.0 into 0.0: np.unique would show whichever of the two came first
+    distinct, inverse = np.unique(values + 0.0, return_inverse=True)
     return np.array([_number(v) for v in distinct], dtype=object)[inverse.ravel()]
 
 
