@@ -11,6 +11,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 from shopperlens.errors import ConfigError, InputError, NotFittedError
 from shopperlens.features.catalog import describe
+from shopperlens.segmentation._validation import format_numbers
 
 CALIBRATIONS = ("isotonic", "sigmoid", None)
 IMPORTANCE_SAMPLE = 5_000
@@ -197,16 +198,10 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             side = np.select([value > median, value < median], [" high (", " low ("], " typical (")
             effect = np.where(contrib[rows, j] > 0, ") raises risk", ") lowers risk")
             columns[f"driver_{k + 1}"] = (
-                labels[j] + side.astype(object) + _numbers(value) + effect.astype(object)
+                labels[j] + side.astype(object) + format_numbers(value, _number)
+                + effect.astype(object)
             )
         return pd.DataFrame(columns, index=X.index)
-
-
-def _numbers(values: np.ndarray) -> np.ndarray:
-    """Each value as shown in a driver, formatting each distinct value once."""
-    # + 0.0 turns -0.0 into 0.0: np.unique would show whichever of the two came first
-    distinct, inverse = np.unique(values + 0.0, return_inverse=True)
-    return np.array([_number(v) for v in distinct], dtype=object)[inverse.ravel()]
 
 
 def _number(value: float) -> str:

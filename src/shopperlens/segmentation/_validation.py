@@ -72,9 +72,11 @@ def feature_names(estimator: Any) -> list[str]:
     return [f"x{i}" for i in range(estimator.n_features_in_)]
 
 
-def format_numbers(values: np.ndarray) -> np.ndarray:
-    """:func:`format_number` of each value (an object array), formatting each distinct
-    value once: customers share most feature values (order counts, days).
+def format_numbers(values: np.ndarray,
+                   formatter: Callable[[float], str] | None = None) -> np.ndarray:
+    """``formatter`` (default :func:`format_number`) of each value, as an object array,
+    formatting each distinct value once: customers share most feature values (order
+    counts, days).
 
     >>> format_numbers(np.array([3.0, 1247.3, 3.0, np.nan, -0.0, 0.0])).tolist()
     ['3', '1,250', '3', 'missing', '0', '0']
@@ -82,7 +84,8 @@ def format_numbers(values: np.ndarray) -> np.ndarray:
     # + 0.0 turns -0.0 into 0.0: np.unique would show whichever of the two came first
     distinct, inverse = np.unique(np.asarray(values, dtype=np.float64) + 0.0,
                                   return_inverse=True)
-    return np.array([format_number(v) for v in distinct], dtype=object)[inverse.ravel()]
+    formatter = formatter or format_number
+    return np.array([formatter(v) for v in distinct], dtype=object)[inverse.ravel()]
 
 
 def format_number(value: float) -> str:
