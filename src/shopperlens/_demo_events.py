@@ -27,7 +27,6 @@ from shopperlens._demo_util import (
     DAY,
     N_DAYS,
     choice_rows,
-    customer_ids,
     group_rank,
     hashed_ids,
     join,
@@ -253,10 +252,10 @@ def _social(rng: np.random.Generator, traits: dict, calendar: tuple
 
 
 def _assemble(rng: np.random.Generator, parts: list[dict], dev: Devices,
-              sizes: tuple[int, int, int], first_customer: int) -> pa.Table:
+              sizes: tuple[int, int], ids: pa.Array) -> pa.Table:
     """One table, ordered by arrival, with ~0.5% of events delivered twice.
 
-    ``sizes`` are the numbers of customers, device slots and sessions.
+    ``sizes`` are the numbers of device slots and sessions; ``ids`` the customers' ids.
     """
     # Memory is the constraint at a million customers: free each input once merged.
     blocks = [block for p in parts for block in p.pop("props")]
@@ -274,13 +273,11 @@ def _assemble(rng: np.random.Generator, parts: list[dict], dev: Devices,
     del blocks
     props = props.take(rows)
     customer, slot, session = cols["customer"], cols["slot"], cols["session"]
-    n_customers, n_slots, n_sessions = sizes
+    n_slots, n_sessions = sizes
     # Strangers' slots lie past the customers' ones and hash to ids of their own.
     return pa.table({
         schema.MESSAGE_ID: hashed_ids(rows, salt(rng), uuid=True),
-        schema.CUSTOMER_ID: labels(customer,
-                                   customer_ids(first_customer + np.arange(n_customers)),
-                                   customer >= 0),
+        schema.CUSTOMER_ID: labels(customer, ids, customer >= 0),
         schema.ANONYMOUS_ID: labels(slot, dev.anonymous_ids(np.arange(n_slots)), slot >= 0),
         schema.TIMESTAMP: to_timestamps(cols["seconds"]),
         schema.EVENT: labels(cols["event"], strings(EVENT_NAMES)),
@@ -292,12 +289,10 @@ def _assemble(rng: np.random.Generator, parts: list[dict], dev: Devices,
 
 
 def events(rng: np.random.Generator, traits: dict, dev: Devices, orders: Orders,
-           cat: Catalogue, calendar: tuple, campaigns: list[str], *, first_customer: int = 0
+           cat: Catalogue, calendar: tuple, campaigns: list[str], ids: pa.Array
            ) -> tuple[pa.Table, np.ndarray, np.ndarray]:
-    """The ``events`` table, plus per device slot: used at all, and linked in events.
-
-    Customers are numbered from ``first_customer`` (see :func:`transactions`).
-    """
+    """The ``events`` table (``ids``: the customers' ids), plus per device slot: used at
+    all, and linked in events."""
     n, n_strangers = len(traits["lo"]), max(len(traits["lo"]) // 20, 1)
     sessions = _concat(_browsing(rng, traits, dev, calendar, n_strangers),
                        _buying(rng, traits, dev, orders))
@@ -308,5 +303,5 @@ def events(rng: np.random.Generator, traits: dict, dev: Devices, orders: Orders,
     linked = np.zeros(3 * n, dtype=bool)
     linked[funnel["slot"][both]] = True
     parts = [funnel, _emails(rng, traits, calendar, campaigns), _social(rng, traits, calendar)]
-    sizes = (n, 3 * n + n_strangers, len(sessions.start))
-    return _assemble(rng, parts, dev, sizes, first_customer), used, linked
+    sizes = (3 * n + n_strangers, len(sessions.start))
+    return _assemble(rng, parts, dev, sizes, ids), used, linked

@@ -13,7 +13,6 @@ from shopperlens._demo_util import (
     DAY,
     STR,
     choice_rows,
-    customer_ids,
     day_weights,
     labels,
     num_str,
@@ -145,12 +144,12 @@ def _returns(rng: np.random.Generator, traits: dict[str, np.ndarray], line_custo
 
 
 def transactions(rng: np.random.Generator, traits: dict[str, np.ndarray], home_store: np.ndarray,
-                 calendar: tuple[np.ndarray, np.ndarray, int], cat: Catalogue, *,
-                 first_customer: int = 0, first_order: int = 0) -> tuple[pa.Table, Orders]:
+                 calendar: tuple[np.ndarray, np.ndarray, int], cat: Catalogue,
+                 ids: pa.Array, *, first_order: int = 0) -> tuple[pa.Table, Orders]:
     """The ``transactions`` table (sales then returns, sorted by time) and its orders.
 
-    Customers are numbered from ``first_customer`` and orders from ``first_order`` (both
-    > 0 for the later chunks of a big demo, whose ids must not repeat earlier ones).
+    ``ids`` are the customers' ids; orders are numbered from ``first_order`` (> 0 for
+    the later chunks of a big demo, whose ids must not repeat earlier ones).
     """
     dates, promo, start = calendar
     customer, seconds, channel = draw_orders(rng, traits, calendar)
@@ -167,8 +166,7 @@ def transactions(rng: np.random.Generator, traits: dict[str, np.ndarray], home_s
     both = np.r_[sale, sale[back]]
     order_ids = padded_ids("O", order_number, 9)
     table = pa.table({
-        schema.CUSTOMER_ID: labels(customer[both],
-                                   customer_ids(first_customer + np.arange(len(traits["lo"])))),
+        schema.CUSTOMER_ID: labels(customer[both], ids),
         schema.ORDER_ID: pa.concat_arrays([order_ids.take(sale),
                                            padded_ids("R", order_number[sale[back]], 9)]),
         schema.TIMESTAMP: to_timestamps(np.r_[seconds[sale], back_seconds]),

@@ -180,10 +180,10 @@ def _build(n: int, seeds: np.random.SeedSequence, options: _Options, *,
     who = people(rng[1], len(persona), first_customer)
     cat = catalogue(rng[2])
     tx, orders = transactions(rng[2], traits, who.home_store, calendar, cat,
-                              first_customer=first_customer, first_order=first_order)
+                              who.ids, first_order=first_order)
     dev = devices(rng[3], len(persona))
     ev, used, linked = events(rng[3], traits, dev, orders, cat, calendar, campaigns,
-                              first_customer=first_customer)
+                              who.ids)
     _, first = np.unique(orders.customer, return_index=True)
     tables = {
         "transactions": tx,
