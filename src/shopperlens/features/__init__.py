@@ -54,21 +54,21 @@ def compute_features(
     as_of_days = as_of.timestamp() / SECONDS_PER_DAY
     families: list[tuple[str, str, tuple[str, ...]]] = []
     tx_cols = set(engine.columns(s.TRANSACTIONS.name))
-    only = "TRUE"
-    if customers is not None:
+    only, sample = "TRUE", customers is not None
+    if sample:
         engine.register(ONLY_CUSTOMERS, pd.DataFrame({s.CUSTOMER_ID: customers.astype(str)}))
         only = f"{s.CUSTOMER_ID} IN (SELECT {s.CUSTOMER_ID} FROM {ONLY_CUSTOMERS})"
-    _window(engine, "tx", s.TRANSACTIONS.name, as_of, only, sample=customers is not None)
+    _window(engine, "tx", s.TRANSACTIONS.name, as_of, only, sample=sample)
     families.append(
         ("tx", orders.orders_sql(as_of_days=as_of_days, columns=tx_cols), ("frequency", "monetary"))
     )
     if engine.has_table(s.EVENTS.name):
         ev_only = f"{s.CUSTOMER_ID} IS NOT NULL AND {only}"
-        _window(engine, "ev", s.EVENTS.name, as_of, ev_only, sample=customers is not None)
+        _window(engine, "ev", s.EVENTS.name, as_of, ev_only, sample=sample)
         ev_sql = browsing.events_sql(columns=set(engine.columns(s.EVENTS.name)))
         families.append(("ev", ev_sql, browsing.ZERO_WHEN_ABSENT))
     if engine.has_table(s.INTERACTIONS.name):
-        _window(engine, "ix", s.INTERACTIONS.name, as_of, only, sample=customers is not None)
+        _window(engine, "ix", s.INTERACTIONS.name, as_of, only, sample=sample)
         ix_sql = interactions.interactions_sql(columns=set(engine.columns(s.INTERACTIONS.name)))
         families.append(("ix", ix_sql, interactions.ZERO_WHEN_ABSENT))
     engine.create_table(
