@@ -96,15 +96,20 @@ def _child(step: str, *args: str, script: str = __file__) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def input_rows(folder: Path) -> dict[str, int]:
+    """Rows of each Parquet table of a demo folder."""
+    return {p.stem: pq.ParquetFile(p).metadata.num_rows for p in sorted(folder.glob("*.parquet"))}
+
+
 def measure(folder: Path) -> dict:
-    rows = {p.stem: pq.ParquetFile(p).metadata.num_rows for p in sorted(folder.glob("*.parquet"))}
+    rows = input_rows(folder)
     base = _child("baseline", str(folder))
     figures = _child("pipeline", str(folder))
-    input_rows = sum(rows.values())
+    total = sum(rows.values())
     figures.update(
         input_rows=rows,
         rows_per_s={
-            stage: round(input_rows / max(t, 1e-9)) for stage, t in figures["stages_s"].items()
+            stage: round(total / max(t, 1e-9)) for stage, t in figures["stages_s"].items()
         },
         baseline_rfm_kmeans_s=base["baseline_s"],
         ratio_to_baseline=round(figures["pipeline_s"] / base["baseline_s"], 2),

@@ -25,8 +25,6 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from shopperlens.demo import DEFAULT_CHUNK
 
 DEFAULT_SIZES = (1_000_000, 5_000_000, 10_000_000)
@@ -118,7 +116,7 @@ def prepare(customers: int, root: Path, chunk: int) -> tuple[Path, dict]:
 
 def measure(customers: int, folder: Path, engine: str, base: dict | None) -> dict:
     """One pipeline run; ``ratio`` is its time per customer over that of ``base``."""
-    rows = {p.stem: pq.ParquetFile(p).metadata.num_rows for p in sorted(folder.glob("*.parquet"))}
+    rows = common.input_rows(folder)
     figures = _child("pipeline", folder, engine)
     per_1k = figures["pipeline_s"] / (customers / 1000)
     return {
