@@ -43,15 +43,15 @@ def fitted(
     folder: Path = tmp_path_factory.mktemp("text_churn")
     demo.write(demo.generate(2500, seed=11), folder, fmt="parquet")
     captured = {}
-    original = pipeline.predict_customers
+    original = pipeline.fit_predictor
 
     def spy(*args, **kwargs):  # keep the churn model the pipeline fitted
         out = original(*args, **kwargs)
-        captured["model"] = out.churn_model
+        captured["model"] = out.churn
         return out
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(pipeline, "predict_customers", spy)
+    mp.setattr(pipeline, "fit_predictor", spy)
     try:
         result = shopperlens.run(folder, report=False)
     finally:

@@ -12,6 +12,10 @@ environment variable                   meaning
 ``SHOPPERLENS_TEMP_DIR``               where DuckDB spills beyond the memory limit
 ``SHOPPERLENS_TABLES_ON_DISK``         keep DuckDB's tables compressed in a temporary database
                                        file (default true) instead of uncompressed in memory
+``SHOPPERLENS_BLOCK_CUSTOMERS``       customers segmented, predicted and written at a time
+                                       (1,000,000): memory is bounded by it, not by the data
+``SHOPPERLENS_FIT_CUSTOMERS``         customers the models are fitted on, a seeded sample
+                                       when there are more (1,000,000)
 ``SHOPPERLENS_MIN_SEGMENT_SHARE``      smallest segment allowed, share of customers (0.02)
 ``SHOPPERLENS_MAX_SEGMENTS``           most segments considered (10)
 ``SHOPPERLENS_ORDERS_HORIZON_DAYS``    horizon of expected orders (90)
@@ -41,6 +45,10 @@ class Settings(BaseSettings):
     temp_dir: str | None = None
     # compressed tables in a database file: several times less memory and spill
     tables_on_disk: bool = True
+    # customers whose per-customer frames are held at once; models fit on at most
+    # fit_customers of them (a seeded sample): memory bounded by these, not by the data
+    block_customers: int = Field(default=1_000_000, ge=1)
+    fit_customers: int = Field(default=1_000_000, ge=100)
     min_segment_share: float = Field(default=0.02, gt=0, lt=0.5)
     max_segments: int = Field(default=10, ge=2, le=30)
     orders_horizon_days: int = Field(default=90, ge=1)

@@ -6,8 +6,10 @@ holding the data frames, the fitted segment model and the run record.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,23 +25,28 @@ import pyarrow.parquet as pq
 
 from shopperlens import schema as s
 from shopperlens.artifacts import SavedSegmentModel, fingerprint, versions, write_json
+from shopperlens.blocks import EVERYONE, Block, customer_blocks, in_sample, sample_customers
 from shopperlens.config import Settings
 from shopperlens.engines import check_engine, copy_tables, create_engine
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import (
+    FEATURES_TABLE,
     SOURCE_TABLES,
     add_text_features,
     compute_features,
-    interaction_scores,
+    feature_table,
+    fetch_features,
     numeric_features,
+    score_texts_table,
+    text_scores,
 )
 from shopperlens.ingest import TableQuality, load_folder, parse_mappings, quality_as_dict
 from shopperlens.ingest.readers import discover
-from shopperlens.predict import predict_customers
+from shopperlens.predict import Predictor, fit_predictor
 from shopperlens.privacy import AuditResult, fairness_audit, sensitive_groups
 from shopperlens.report import result_from_outputs, write_report
 from shopperlens.report.load import audit_stamp
-from shopperlens.segmentation import RFMGrid, SegmentModel
+from shopperlens.segmentation import RFMGrid, SegmentModel, SegmentTotals
 from shopperlens.text import emotion_segments
 
 NO_PURCHASE_ID = -1
@@ -47,16 +54,49 @@ NO_PURCHASE_NAME = "No purchases yet"
 Progress = Callable[[str], None]
 
 
+STORED = "stored"  # a per-customer frame of a run that lives only in its output file
+
+
+class _OutputFrame:
+    """A per-customer frame of :class:`RunResult`: in memory, or, for a run too big to
+    hold (its customers came in blocks), read from the run's output file on first use."""
+
+    def __init__(self, stem: str, index: str | None = None) -> None:
+        self.stem, self.index = stem, index
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attr = f"_{name}"
+
+    def __get__(self, obj: object, owner: type | None = None) -> pd.DataFrame | None:
+        if obj is None:
+            raise AttributeError(self.attr)  # tells dataclass: a field without default
+        frame = obj.__dict__[self.attr]
+        if isinstance(frame, str) and frame == STORED:
+            frame = pd.read_parquet(obj.out_dir / f"{self.stem}.parquet")  # type: ignore[attr-defined]
+            frame = frame.set_index(self.index) if self.index else frame
+            obj.__dict__[self.attr] = frame
+        return frame
+
+    def __set__(self, obj: object, value: pd.DataFrame | str | None) -> None:
+        obj.__dict__[self.attr] = value
+
+
 @dataclass
 class RunResult:
-    """Everything a run produced, as data frames and fitted objects."""
+    """Everything a run produced, as data frames and fitted objects.
+
+    When a run's customers came in several blocks (more than ``block_customers``), its
+    ``features``, ``segments`` and ``predictions`` are read from its output files when
+    first used.
+    """
 
     out_dir: Path | None
     as_of: datetime
-    features: pd.DataFrame
-    segments: pd.DataFrame
+    features: pd.DataFrame = _OutputFrame(s.FEATURES_FILE.removesuffix(".parquet"),
+                                          s.CUSTOMER_ID)  # type: ignore[assignment]
+    segments: pd.DataFrame = _OutputFrame(s.SEGMENTS_FILE)  # type: ignore[assignment]
     profiles: pd.DataFrame
-    predictions: pd.DataFrame | None
+    predictions: pd.DataFrame | None = _OutputFrame(s.PREDICTIONS_FILE)  # type: ignore[assignment]
     quality: dict[str, TableQuality]
     model: SavedSegmentModel
     record: dict[str, Any] = field(default_factory=dict)
@@ -69,12 +109,14 @@ class _Timer:
         self.progress = progress
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        if self.progress:
+    def stage(self, name: str, *, announce: bool = True) -> Iterator[None]:
+        """Time a stage; a stage met again (once per block of customers) adds up."""
+        if self.progress and announce:
             self.progress(name)
         start = time.perf_counter()
         yield
-        self.timings[name] = round(time.perf_counter() - start, 3)
+        elapsed = time.perf_counter() - start
+        self.timings[name] = round(self.timings.get(name, 0.0) + elapsed, 3)
 
 
 def run(
@@ -107,6 +149,7 @@ def run(
     timer = _Timer(progress)
     mapping = parse_mappings(mappings or [])
     files = discover(data)
+    out_dir = None if out is None else Path(out)
     with _engine(settings) as engine:
         with timer.stage("ingest"):
             quality = load_folder(
@@ -118,45 +161,110 @@ def run(
             )
         as_of = _as_of(engine, cutoff)
         with timer.stage("features"):
-            features = _features(engine, as_of, feature_engine)
+            _feature_table(engine, as_of, feature_engine)
+            blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
         with timer.stage("text"):
-            text_scores = interaction_scores(engine, as_of, n_jobs=settings.threads or -1)
-            features = add_text_features(features, text_scores, as_of)
+            score_texts_table(engine, as_of, blocks, n_jobs=settings.threads or -1)
         with timer.stage("segmentation"):
-            profiled = _profiled(engine, features)
-            model = fit_segment_model(profiled, settings=settings, as_of=as_of)
-            segments, profiles = assign_segments(model, profiled)
+            fit_set = _fit_set(engine, as_of, settings, blocks)
+            model = fit_segment_model(fit_set.profiled, settings=settings, as_of=as_of)
         with timer.stage("predictions"):
-            predictions = predict_customers(
+            predictor = fit_predictor(
                 engine,
-                profiled,
+                fit_set.profiled,
+                fit_set.where,
                 as_of=as_of,
                 holdout_days=holdout_days,
                 orders_horizon_days=settings.orders_horizon_days,
                 value_horizon_days=settings.value_horizon_days,
                 churn_days=settings.churn_days,
                 seed=settings.seed,
-                text_scores=text_scores,
             )
+        if fit_set.block is None:  # the blocks are fetched anew: free the fit set's memory
+            fit_set.features = fit_set.profiled = pd.DataFrame()
+        scored = _Scored(model, out_dir, keep=out_dir is None or len(blocks) == 1,
+                         one_pass=fit_set.block is not None)
+        for number, block in enumerate(blocks, 1):
+            if len(blocks) > 1 and progress:
+                progress(f"customers, block {number} of {len(blocks)}")
+            _score_block(engine, block, fit_set, model, predictor, scored, timer, as_of)
+        with timer.stage("outputs", announce=len(blocks) == 1):
+            profiles = scored.close()
         result = RunResult(
-            None, as_of, features, segments, profiles, predictions.frame, quality, model
+            out_dir, as_of, scored.frame("features"), scored.frame("segments"), profiles,
+            scored.frame("predictions"), quality, model,
         )
-        result.record = _record(result, files, settings, cutoff, mappings, timer.timings)
+        result.record = _record(result, scored, files, settings, cutoff, mappings,
+                                timer.timings)
         result.record["parameters"]["holdout_days"] = holdout_days
         result.record["parameters"]["engine"] = feature_engine
+        predictions = predictor.finish()
         # Fitted parameters live once, under "models"; the rest are prediction metrics.
-        result.record["models"] = predictions.record.pop("models")
-        result.record["metrics"]["predictions"] = predictions.record
-        if out is not None:
+        result.record["models"] = predictions.pop("models")
+        result.record["metrics"]["predictions"] = predictions
+        if out_dir is not None:
             with timer.stage("outputs"):
-                write_outputs(result, Path(out), engine)
-            result.out_dir = Path(out)
-            if report:
-                with timer.stage("report"):
-                    write_report(result, result.out_dir / s.REPORT_FILE)
-            result.record["timings_s"] = timer.timings
-            write_json(result.out_dir / s.RUN_FILE, result.record)
+                _write_tables(result, out_dir, engine)
+    if out_dir is not None:
+        if report:
+            with timer.stage("report"):
+                write_report(_report_view(result, settings), out_dir / s.REPORT_FILE)
+        result.record["timings_s"] = timer.timings
+        write_json(out_dir / s.RUN_FILE, result.record)
     return result
+
+
+@dataclass
+class _FitSet:
+    """The customers the models are fitted on: everyone, or a seeded sample of them."""
+
+    features: pd.DataFrame
+    profiled: pd.DataFrame  # those of them who may be profiled
+    where: str  # SQL selecting their rows
+    block: Block | None  # the one block they are, when everyone fits in one block
+
+
+def _fit_set(
+    engine: DuckDBEngine, as_of: datetime, settings: Settings, blocks: list[Block]
+) -> _FitSet:
+    sample = sample_customers(engine, FEATURES_TABLE, settings.fit_customers, settings.seed)
+    where = EVERYONE.where() if sample is None else in_sample(engine, sample)
+    features = _block_features(engine, where, as_of)
+    block = blocks[0] if sample is None and len(blocks) == 1 else None
+    return _FitSet(features, _profiled(engine, features), where, block)
+
+
+def _block_features(engine: DuckDBEngine, where: str, as_of: datetime) -> pd.DataFrame:
+    return add_text_features(fetch_features(engine, where=where), text_scores(engine, where),
+                             as_of)
+
+
+def _score_block(
+    engine: DuckDBEngine,
+    block: Block,
+    fit_set: _FitSet,
+    model: SavedSegmentModel,
+    predictor: Predictor,
+    scored: _Scored,
+    timer: _Timer,
+    as_of: datetime,
+) -> None:
+    """Segments and predictions of one block of customers, added to ``scored``."""
+    announce = fit_set.block is not None  # one block: the stages are the run's stages
+    if block == fit_set.block:
+        features, profiled = fit_set.features, fit_set.profiled
+    else:
+        with timer.stage("features", announce=announce):
+            features = fetch_features(engine, where=block.where())
+        with timer.stage("text", announce=announce):
+            features = add_text_features(features, text_scores(engine, block.where()), as_of)
+        profiled = _profiled(engine, features)
+    with timer.stage("segmentation", announce=announce):
+        segments = assign_segments(model, profiled)[0]
+    with timer.stage("predictions", announce=announce):
+        predictions = predictor.predict(engine, profiled, block.where())
+    with timer.stage("outputs", announce=announce):
+        scored.add(features, profiled, segments, predictions)
 
 
 def fit_segment_model(
@@ -197,14 +305,96 @@ def assign_segments(
     return segments.reset_index(), profiles
 
 
-def write_outputs(result: RunResult, out: Path, engine: DuckDBEngine) -> None:
-    """Write the contract's output files (``run.json`` is written by :func:`run`)."""
-    out.mkdir(parents=True, exist_ok=True)
-    _write_frame(result.segments, out / s.SEGMENTS_FILE)
+class _Scored:
+    """The per-customer outputs of a run, a block of customers at a time: appended to
+    the output files, kept in memory when asked, and tallied for the run record and,
+    across blocks, for the segment profiles."""
+
+    def __init__(self, model: SavedSegmentModel, out: Path | None, *, keep: bool,
+                 one_pass: bool) -> None:
+        self.model, self.keep, self.one_pass = model, keep, one_pass
+        self.files = None if out is None else _OutputFiles(out)
+        self.parts: dict[str, list[pd.DataFrame]] = {"features": [], "segments": [],
+                                                     "predictions": []}
+        self.totals = (None if one_pass else
+                       SegmentTotals(model.segment_model.profiles_.index, model.feature_names))
+        self.customers = self.profiled = self.n_features = 0
+        self.segment_counts: Counter[str] = Counter()
+
+    def add(self, features: pd.DataFrame, profiled: pd.DataFrame, segments: pd.DataFrame,
+            predictions: pd.DataFrame) -> None:
+        self.customers += len(features)
+        self.profiled += len(segments)
+        self.n_features = features.shape[1]
+        self.segment_counts.update(segments[s.SEGMENT_NAME].value_counts().to_dict())
+        if self.totals is not None:
+            buyers = (profiled["frequency"] > 0).to_numpy()
+            self.totals.add(self.model.matrix(profiled[buyers]).to_numpy(dtype=float),
+                            segments[s.SEGMENT_ID].to_numpy()[buyers])
+        if self.files is not None:
+            self.files.append(s.FEATURES_FILE.removesuffix(".parquet"),
+                              features.reset_index(), csv=False)
+            self.files.append(s.SEGMENTS_FILE, segments)
+            self.files.append(s.PREDICTIONS_FILE, predictions)
+        if self.keep:
+            for name, frame in zip(self.parts, (features, segments, predictions), strict=True):
+                self.parts[name].append(frame)
+
+    def close(self) -> pd.DataFrame:
+        """Close the files; the segment profiles: the fitted model's when it was fitted
+        on everyone in one pass, else with the sizes and means of everyone."""
+        if self.files is not None:
+            self.files.close()
+        profiles = self.model.segment_model.profiles_.copy()
+        if self.totals is not None:
+            counted = self.totals.table()
+            profiles[counted.columns] = counted
+        return profiles
+
+    def frame(self, name: str) -> pd.DataFrame | str:
+        """The concatenated blocks of ``name``, or :data:`STORED` when not kept."""
+        if not self.keep:
+            return STORED
+        parts = self.parts[name]
+        return parts[0] if len(parts) == 1 else pd.concat(parts)
+
+
+class _OutputFiles:
+    """Per-customer output files (Parquet, and CSV too), appended a block at a time; the
+    first block fixes each file's columns."""
+
+    def __init__(self, out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self.out = out
+        self.schemas: dict[str, pa.Schema] = {}
+        self.writers: list[pq.ParquetWriter | pcsv.CSVWriter] = []
+        self.by_stem: dict[str, list[pq.ParquetWriter | pcsv.CSVWriter]] = {}
+
+    def append(self, stem: str, frame: pd.DataFrame, *, csv: bool = True) -> None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if stem not in self.schemas:
+            # a column empty in the first block is text, whatever fills it later
+            self.schemas[stem] = pa.schema(
+                [f.with_type(pa.string()) if pa.types.is_null(f.type) else f
+                 for f in table.schema], metadata=table.schema.metadata)
+            path = self.out / stem
+            writers = [pq.ParquetWriter(path.with_suffix(".parquet"), self.schemas[stem])]
+            if csv:
+                writers.append(pcsv.CSVWriter(path.with_suffix(".csv"), self.schemas[stem]))
+            self.by_stem[stem] = writers
+        table = table.cast(self.schemas[stem])
+        for writer in self.by_stem[stem]:
+            writer.write_table(table)
+
+    def close(self) -> None:
+        for writers in self.by_stem.values():
+            for writer in writers:
+                writer.close()
+
+
+def _write_tables(result: RunResult, out: Path, engine: DuckDBEngine) -> None:
+    """The outputs besides the per-customer files (``run.json`` is written by :func:`run`)."""
     _write_frame(result.profiles.reset_index(), out / s.PROFILES_FILE)
-    if result.predictions is not None:
-        _write_frame(result.predictions, out / s.PREDICTIONS_FILE)
-    result.features.reset_index().to_parquet(out / s.FEATURES_FILE, index=False)
     _write_rejected(engine, out / s.REJECTED_DIR, result.quality)
     result.model.save(out / s.MODEL_FILE)
 
@@ -214,6 +404,40 @@ def _write_frame(frame: pd.DataFrame, stem: Path) -> None:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pcsv.write_csv(table, stem.with_suffix(".csv"))
     pq.write_table(table, stem.with_suffix(".parquet"))
+
+
+REPORT_SAMPLE = "report_sample"
+
+
+def _report_view(result: RunResult, settings: Settings) -> RunResult:
+    """What the report shows: the run itself, or, when its per-customer frames are too
+    big to hold (:data:`STORED`), a seeded random sample of ``fit_customers`` of them,
+    read from the output files a row group at a time."""
+    if not isinstance(result.__dict__["_segments"], str):
+        return result
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    out = result.out_dir
+    assert out is not None  # frames are only ever stored in an output folder
+    ids = pq.read_table(out / f"{s.SEGMENTS_FILE}.parquet", columns=[s.CUSTOMER_ID]).column(0)
+    size, rng = settings.fit_customers, np.random.default_rng(settings.seed)
+    if size >= len(ids):
+        return result
+    chosen = ids.take(pa.array(np.sort(rng.choice(len(ids), size, replace=False))))
+
+    def sample(stem: str) -> pd.DataFrame:
+        rows = ds.dataset(out / stem).to_table(filter=pc.field(s.CUSTOMER_ID).isin(chosen))
+        return rows.to_pandas()
+
+    record = {**result.record, REPORT_SAMPLE: {"customers": size, "of": len(ids)}}
+    return dataclasses.replace(
+        result,
+        features=sample(s.FEATURES_FILE).set_index(s.CUSTOMER_ID),
+        segments=sample(f"{s.SEGMENTS_FILE}.parquet"),
+        predictions=sample(f"{s.PREDICTIONS_FILE}.parquet"),
+        record=record,
+    )
 
 
 def _write_rejected(engine: DuckDBEngine, folder: Path, quality: dict[str, TableQuality]) -> None:
@@ -239,14 +463,16 @@ def _engine(settings: Settings) -> DuckDBEngine:
     )
 
 
-def _features(engine: DuckDBEngine, as_of: datetime, name: str) -> pd.DataFrame:
-    """Features by engine ``name`` from the tables ingested into (DuckDB) ``engine``."""
+def _feature_table(engine: DuckDBEngine, as_of: datetime, name: str) -> None:
+    """Features by engine ``name`` as the :data:`FEATURES_TABLE` of (DuckDB) ``engine``,
+    where the tables were ingested."""
     if name == "duckdb":
-        return compute_features(engine, as_of=as_of)
+        feature_table(engine, as_of=as_of)
+        return
     other = create_engine(name)
     try:
         copy_tables(engine, other, SOURCE_TABLES)
-        return compute_features(other, as_of=as_of)
+        engine.register(FEATURES_TABLE, compute_features(other, as_of=as_of).reset_index())
     finally:
         other.close()
 
@@ -296,6 +522,7 @@ def _profiled(engine: DuckDBEngine, features: pd.DataFrame) -> pd.DataFrame:
 
 def _record(
     result: RunResult,
+    scored: _Scored,
     files: dict[str, Path],
     settings: Settings,
     cutoff: str | datetime | None,
@@ -303,7 +530,8 @@ def _record(
     timings: dict[str, float],
 ) -> dict[str, Any]:
     seg = result.model.segment_model
-    counts = result.segments[s.SEGMENT_NAME].value_counts()
+    counts = pd.Series(scored.segment_counts, dtype="int64").sort_values(
+        ascending=False, kind="stable")
     return {
         "shopperlens_run": 1,
         "versions": versions(),
@@ -316,10 +544,10 @@ def _record(
         "seed": settings.seed,
         "inputs": {table: fingerprint(path) for table, path in files.items()},
         "row_counts": {
-            "customers_total": int(len(result.features)),
-            "customers_profiled": int(len(result.segments)),
-            "customers_excluded_no_consent": int(len(result.features) - len(result.segments)),
-            "features": int(result.features.shape[1]),
+            "customers_total": scored.customers,
+            "customers_profiled": scored.profiled,
+            "customers_excluded_no_consent": scored.customers - scored.profiled,
+            "features": scored.n_features,
         },
         "data_quality": quality_as_dict(result.quality),
         "timings_s": timings,
@@ -370,14 +598,19 @@ def assign(
             default_country=settings.default_country,
         )
         as_of = _as_of(engine, cutoff)
-        features = _features(engine, as_of, feature_engine)
-        scores = interaction_scores(engine, as_of, n_jobs=settings.threads or -1)
-        features = add_text_features(features, scores, as_of)
-        segments, _ = assign_segments(saved, _profiled(engine, features))
-    if out is not None:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        _write_frame(segments, Path(out) / s.SEGMENTS_FILE)
-    return segments
+        _feature_table(engine, as_of, feature_engine)
+        blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
+        score_texts_table(engine, as_of, blocks, n_jobs=settings.threads or -1)
+        files = None if out is None else _OutputFiles(Path(out))
+        parts = []
+        for block in blocks:
+            features = _block_features(engine, block.where(), as_of)
+            parts.append(assign_segments(saved, _profiled(engine, features))[0])
+            if files is not None:
+                files.append(s.SEGMENTS_FILE, parts[-1])
+        if files is not None:
+            files.close()
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
 AUDIT_FILE = s.AUDIT_FILE

@@ -19,8 +19,14 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from shopperlens import schema as s
+from shopperlens.blocks import in_sample
 from shopperlens.engines.duckdb import DuckDBEngine
-from shopperlens.features import add_text_features, compute_features, numeric_features
+from shopperlens.features import (
+    add_text_features,
+    compute_features,
+    numeric_features,
+    text_scores,
+)
 from shopperlens.models import (
     BetaGeoModel,
     ChurnModel,
@@ -41,6 +47,52 @@ PARETO_SAMPLE = 20_000
 CHURN_TRAIN_MAX = 50_000  # training rows of the churn model (a stratified sample)
 CHURN_TEST_MAX = 50_000  # rows it is evaluated on
 SCORE_BLOCK = 250_000  # buyers scored and explained at a time
+DAILY_TABLE = "daily_purchases"
+PAST_TABLE = "churn_window_features"
+CHURN_SAMPLE = "_churn_customers"
+
+
+@dataclass
+class Predictor:
+    """The fitted prediction models, applied to a block of customers at a time
+    (:meth:`predict`); :meth:`finish` gives what the run record says about them."""
+
+    transactions: Any  # the chosen buy-till-you-die model
+    spend: GammaGammaModel | None
+    churn: ChurnModel | None
+    as_of: datetime
+    orders_days: int
+    value_days: int
+    holdout_days: int | None
+    record: dict[str, Any] = field(default_factory=dict)
+    _holdout: list[pd.DataFrame] = field(default_factory=list, repr=False)
+
+    def predict(self, engine: DuckDBEngine, features: pd.DataFrame, where: str) -> pd.DataFrame:
+        """Predictions for the customers of ``features``, whose rows of the engine's
+        tables SQL ``where`` selects; one row per customer with a purchase."""
+        summary = self._summary(engine, features, where)
+        frame = _btyd_frame(self.transactions, self.spend, summary, self.as_of,
+                            self.orders_days, self.value_days)
+        if self.churn is not None:
+            frame = frame.join(_churn_frame(self.churn, features), how="left")
+        if self.holdout_days:
+            self._holdout.append(_holdout_part(self.transactions, summary, frame,
+                                               self.holdout_days))
+        return frame.rename_axis(s.CUSTOMER_ID).reset_index()
+
+    def finish(self) -> dict[str, Any]:
+        """The record of the models and, with ``holdout_days``, of every predicted block
+        against what happened."""
+        record = dict(self.record)
+        if self.holdout_days:
+            parts = pd.concat(self._holdout, ignore_index=True)
+            record["holdout"] = _holdout(parts, self.holdout_days)
+        return record
+
+    def _summary(self, engine: DuckDBEngine, features: pd.DataFrame, where: str) -> pd.DataFrame:
+        end = self.as_of + timedelta(days=self.holdout_days) if self.holdout_days else None
+        daily = _daily_purchases(engine, where)
+        return _summary(daily, self.as_of, end).reindex(features.index).dropna(subset=["T"])
 
 
 @dataclass
@@ -52,9 +104,18 @@ class Predictions:
     churn_model: ChurnModel | None = None
 
 
-def predict_customers(
+def predict_customers(engine: DuckDBEngine, features: pd.DataFrame, **options: Any) -> Predictions:
+    """Predictions for all the customers of ``features`` at once (the fit set and the
+    scored set); ``options`` as in :func:`fit_predictor`."""
+    predictor = fit_predictor(engine, features, "TRUE", **options)
+    frame = predictor.predict(engine, features, "TRUE")
+    return Predictions(frame, predictor.finish(), predictor.churn)
+
+
+def fit_predictor(
     engine: DuckDBEngine,
     features: pd.DataFrame,
+    where: str,
     *,
     as_of: datetime,
     orders_horizon_days: int = 90,
@@ -62,44 +123,46 @@ def predict_customers(
     churn_days: int = 90,
     holdout_days: int | None = None,
     seed: int = 0,
-    text_scores: pd.DataFrame | None = None,
-) -> Predictions:
-    """Predictions for the customers of ``features`` (already filtered by consent).
+) -> Predictor:
+    """Fit the prediction models on the customers of ``features`` (already filtered by
+    consent), whose rows of the engine's tables SQL ``where`` selects.
 
-    ``text_scores`` (:func:`~shopperlens.features.interaction_scores`) give the churn
-    model the text features of its training window.
+    The churn model's training window gets text features from the scores that
+    :func:`~shopperlens.features.score_texts_table` stored, if any.
     """
-    daily = _daily_purchases(engine)
-    end = as_of + timedelta(days=holdout_days) if holdout_days else None
-    summary = _summary(daily, as_of, end).reindex(features.index).dropna(subset=["T"])
+    engine.create_table(DAILY_TABLE, _daily_sql())
+    predictor = Predictor(None, None, None, as_of, orders_horizon_days, value_horizon_days,
+                          holdout_days)
+    daily = _daily_purchases(engine, where)
+    summary = predictor._summary(engine, features, where)
     fitted, chosen, selection = _transaction_models(summary, holdout_days)
-    model, spend = fitted[chosen], _spend_model(summary)
-    frame = _btyd_frame(model, spend, summary, as_of, orders_horizon_days, value_horizon_days)
+    predictor.transactions, predictor.spend = fitted[chosen], _spend_model(summary)
     models = {name: _fitted(m) for name, m in fitted.items()}
-    if spend is not None:
-        models["gamma_gamma"] = _fitted(spend)
-    record: dict[str, Any] = {
+    if predictor.spend is not None:
+        models["gamma_gamma"] = _fitted(predictor.spend)
+    predictor.record = {
         "models": models,
         "transaction_model": chosen,
         "model_selection": selection,
     }
-    churn = _fit_churn(engine, daily, features, text_scores, as_of, churn_days, seed, record)
-    if churn is not None:
-        frame = frame.join(_churn_frame(churn, features), how="left")
-    if holdout_days:
-        record["holdout"] = _holdout(model, summary, frame, holdout_days)
-    return Predictions(frame.rename_axis(s.CUSTOMER_ID).reset_index(), record, churn)
+    predictor.churn = _fit_churn(engine, daily, features, where, as_of, churn_days, seed,
+                                 predictor.record)
+    return predictor
 
 
-def _daily_purchases(engine: DuckDBEngine) -> pd.DataFrame:
+def _daily_sql() -> str:
     # Buy-till-you-die models count purchase days; a day whose net spend is negative
     # (returns only) is not a purchase.
-    return engine.fetch_df(
+    return (
         f"SELECT {s.CUSTOMER_ID}, "
         f"CAST(CAST({s.TIMESTAMP} AS DATE) AS TIMESTAMP) AS {s.TIMESTAMP}, "
         f"sum({s.AMOUNT}) AS {s.AMOUNT} FROM {s.TRANSACTIONS.name} "
         f"GROUP BY 1, 2 HAVING sum({s.AMOUNT}) >= 0"
     )
+
+
+def _daily_purchases(engine: DuckDBEngine, where: str) -> pd.DataFrame:
+    return engine.fetch_df(f"SELECT * FROM {DAILY_TABLE} WHERE {where}")
 
 
 def _summary(daily: pd.DataFrame, as_of: datetime, end: datetime | None) -> pd.DataFrame:
@@ -168,7 +231,7 @@ def _fit_churn(
     engine: DuckDBEngine,
     daily: pd.DataFrame,
     features: pd.DataFrame,
-    text_scores: pd.DataFrame | None,
+    where: str,
     as_of: datetime,
     churn_days: int,
     seed: int,
@@ -176,8 +239,9 @@ def _fit_churn(
 ) -> ChurnModel | None:
     past_as_of = as_of - timedelta(days=churn_days)
     sample = _churn_sample(features, seed)
-    past = compute_features(engine, as_of=past_as_of, customers=sample)
-    past = add_text_features(past, text_scores, past_as_of)
+    past = compute_features(engine, as_of=past_as_of, customers=sample, table=PAST_TABLE)
+    scored = where if sample is None else in_sample(engine, sample, CHURN_SAMPLE)
+    past = add_text_features(past, text_scores(engine, scored), past_as_of)
     past = past.reindex(features.index if sample is None else sample)
     past = past[past["frequency"] > 0]
     if len(past) < 50:
@@ -259,9 +323,21 @@ def _churn_block(model: ChurnModel, X: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _holdout(model: Any, summary: pd.DataFrame, frame: pd.DataFrame, days: int) -> dict[str, Any]:
-    actual = summary["frequency_holdout"].to_numpy(dtype=float)
-    predicted = model.expected_purchases(days / WEEK, summary)
+def _holdout_part(model: Any, summary: pd.DataFrame, frame: pd.DataFrame,
+                  days: int) -> pd.DataFrame:
+    """What a block's holdout evaluation needs: orders predicted and made, and the risks."""
+    part = pd.DataFrame({
+        "predicted": model.expected_purchases(days / WEEK, summary),
+        "actual": summary["frequency_holdout"].to_numpy(dtype=float),
+        "p_alive": frame["p_alive"].reindex(summary.index).to_numpy(),
+    })
+    if "churn_risk" in frame:
+        part["churn_risk"] = frame["churn_risk"].reindex(summary.index).to_numpy()
+    return part
+
+
+def _holdout(parts: pd.DataFrame, days: int) -> dict[str, Any]:
+    predicted, actual = parts["predicted"].to_numpy(), parts["actual"].to_numpy()
     error = predicted - actual
     deciles = pd.qcut(pd.Series(predicted).rank(method="first"), 10, labels=False)
     calibration = (
@@ -280,13 +356,13 @@ def _holdout(model: Any, summary: pd.DataFrame, frame: pd.DataFrame, days: int) 
         "total_actual_orders": float(actual.sum()),
         "calibration_by_decile": calibration,
     }
-    if "churn_risk" in frame:
+    if "churn_risk" in parts:
         churned = (actual == 0).astype(int)
-        risk = frame["churn_risk"].reindex(summary.index).to_numpy()
+        risk = parts["churn_risk"].to_numpy()
         known = ~np.isnan(risk)
         if len(set(churned[known])) == 2:
             result["churn_auc"] = float(roc_auc_score(churned[known], risk[known]))
-            result["p_alive_auc"] = float(roc_auc_score(churned, 1 - frame["p_alive"].to_numpy()))
+            result["p_alive_auc"] = float(roc_auc_score(churned, 1 - parts["p_alive"].to_numpy()))
     return result
 
 

@@ -75,3 +75,17 @@ def test_gamma_gamma_fit_is_deterministic() -> None:
                       "monetary_value": rng.gamma(5.0, 6.0, 300)})
     a, b = GammaGammaModel().fit(X), GammaGammaModel().fit(X)
     assert a.params_ == b.params_
+
+
+def test_bg_nbd_expected_purchases_stay_finite_when_dropout_is_the_same_for_all() -> None:
+    # A fit seen on demo data: a and b in the millions, so every customer drops out with
+    # the same p = a / (a + b); the transformed 2F1 overflows there. Scaling a and b down
+    # 100-fold keeps p and lands where it does not: the two must agree.
+    X = pd.DataFrame({"frequency": [0, 1, 4, 12], "recency": [0, 10.0, 40.0, 70.0],
+                      "T": [20.0, 50.0, 60.0, 75.0]})
+    huge, scaled = BetaGeoModel(), BetaGeoModel()
+    huge.params_ = {"r": 1.2, "alpha": 9.0, "a": 2.35e6, "b": 1.107e8}
+    scaled.params_ = {"r": 1.2, "alpha": 9.0, "a": 2.35e4, "b": 1.107e6}
+    got = huge.expected_purchases(12.9, X)  # the suite turns a warning into an error
+    assert np.all(np.isfinite(got)) and np.all(got > 0)
+    np.testing.assert_allclose(got, scaled.expected_purchases(12.9, X), rtol=1e-3)

@@ -62,6 +62,16 @@ class DuckDBEngine:
             ).fetchall()
             self.con.unregister(f"_{name}_src")
 
+    def append(self, name: str, data: pd.DataFrame | pa.Table) -> None:
+        """Append the rows of ``data`` to table ``name``, created from the first rows."""
+        if not self.has_table(name):
+            self.register(name, data)
+            return
+        with map_engine_errors(f"appending to {name}"):
+            self.con.register(f"_{name}_src", data)
+            self.con.execute(f"INSERT INTO {name} SELECT * FROM _{name}_src").fetchall()
+            self.con.unregister(f"_{name}_src")
+
     def create_table(self, name: str, query: str) -> None:
         with map_engine_errors(f"building {name}"):
             self._drop_other(name, "VIEW")

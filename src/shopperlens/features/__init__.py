@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from shopperlens import schema as s
+from shopperlens.blocks import Block, in_sample
 from shopperlens.engines import SQLEngine
+from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import browsing, interactions, orders
 from shopperlens.features.catalog import CATALOG, FEATURES, Feature, describe
 from shopperlens.text import score_interactions, text_features_from_scores
@@ -31,7 +34,10 @@ __all__ = [
     "add_text_features",
     "compute_features",
     "describe",
-    "interaction_scores",
+    "feature_table",
+    "fetch_features",
+    "score_texts_table",
+    "text_scores",
     "numeric_features",
 ]
 
@@ -39,25 +45,44 @@ SOURCE_TABLES = (s.TRANSACTIONS.name, s.EVENTS.name, s.INTERACTIONS.name, s.CUST
 """The ingested tables :func:`compute_features` reads."""
 SECONDS_PER_DAY = 86400.0
 ONLY_CUSTOMERS = "_feature_customers"
+FEATURES_TABLE = "customer_features"
+TEXT_SCORES_TABLE = "text_scores"
+SEQUENCE = "_seq"
 DECIMALS = 9
 
 
 def compute_features(
-    engine: SQLEngine, *, as_of: datetime, customers: pd.Index | None = None
+    engine: SQLEngine,
+    *,
+    as_of: datetime,
+    customers: pd.Index | None = None,
+    table: str = FEATURES_TABLE,
 ) -> pd.DataFrame:
     """Every available feature per customer, indexed by ``customer_id``, as of ``as_of``.
 
     The customers are those of the ``customers`` table and anyone with an order,
     event or interaction up to ``as_of``; with ``customers``, only those of them (a
-    sample costs a fraction of the whole).
+    sample costs a fraction of the whole). The features stay in the engine as ``table``
+    (see :func:`feature_table`).
     """
+    return fetch_features(engine, feature_table(engine, as_of=as_of, customers=customers,
+                                                 table=table))
+
+
+def feature_table(
+    engine: SQLEngine,
+    *,
+    as_of: datetime,
+    customers: pd.Index | None = None,
+    table: str = FEATURES_TABLE,
+) -> str:
+    """Build :func:`compute_features`' features as ``table`` of the engine, for
+    :func:`fetch_features` to read a block of customers at a time; returns ``table``."""
     as_of_days = as_of.timestamp() / SECONDS_PER_DAY
     families: list[tuple[str, str, tuple[str, ...]]] = []
     tx_cols = set(engine.columns(s.TRANSACTIONS.name))
-    only, sample = "TRUE", customers is not None
-    if sample:
-        engine.register(ONLY_CUSTOMERS, pd.DataFrame({s.CUSTOMER_ID: customers.astype(str)}))
-        only = f"{s.CUSTOMER_ID} IN (SELECT {s.CUSTOMER_ID} FROM {ONLY_CUSTOMERS})"
+    sample = customers is not None
+    only = in_sample(engine, customers, ONLY_CUSTOMERS) if sample else "TRUE"
     _window(engine, "tx", s.TRANSACTIONS.name, as_of, only, sample=sample)
     families.append(
         ("tx", orders.orders_sql(as_of_days=as_of_days, columns=tx_cols), ("frequency", "monetary"))
@@ -81,8 +106,16 @@ def compute_features(
             _filled(c, zeros) for c in engine.columns(f"feat_{name}") if c != s.CUSTOMER_ID
         ]
     has_region = engine.has_table(s.CUSTOMERS.name) and s.REGION in engine.columns(s.CUSTOMERS.name)
-    query = _join_sql([f[0] for f in families], selected, has_region)
-    frame = engine.fetch_df(query).set_index(s.CUSTOMER_ID).sort_index()
+    engine.create_table(table, _join_sql([f[0] for f in families], selected, has_region))
+    return table
+
+
+def fetch_features(engine: SQLEngine, table: str = FEATURES_TABLE,
+                   where: str = "TRUE") -> pd.DataFrame:
+    """The features of ``table`` (built by :func:`feature_table`) of the customers
+    matching SQL ``where``, sorted by ``customer_id``."""
+    frame = engine.fetch_df(f"SELECT * FROM {table} WHERE {where}")
+    frame = frame.set_index(s.CUSTOMER_ID).sort_index()
     # Parallel float sums depend on the order rows meet; rounding far below any business
     # meaning makes the same input give the same features, run after run.
     numeric = frame.select_dtypes("number").columns
@@ -90,32 +123,53 @@ def compute_features(
     return frame[_ordered(frame.columns)]
 
 
-def interaction_scores(
-    engine: SQLEngine, as_of: datetime, *, n_jobs: int | None = None
-) -> pd.DataFrame | None:
-    """Text scores of every interaction before ``as_of`` (None without interactions):
-    scored once (by ``n_jobs`` processes), then aggregated by :func:`add_text_features`
-    at any earlier date."""
+def score_texts_table(
+    engine: DuckDBEngine, as_of: datetime, blocks: list[Block], *, n_jobs: int | None = None
+) -> bool:
+    """Score the text of every interaction before ``as_of`` once (by ``n_jobs``
+    processes), a block of customers at a time, into :data:`TEXT_SCORES_TABLE`, where
+    :func:`text_scores` reads them for :func:`add_text_features` at any earlier date.
+    False (and no table) without interactions."""
     if not engine.has_table(s.INTERACTIONS.name):
-        return None
+        return False
     columns = [
         c
         for c in (s.CUSTOMER_ID, s.TIMESTAMP, s.SOURCE, s.TEXT, s.RATING)
         if c in engine.columns(s.INTERACTIONS.name)
     ]
-    interactions = engine.fetch_df(
-        f"SELECT {', '.join(columns)} FROM {s.INTERACTIONS.name} "
-        f"WHERE {s.TIMESTAMP} < TIMESTAMP '{as_of.isoformat(sep=' ')}'"
+    engine.execute(f"DROP TABLE IF EXISTS {TEXT_SCORES_TABLE}")
+    seq = 0
+    for block in blocks:
+        interactions = engine.fetch_df(
+            f"SELECT {', '.join(columns)} FROM {s.INTERACTIONS.name} "
+            f"WHERE {s.TIMESTAMP} < TIMESTAMP '{as_of.isoformat(sep=' ')}' AND {block.where()}"
+        )
+        if interactions.empty:
+            continue
+        # ingestion scrubbed the texts of personal data as they landed
+        scores = score_interactions(interactions, n_jobs=n_jobs, scrubbed=True)
+        scores[SEQUENCE] = np.arange(seq, seq + len(scores))  # keeps ties in time in order
+        seq += len(scores)
+        engine.append(TEXT_SCORES_TABLE, scores.reset_index(drop=True))
+    return engine.has_table(TEXT_SCORES_TABLE)
+
+
+def text_scores(engine: SQLEngine, where: str = "TRUE") -> pd.DataFrame | None:
+    """The :func:`score_texts_table` rows of the customers matching SQL ``where``
+    (None when no texts were scored)."""
+    if not engine.has_table(TEXT_SCORES_TABLE):
+        return None
+    scores = engine.fetch_df(
+        f"SELECT * FROM {TEXT_SCORES_TABLE} WHERE {where} ORDER BY {SEQUENCE}"
     )
-    # ingestion scrubbed the texts of personal data as they landed
-    return score_interactions(interactions, n_jobs=n_jobs, scrubbed=True)
+    return scores.drop(columns=SEQUENCE)
 
 
 def add_text_features(
     features: pd.DataFrame, scores: pd.DataFrame | None, as_of: datetime
 ) -> pd.DataFrame:
     """Join sentiment, emotion and complaint features from texts written before ``as_of``
-    (``scores`` from :func:`interaction_scores`; None adds nothing)."""
+    (``scores`` from :func:`text_scores`; None adds nothing)."""
     if scores is None:
         return features
     before = scores[scores[s.TIMESTAMP] < pd.Timestamp(as_of)]

@@ -92,6 +92,8 @@ def summary(result: RunResult, n_segments: int) -> dict[str, Any]:
         "excluded": int(
             result.record.get("row_counts", {}).get("customers_excluded_no_consent", 0)
         ),
+        # a run too big to hold: the report's figures are of a random sample of it
+        "sample": result.record.get("report_sample"),
     }
 
 

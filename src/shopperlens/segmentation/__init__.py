@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from shopperlens.segmentation._profiles import SegmentTotals
 from shopperlens.segmentation.actions import suggest_actions
 from shopperlens.segmentation.matching import match_segments, relabel_model
 from shopperlens.segmentation.model import SegmentModel, segment
@@ -20,6 +21,7 @@ __all__ = [
     "RuleSet",
     "SegmentModel",
     "SegmentScaler",
+    "SegmentTotals",
     "match_segments",
     "name_segments",
     "relabel_model",

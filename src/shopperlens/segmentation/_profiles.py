@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -41,18 +43,46 @@ def build_profiles(
     raw: np.ndarray, gaps: np.ndarray, labels: np.ndarray, names: list[str]
 ) -> pd.DataFrame:
     """The ``profiles_`` table: one row per segment (index ``segment``)."""
-    n_segments = gaps.shape[0]
-    sizes = np.bincount(labels, minlength=n_segments)
-    table = pd.DataFrame({"size": sizes, "share": sizes / max(len(labels), 1)})
-    if MONETARY in names:
-        spend = np.nan_to_num(raw[:, names.index(MONETARY)])
-        revenue = np.bincount(labels, weights=spend, minlength=n_segments)
-        total = revenue.sum()
-        table["revenue_share"] = revenue / total if total else 0.0
-    means = group_means(raw, labels, n_segments)
-    for j, name in enumerate(names):
-        table[f"mean_{name}"] = means[:, j]
+    totals = SegmentTotals(range(gaps.shape[0]), names)
+    totals.add(raw, labels)
+    table = totals.table()
     for j, name in enumerate(names):
         table[f"diff_{name}"] = gaps[:, j]
-    table.index.name = "segment"
     return table
+
+
+class SegmentTotals:
+    """Size, spend and feature means per segment, added up a block of customers at a
+    time: the profile columns that describe the customers rather than the model."""
+
+    def __init__(self, segments: Iterable[int], names: list[str]) -> None:
+        self.segments = pd.Index(list(segments), name="segment")
+        self.names = names
+        self.sizes = np.zeros(len(self.segments), dtype=np.int64)
+        self.sums = np.zeros((len(self.segments), len(names)))
+        self.present = np.zeros((len(self.segments), len(names)))
+
+    def add(self, raw: np.ndarray, segments: np.ndarray) -> None:
+        """Add customers: their feature rows ``raw`` (``names`` columns) and segments."""
+        labels = self.segments.get_indexer(segments)
+        k = len(self.segments)
+        present = ~np.isnan(raw)
+        filled = np.where(present, raw, 0.0)
+        self.sizes += np.bincount(labels, minlength=k)
+        for j in range(raw.shape[1]):
+            self.sums[:, j] += np.bincount(labels, weights=filled[:, j], minlength=k)
+            self.present[:, j] += np.bincount(labels, weights=present[:, j], minlength=k)
+
+    def table(self) -> pd.DataFrame:
+        """``size``, ``share``, ``revenue_share`` (with ``monetary``) and ``mean_*``."""
+        table = pd.DataFrame({"size": self.sizes, "share": self.sizes / max(self.sizes.sum(), 1)},
+                             index=self.segments)
+        if MONETARY in self.names:
+            revenue = self.sums[:, self.names.index(MONETARY)]
+            total = revenue.sum()
+            table["revenue_share"] = revenue / total if total else 0.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = self.sums / self.present
+        for j, name in enumerate(self.names):
+            table[f"mean_{name}"] = means[:, j]
+        return table

@@ -122,11 +122,14 @@ def hyp2f1_checked(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray) -
         h = h.copy()
         total, term = np.ones(int(bad.sum())), np.ones(int(bad.sum()))
         a, b, c, w = A[bad], B[bad], C[bad], z[bad]
-        for n in range(100_000):
-            term = term * (a + n) * (b + n) / ((c + n) * (n + 1)) * w
-            total += term
-            if n > 5 and np.all(np.abs(term) <= 1e-17 * np.abs(total)):
-                break
+        # where even the series overflows (parameters the optimiser probes far from any
+        # optimum), inf is the answer, as scipy's: that likelihood is rejected
+        with np.errstate(over="ignore", invalid="ignore"):
+            for n in range(100_000):
+                term = term * (a + n) * (b + n) / ((c + n) * (n + 1)) * w
+                total += term
+                if n > 5 and np.all(np.abs(term) <= 1e-17 * np.abs(total)):
+                    break
         h[bad] = total
     return h
 

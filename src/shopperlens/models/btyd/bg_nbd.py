@@ -172,7 +172,15 @@ class BetaGeoModel(BTYDBase):
         d = check_summary(X, self._columns, "BetaGeoModel.expected_purchases")
         x, age = d[FREQUENCY], d[T_AGE]
         t = np.asarray(t, dtype=np.float64)
-        z = t / (alpha + age + t)
+        z = np.broadcast_to(t / (alpha + age + t), x.shape)
         hyp = hyp2f1_checked(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        bracket = -np.expm1((a - 1) * np.log1p(-z)) - np.exp((a - 1) * np.log1p(-z)) * (hyp - 1)
+        with np.errstate(invalid="ignore", over="ignore"):
+            bracket = -np.expm1((a - 1) * np.log1p(-z)) - np.exp((a - 1) * np.log1p(-z)) * (hyp - 1)
+        # With a and b in the millions (dropout the same for everyone) that 2F1 overflows
+        # and the bracket is 0 * inf; the untransformed series is finite there.
+        bad = ~np.isfinite(bracket)
+        if np.any(bad):
+            xb, zb = x[bad], z[bad]
+            bracket[bad] = 1 - np.exp((r + xb) * np.log1p(-zb)) * hyp2f1_checked(
+                r + xb, b + xb, a + b + xb - 1, zb)
         return (a + b + x - 1) / (a - 1) * bracket * self.probability_alive(X)
