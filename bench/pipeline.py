@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +31,55 @@ import pyarrow.parquet as pq
 
 def _peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def _descendants() -> list[int]:
+    """Process ids of this process's live descendants (Linux; none elsewhere)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended meanwhile
+    todo, found = [os.getpid()], []
+    while todo:
+        ancestor = todo.pop()
+        kids = [pid for pid, parent in parents.items() if parent == ancestor]
+        found += kids
+        todo += kids
+    return found
+
+
+class TreePeak:
+    """Peak resident memory of this process and its descendants together (the text
+    scoring's worker processes, Spark's JVM), sampled every ``every`` seconds: ru_maxrss
+    sees this process alone."""
+
+    def __init__(self, every: float = 0.5) -> None:
+        self.every, self.peak_gb = every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._stop.wait(self.every):
+            pages = 0
+            for pid in [os.getpid(), *_descendants()]:
+                try:
+                    pages += int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+            self.peak_gb = max(self.peak_gb, pages * page / 1024**3)
+
+    def __enter__(self) -> TreePeak:
+        if Path("/proc").is_dir():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
 
 
 def _cpu_s() -> float:
@@ -68,7 +119,7 @@ def baseline(folder: Path) -> dict:
 def pipeline(folder: Path, engine: str = "duckdb") -> dict:
     from shopperlens import pipeline as run_module
 
-    with tempfile.TemporaryDirectory() as out:
+    with tempfile.TemporaryDirectory() as out, TreePeak() as tree:
         start, cpu = time.perf_counter(), _cpu_s()
         result = run_module.run(folder, Path(out), engine=engine)
         wall = time.perf_counter() - start
@@ -77,6 +128,7 @@ def pipeline(folder: Path, engine: str = "duckdb") -> dict:
         "cpu_s": round(_cpu_s() - cpu, 1),
         "stages_s": result.record["timings_s"],
         "peak_memory_gb": round(_peak_gb(), 2),
+        "peak_memory_with_workers_gb": round(tree.peak_gb, 2),
     }
 
 

@@ -68,18 +68,7 @@ def _children_usage() -> dict:
     """Peak memory (VmHWM) and CPU seconds of this process's live descendants (Linux)."""
     if not Path("/proc").is_dir():
         return {}
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue  # the process ended meanwhile
-    todo, descendants = [os.getpid()], []
-    while todo:
-        ancestor = todo.pop()
-        kids = [pid for pid, parent in parents.items() if parent == ancestor]
-        descendants += kids
-        todo += kids
+    descendants = common._descendants()
     peak_kb = ticks = 0
     for pid in descendants:
         try:
@@ -136,8 +125,7 @@ def summary(results: list[dict]) -> str:
             "ratio"]
     lines = [head]
     for r in results:
-        # Spark: the JVM's own peak memory and CPU are added (an upper bound of the peak).
-        peak = r["peak_memory_gb"] + r.get("jvm_peak_memory_gb", 0.0)
+        peak = _peak(r)
         cpu = r["cpu_s"] + r.get("jvm_cpu_s", 0.0)
         lines.append([r["engine"], f"{r['customers']:,}", str(r.get("generate_s", "-")),
                       str(r["pipeline_s"]), *(f"{r['stages_s'].get(s, 0):.1f}" for s in stages),
@@ -148,11 +136,18 @@ def summary(results: list[dict]) -> str:
     return "\n".join([*table, *_verdict(results)])
 
 
+def _peak(r: dict) -> float:
+    """Peak memory of a run in GB: the process tree's (sampled), and never below the
+    process's own, plus on Spark the JVM's (together an upper bound)."""
+    return max(r["peak_memory_gb"] + r.get("jvm_peak_memory_gb", 0.0),
+               r.get("peak_memory_with_workers_gb", 0.0))
+
+
 def _verdict(results: list[dict]) -> list[str]:
     duckdb = sorted((r for r in results if r["engine"] == "duckdb"), key=lambda r: r["customers"])
     if not duckdb:
         return []
-    largest, peak = duckdb[-1], max(r["peak_memory_gb"] for r in duckdb)
+    largest, peak = duckdb[-1], max(_peak(r) for r in duckdb)
     ok = largest["ratio"] <= MAX_RATIO and peak < MAX_PEAK_GB
     return [f"time per customer at {largest['customers']:,} is {largest['ratio']}x that at "
             f"{duckdb[0]['customers']:,} (limit {MAX_RATIO}x); peak memory {peak:.2f} GB "

@@ -312,7 +312,7 @@ class _Scored:
 
     def __init__(self, model: SavedSegmentModel, out: Path | None, *, keep: bool,
                  one_pass: bool) -> None:
-        self.model, self.keep, self.one_pass = model, keep, one_pass
+        self.model, self.keep = model, keep
         self.files = None if out is None else _OutputFiles(out)
         self.parts: dict[str, list[pd.DataFrame]] = {"features": [], "segments": [],
                                                      "predictions": []}
@@ -367,7 +367,6 @@ class _OutputFiles:
         out.mkdir(parents=True, exist_ok=True)
         self.out = out
         self.schemas: dict[str, pa.Schema] = {}
-        self.writers: list[pq.ParquetWriter | pcsv.CSVWriter] = []
         self.by_stem: dict[str, list[pq.ParquetWriter | pcsv.CSVWriter]] = {}
 
     def append(self, stem: str, frame: pd.DataFrame, *, csv: bool = True) -> None:
