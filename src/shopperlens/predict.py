@@ -70,7 +70,7 @@ class Predictor:
     def predict(self, engine: DuckDBEngine, features: pd.DataFrame, where: str) -> pd.DataFrame:
         """Predictions for the customers of ``features``, whose rows of the engine's
         tables SQL ``where`` selects; one row per customer with a purchase."""
-        summary = self._summary(engine, features, where)
+        summary = self._summary(_daily_purchases(engine, where), features)
         frame = _btyd_frame(self.transactions, self.spend, summary, self.as_of,
                             self.orders_days, self.value_days)
         if self.churn is not None:
@@ -89,27 +89,9 @@ class Predictor:
             record["holdout"] = _holdout(parts, self.holdout_days)
         return record
 
-    def _summary(self, engine: DuckDBEngine, features: pd.DataFrame, where: str) -> pd.DataFrame:
+    def _summary(self, daily: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
         end = self.as_of + timedelta(days=self.holdout_days) if self.holdout_days else None
-        daily = _daily_purchases(engine, where)
         return _summary(daily, self.as_of, end).reindex(features.index).dropna(subset=["T"])
-
-
-@dataclass
-class Predictions:
-    """Per-customer predictions and what the run record says about them."""
-
-    frame: pd.DataFrame
-    record: dict[str, Any] = field(default_factory=dict)
-    churn_model: ChurnModel | None = None
-
-
-def predict_customers(engine: DuckDBEngine, features: pd.DataFrame, **options: Any) -> Predictions:
-    """Predictions for all the customers of ``features`` at once (the fit set and the
-    scored set); ``options`` as in :func:`fit_predictor`."""
-    predictor = fit_predictor(engine, features, "TRUE", **options)
-    frame = predictor.predict(engine, features, "TRUE")
-    return Predictions(frame, predictor.finish(), predictor.churn)
 
 
 def fit_predictor(
@@ -134,7 +116,7 @@ def fit_predictor(
     predictor = Predictor(None, None, None, as_of, orders_horizon_days, value_horizon_days,
                           holdout_days)
     daily = _daily_purchases(engine, where)
-    summary = predictor._summary(engine, features, where)
+    summary = predictor._summary(daily, features)
     fitted, chosen, selection = _transaction_models(summary, holdout_days)
     predictor.transactions, predictor.spend = fitted[chosen], _spend_model(summary)
     models = {name: _fitted(m) for name, m in fitted.items()}
