@@ -12,6 +12,7 @@ from shopperlens import schema as s
 from shopperlens.engines.duckdb import DuckDBEngine
 
 ANON_MAP = "anonymous_links"
+ROW_BATCH = 50_000_000  # events one stitching UPDATE may change (see change_in_batches)
 
 
 def stitch(engine: DuckDBEngine) -> dict[str, int]:
@@ -36,10 +37,13 @@ def stitch(engine: DuckDBEngine) -> dict[str, int]:
         f"AS {s.CUSTOMER_ID} FROM ({' UNION ALL '.join(parts)}) GROUP BY {s.ANONYMOUS_ID}",
     )
     # UPDATE returns the number of rows it changed: the events it stitched.
-    ((linked,),) = engine.rows(
+    linked = engine.change_in_batches(
+        events,
         f"UPDATE {events} SET {s.CUSTOMER_ID} = m.{s.CUSTOMER_ID} FROM {ANON_MAP} m "
         f"WHERE {events}.{s.CUSTOMER_ID} IS NULL "
-        f"AND {events}.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID}"
+        f"AND {events}.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID} AND {{rows}}",
+        key=s.ROW,
+        batch=ROW_BATCH,
     )
     unlinked = engine.scalar(f"SELECT count(*) FROM {events} WHERE {s.CUSTOMER_ID} IS NULL")
     return {
