@@ -12,9 +12,9 @@ environment variable                   meaning
 ``SHOPPERLENS_TEMP_DIR``               where DuckDB spills beyond the memory limit
 ``SHOPPERLENS_TABLES_ON_DISK``         keep DuckDB's tables compressed in a temporary database
                                        file (default true) instead of uncompressed in memory
-``SHOPPERLENS_BLOCK_CUSTOMERS``       customers segmented, predicted and written at a time
+``SHOPPERLENS_BLOCK_CUSTOMERS``        customers segmented, predicted and written at a time
                                        (1,000,000): memory is bounded by it, not by the data
-``SHOPPERLENS_FIT_CUSTOMERS``         customers the models are fitted on, a seeded sample
+``SHOPPERLENS_FIT_CUSTOMERS``          customers the models are fitted on, a seeded sample
                                        when there are more (1,000,000)
 ``SHOPPERLENS_MIN_SEGMENT_SHARE``      smallest segment allowed, share of customers (0.02)
 ``SHOPPERLENS_MAX_SEGMENTS``           most segments considered (10)
