@@ -110,6 +110,11 @@ def test_duckdb_spills_to_a_private_folder_removed_on_close() -> None:
     assert not folder.exists()
 
 
+def test_duckdb_prints_no_progress_bar() -> None:
+    with DuckDBEngine() as engine:
+        assert engine.scalar("SELECT current_setting('enable_progress_bar')") is False
+
+
 def test_a_table_and_a_view_replace_each_other_under_one_name() -> None:
     with DuckDBEngine() as engine:
         engine.create_view("w", "SELECT 1 AS a")

@@ -45,7 +45,10 @@ class DuckDBEngine:
         self._work = tempfile.TemporaryDirectory(prefix="shopperlens-", dir=temp_dir)
         self.con = duckdb.connect(str(Path(self._work.name) / DATABASE_FILE) if on_disk
                                   else ":memory:")
-        settings = {"TimeZone": "UTC", "preserve_insertion_order": "true"}
+        # No progress bar: DuckDB prints it to stdout for any query over 2 s, into the
+        # CLI's own output and a script's captured stdout alike.
+        settings = {"TimeZone": "UTC", "preserve_insertion_order": "true",
+                    "enable_progress_bar": "false"}
         if memory_limit:
             settings["memory_limit"] = memory_limit
         if threads:
