@@ -3,10 +3,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from shopperlens.engines.duckdb import DuckDBEngine
-from shopperlens.ingest import identity, load_folder
+from shopperlens.ingest import load_folder
 
 TX = "customer_id,order_id,timestamp,amount\nc1,o1,2024-01-05,1\nc2,o2,2024-01-05,1"
 EVENTS = """
@@ -19,12 +17,9 @@ e4,,a3,2024-01-01,Product Viewed,s3
 IDENTITIES = "customer_id,id_type,id_value\nc2,anonymous_id,a2\nc2,email,x"
 
 
-@pytest.mark.parametrize("batch", [identity.ROW_BATCH, 1, 3])  # one UPDATE, or several
 def test_pre_login_browsing_folds_into_the_customer(
-    engine: DuckDBEngine, write_folder: Callable[..., Path], batch: int,
-    monkeypatch: pytest.MonkeyPatch,
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
 ) -> None:
-    monkeypatch.setattr(identity, "ROW_BATCH", batch)
     quality = load_folder(
         engine, write_folder(transactions=TX, events=EVENTS, identities=IDENTITIES)
     )

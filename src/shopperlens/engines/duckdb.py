@@ -104,23 +104,6 @@ class DuckDBEngine:
         with map_engine_errors("collecting rows"):
             return self.con.execute(query).fetchall()
 
-    def change_in_batches(self, table: str, statement: str, *, key: str, batch: int) -> int:
-        """Run ``statement``, an UPDATE or DELETE of ``table`` whose WHERE clause holds a
-        ``{rows}`` placeholder, over ranges of ``batch`` values of the integer column
-        ``key``, each range its own transaction; return the rows changed in all.
-
-        DuckDB holds a transaction's changes in memory: one UPDATE of the 100M events
-        that stitching attributes at 10M customers asked for more than the memory limit.
-        """
-        low, high = self.rows(f"SELECT min({key}), max({key}) FROM {table}")[0]
-        changed = 0
-        for start in range(0 if low is None else int(low), 0 if high is None else int(high) + 1,
-                           batch):
-            rows = f"{table}.{key} BETWEEN {start} AND {start + batch - 1}"
-            ((count,),) = self.rows(statement.format(rows=rows))
-            changed += int(count)
-        return changed
-
     def has_table(self, name: str) -> bool:
         query = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
         return bool(self.con.execute(query, [name]).fetchall()[0][0])

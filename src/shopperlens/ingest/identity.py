@@ -12,7 +12,6 @@ from shopperlens import schema as s
 from shopperlens.engines.duckdb import DuckDBEngine
 
 ANON_MAP = "anonymous_links"
-ROW_BATCH = 50_000_000  # events one stitching UPDATE may change (see change_in_batches)
 
 
 def stitch(engine: DuckDBEngine) -> dict[str, int]:
@@ -36,18 +35,23 @@ def stitch(engine: DuckDBEngine) -> dict[str, int]:
         f"[source::DOUBLE, coalesce(epoch(seen), 0), -hash({s.CUSTOMER_ID})::DOUBLE]) "
         f"AS {s.CUSTOMER_ID} FROM ({' UNION ALL '.join(parts)}) GROUP BY {s.ANONYMOUS_ID}",
     )
-    # UPDATE returns the number of rows it changed: the events it stitched.
-    linked = engine.change_in_batches(
-        events,
-        f"UPDATE {events} SET {s.CUSTOMER_ID} = m.{s.CUSTOMER_ID} FROM {ANON_MAP} m "
-        f"WHERE {events}.{s.CUSTOMER_ID} IS NULL "
-        f"AND {events}.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID} AND {{rows}}",
-        key=s.ROW,
-        batch=ROW_BATCH,
+    # The events are rebuilt with the links rather than updated in place: DuckDB holds
+    # an UPDATE's old values in memory per vector, and the ~100M events stitched at 10M
+    # customers asked for more than its limit; a copy streams.
+    joined = (
+        f"FROM {events} e LEFT JOIN {ANON_MAP} m ON e.{s.CUSTOMER_ID} IS NULL "
+        f"AND e.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID}"
     )
-    unlinked = engine.scalar(f"SELECT count(*) FROM {events} WHERE {s.CUSTOMER_ID} IS NULL")
+    anonymous = f"SELECT count(*) FROM {events} WHERE {s.CUSTOMER_ID} IS NULL"
+    before = int(engine.scalar(anonymous))  # type: ignore[arg-type]
+    engine.create_table(
+        events,
+        f"SELECT e.* REPLACE (coalesce(e.{s.CUSTOMER_ID}, m.{s.CUSTOMER_ID}) "
+        f"AS {s.CUSTOMER_ID}) {joined}",
+    )
+    unlinked = int(engine.scalar(anonymous))  # type: ignore[arg-type]
     return {
         "anonymous_ids_linked": int(engine.scalar(f"SELECT count(*) FROM {ANON_MAP}")),  # type: ignore[arg-type]
-        "events_stitched": int(linked),  # type: ignore[arg-type]
-        "events_anonymous": int(unlinked),  # type: ignore[arg-type]
+        "events_stitched": before - unlinked,
+        "events_anonymous": unlinked,
     }
