@@ -37,8 +37,7 @@ def _timed(fn):  # noqa: ANN001, ANN202 - any callable, its result
 
 
 def _btyd(summary: pd.DataFrame) -> tuple[BetaGeoModel, GammaGammaModel]:
-    repeaters = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
-    return BetaGeoModel().fit(summary), GammaGammaModel().fit(repeaters)
+    return BetaGeoModel().fit(summary), GammaGammaModel().fit(predict._repeaters(summary))
 
 
 def btyd(data: Path) -> None:

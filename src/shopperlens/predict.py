@@ -188,10 +188,15 @@ def _transaction_models(
 
 
 def _spend_model(summary: pd.DataFrame) -> GammaGammaModel | None:
-    repeaters = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    repeaters = _repeaters(summary)
     if len(repeaters) < 20:
         return None
     return GammaGammaModel().fit(_fit_rows(repeaters, BTYD_FIT_MAX))
+
+
+def _repeaters(summary: pd.DataFrame) -> pd.DataFrame:
+    """The customers Gamma-Gamma learns spend from: repeat buyers with a positive spend."""
+    return summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
 
 
 def _fit_rows(summary: pd.DataFrame, rows: int) -> pd.DataFrame:

@@ -38,16 +38,13 @@ def stitch(engine: DuckDBEngine) -> dict[str, int]:
     # The events are rebuilt with the links rather than updated in place: DuckDB holds
     # an UPDATE's old values in memory per vector, and the ~100M events stitched at 10M
     # customers asked for more than its limit; a copy streams.
-    joined = (
-        f"FROM {events} e LEFT JOIN {ANON_MAP} m ON e.{s.CUSTOMER_ID} IS NULL "
-        f"AND e.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID}"
-    )
     anonymous = f"SELECT count(*) FROM {events} WHERE {s.CUSTOMER_ID} IS NULL"
     before = int(engine.scalar(anonymous))  # type: ignore[arg-type]
     engine.create_table(
         events,
         f"SELECT e.* REPLACE (coalesce(e.{s.CUSTOMER_ID}, m.{s.CUSTOMER_ID}) "
-        f"AS {s.CUSTOMER_ID}) {joined}",
+        f"AS {s.CUSTOMER_ID}) FROM {events} e LEFT JOIN {ANON_MAP} m "
+        f"ON e.{s.CUSTOMER_ID} IS NULL AND e.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID}",
     )
     unlinked = int(engine.scalar(anonymous))  # type: ignore[arg-type]
     return {
