@@ -35,3 +35,18 @@ def test_a_login_outranks_the_identities_table(
     identities = "customer_id,id_type,id_value\nc2,anonymous_id,a1"
     load_folder(engine, write_folder(transactions=TX, events=EVENTS, identities=identities))
     assert engine.rows("SELECT customer_id FROM events WHERE row = 1") == [("c1",)]
+
+
+def test_repeated_events_are_dropped_before_they_link_or_are_stitched(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
+    # e2's repeat (row 5) claims a later login by c2: only an event's first copy counts.
+    events = EVENTS + (
+        "e2,c2,a1,2024-01-02,Order Completed,s1\ne1,,a1,2024-01-01,Product Viewed,s1\n")
+    quality = load_folder(engine, write_folder(transactions=TX, events=events))
+    assert quality["events"].duplicates == 2
+    assert dict(engine.rows("SELECT row, customer_id FROM events")) == {
+        1: "c1", 2: "c1", 3: None, 4: None}
+    assert quality["events"].extra == {"anonymous_ids_linked": 1, "events_stitched": 1,
+                                       "events_anonymous": 2, "malformed_lines": 0}
+    assert "message_id" not in engine.columns("events")

@@ -14,15 +14,13 @@ from shopperlens.engines.duckdb import DuckDBEngine
 ANON_MAP = "anonymous_links"
 
 
-def stitch(engine: DuckDBEngine) -> dict[str, int]:
-    """Attribute anonymous events to known customers; return counts of what was linked."""
-    if not engine.has_table(s.EVENTS.name):
-        return {}
-    events = s.EVENTS.name
+def link_anonymous_ids(engine: DuckDBEngine, events_where: str = "TRUE") -> None:
+    """Build ``anonymous_links`` (one customer per anonymous id) from the ``identities``
+    table and from the events selected by ``events_where`` that carry both ids."""
     parts = [
         f"SELECT {s.ANONYMOUS_ID}, {s.CUSTOMER_ID}, 2 AS source, max({s.TIMESTAMP}) AS seen "
-        f"FROM {events} WHERE {s.ANONYMOUS_ID} IS NOT NULL AND {s.CUSTOMER_ID} IS NOT NULL "
-        f"GROUP BY ALL"
+        f"FROM {s.EVENTS.name} WHERE {s.ANONYMOUS_ID} IS NOT NULL AND {s.CUSTOMER_ID} "
+        f"IS NOT NULL AND ({events_where}) GROUP BY ALL"
     ]
     if engine.has_table(s.IDENTITIES.name):
         parts.append(
@@ -35,20 +33,14 @@ def stitch(engine: DuckDBEngine) -> dict[str, int]:
         f"[source::DOUBLE, coalesce(epoch(seen), 0), -hash({s.CUSTOMER_ID})::DOUBLE]) "
         f"AS {s.CUSTOMER_ID} FROM ({' UNION ALL '.join(parts)}) GROUP BY {s.ANONYMOUS_ID}",
     )
-    # The events are rebuilt with the links rather than updated in place: DuckDB holds
-    # an UPDATE's old values in memory per vector, and the ~100M events stitched at 10M
-    # customers asked for more than its limit; a copy streams.
-    anonymous = f"SELECT count(*) FROM {events} WHERE {s.CUSTOMER_ID} IS NULL"
-    before = int(engine.scalar(anonymous))  # type: ignore[arg-type]
-    engine.create_table(
-        events,
-        f"SELECT e.* REPLACE (coalesce(e.{s.CUSTOMER_ID}, m.{s.CUSTOMER_ID}) "
-        f"AS {s.CUSTOMER_ID}) FROM {events} e LEFT JOIN {ANON_MAP} m "
-        f"ON e.{s.CUSTOMER_ID} IS NULL AND e.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID}",
-    )
-    unlinked = int(engine.scalar(anonymous))  # type: ignore[arg-type]
-    return {
-        "anonymous_ids_linked": int(engine.scalar(f"SELECT count(*) FROM {ANON_MAP}")),  # type: ignore[arg-type]
-        "events_stitched": before - unlinked,
-        "events_anonymous": unlinked,
-    }
+
+
+# The columns of events ``e`` with each anonymous event given its linked customer, and the
+# join that finds it: for the SELECT that copies the events table.
+STITCHED = (
+    f"REPLACE (coalesce(e.{s.CUSTOMER_ID}, m.{s.CUSTOMER_ID}) AS {s.CUSTOMER_ID})"
+)
+LINKS_JOIN = (
+    f"LEFT JOIN {ANON_MAP} m ON e.{s.CUSTOMER_ID} IS NULL "
+    f"AND e.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID}"
+)
