@@ -161,7 +161,7 @@ def run(
             )
         as_of = _as_of(engine, cutoff)
         with timer.stage("features"):
-            _feature_table(engine, as_of, feature_engine)
+            _feature_table(engine, as_of, feature_engine, settings.block_customers)
             blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
         with timer.stage("text"):
             score_texts_table(engine, as_of, blocks, n_jobs=settings.threads or -1)
@@ -462,11 +462,12 @@ def _engine(settings: Settings) -> DuckDBEngine:
     )
 
 
-def _feature_table(engine: DuckDBEngine, as_of: datetime, name: str) -> None:
+def _feature_table(engine: DuckDBEngine, as_of: datetime, name: str,
+                   block_customers: int) -> None:
     """Features by engine ``name`` as the :data:`FEATURES_TABLE` of (DuckDB) ``engine``,
     where the tables were ingested."""
     if name == "duckdb":
-        feature_table(engine, as_of=as_of)
+        feature_table(engine, as_of=as_of, block_customers=block_customers)
         return
     other = create_engine(name)
     try:
@@ -597,7 +598,7 @@ def assign(
             default_country=settings.default_country,
         )
         as_of = _as_of(engine, cutoff)
-        _feature_table(engine, as_of, feature_engine)
+        _feature_table(engine, as_of, feature_engine, settings.block_customers)
         blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
         score_texts_table(engine, as_of, blocks, n_jobs=settings.threads or -1)
         files = None if out is None else _OutputFiles(Path(out))

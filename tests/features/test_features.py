@@ -142,3 +142,21 @@ def test_features_of_some_customers_are_theirs_among_all(
     pd.testing.assert_frame_equal(some, features.loc[["c2"]])
     # the whole population again: nothing of the sample's stored windows lingers
     pd.testing.assert_frame_equal(compute_features(engine, as_of=AS_OF), features)
+
+
+def test_features_joined_a_block_of_customers_at_a_time_equal_one_join(
+    tmp_path: Path,
+) -> None:
+    from shopperlens import demo
+    from shopperlens.features import FEATURES_TABLE, feature_table, fetch_features
+
+    folder = tmp_path / "demo"
+    demo.write(demo.generate(300, seed=3), folder, fmt="parquet")
+    with DuckDBEngine(threads=2) as engine:
+        load_folder(engine, folder)
+        as_of = datetime(2025, 12, 1)
+        whole = fetch_features(engine, feature_table(engine, as_of=as_of))
+        blocked = fetch_features(engine, feature_table(engine, as_of=as_of, block_customers=70))
+        assert engine.scalar(f"SELECT count(*) FROM {FEATURES_TABLE}") == len(whole)
+    assert len(whole) >= 300 and "region" in whole
+    pd.testing.assert_frame_equal(blocked, whole)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from shopperlens import schema as s
-from shopperlens.blocks import Block, in_sample
+from shopperlens.blocks import EVERYONE, Block, customer_blocks, in_sample
 from shopperlens.engines import SQLEngine
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import browsing, interactions, orders
@@ -75,9 +75,14 @@ def feature_table(
     as_of: datetime,
     customers: pd.Index | None = None,
     table: str = FEATURES_TABLE,
+    block_customers: int | None = None,
 ) -> str:
     """Build :func:`compute_features`' features as ``table`` of the engine, for
-    :func:`fetch_features` to read a block of customers at a time; returns ``table``."""
+    :func:`fetch_features` to read a block of customers at a time; returns ``table``.
+
+    On DuckDB, ``block_customers`` bounds how many customers' feature families are
+    joined at once: one query holds the hash tables of all its joins in memory, which
+    grows with the customers (at 10M, past the memory limit)."""
     as_of_days = as_of.timestamp() / SECONDS_PER_DAY
     families: list[tuple[str, str, tuple[str, ...]]] = []
     tx_cols = set(engine.columns(s.TRANSACTIONS.name))
@@ -106,7 +111,14 @@ def feature_table(
             _filled(c, zeros) for c in engine.columns(f"feat_{name}") if c != s.CUSTOMER_ID
         ]
     has_region = engine.has_table(s.CUSTOMERS.name) and s.REGION in engine.columns(s.CUSTOMERS.name)
-    engine.create_table(table, _join_sql([f[0] for f in families], selected, has_region))
+    blocks = (customer_blocks(engine, "customer_universe", block_customers)
+              if block_customers and isinstance(engine, DuckDBEngine) else [EVERYONE])
+    for number, block in enumerate(blocks):
+        query = _join_sql([f[0] for f in families], selected, has_region, block)
+        if number == 0:
+            engine.create_table(table, query)
+        else:
+            engine.execute(f"INSERT INTO {table} {query}", "joining the features")
     return table
 
 
@@ -222,16 +234,21 @@ def _filled(column: str, zeros: tuple[str, ...]) -> str:
     return f"CAST(coalesce({column}, 0) AS DOUBLE) AS {column}" if column in zeros else column
 
 
-def _join_sql(families: list[str], selected: list[str], region: bool) -> str:
-    # An explicit select list, not DuckDB's SELECT * REPLACE, so Spark SQL runs it too.
-    joins = " ".join(f"LEFT JOIN feat_{name} USING ({s.CUSTOMER_ID})" for name in families)
+def _join_sql(families: list[str], selected: list[str], region: bool,
+              block: Block = EVERYONE) -> str:
+    """The features of ``block``'s customers: their rows of each family, joined.
+    An explicit select list, not DuckDB's SELECT * REPLACE, so Spark SQL runs it too."""
+    def rows(table: str, columns: str = "*") -> str:
+        return f"(SELECT {columns} FROM {table} WHERE {block.where()})"
+
+    joins = " ".join(f"LEFT JOIN {rows(f'feat_{name}')} USING ({s.CUSTOMER_ID})"
+                     for name in families)
     if region:
-        joins += (
-            f" LEFT JOIN (SELECT {s.CUSTOMER_ID}, {s.REGION} FROM {s.CUSTOMERS.name}) "
-            f"USING ({s.CUSTOMER_ID})"
-        )
+        joins += (f" LEFT JOIN {rows(s.CUSTOMERS.name, f'{s.CUSTOMER_ID}, {s.REGION}')} "
+                  f"USING ({s.CUSTOMER_ID})")
         selected = [*selected, s.REGION]
-    return f"SELECT {', '.join([s.CUSTOMER_ID, *selected])} FROM customer_universe {joins}"
+    return (f"SELECT {', '.join([s.CUSTOMER_ID, *selected])} "
+            f"FROM {rows('customer_universe')} {joins}")
 
 
 def _ordered(columns: pd.Index) -> list[str]:

@@ -18,6 +18,11 @@ from shopperlens.privacy import duckdb_functions, pseudonymise_sql
 from shopperlens.text import scrub_one
 
 SCRUB_FUNCTION = "scrub_pii"
+# What scrubbing can change: texts with a digit, an "@", "://" or "www." (the trigger of
+# text.scrub, in RE2 syntax: Python's \d is any Unicode decimal digit). Only those rows
+# go through the Python function and are rewritten; most texts hold none, and an UPDATE
+# keeps every value it replaces in memory until it commits.
+MAY_HOLD_PII = r"[\p{Nd}@]|://|www\."
 
 
 def register_privacy_functions(engine: DuckDBEngine, key: bytes | str | None, country: str) -> None:
@@ -42,7 +47,9 @@ def protect_table(engine: DuckDBEngine, table: str) -> None:
         texts = [c for c in (s.TEXT, "raw_line") if c in columns]
         if texts:
             sets = ", ".join(f'"{c}" = {SCRUB_FUNCTION}("{c}")' for c in texts)
-            engine.execute(f"UPDATE {relation} SET {sets}", f"scrubbing {relation}")
+            candidates = " OR ".join(f"regexp_matches(\"{c}\", '{MAY_HOLD_PII}')" for c in texts)
+            engine.execute(f"UPDATE {relation} SET {sets} WHERE {candidates}",
+                           f"scrubbing {relation}")
 
 
 def _scrub_arrow(values: pa.Array) -> pa.Array:

@@ -1,0 +1,45 @@
+"""Scrubbing at the door: only the texts that may hold personal data go through Python."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shopperlens.engines.duckdb import DuckDBEngine
+from shopperlens.ingest.privacy import MAY_HOLD_PII, protect_table, register_privacy_functions
+from shopperlens.text import scrub_one
+
+# Text with the characters the scrubber reacts to, Unicode digits among them.
+texts = st.lists(
+    st.one_of(st.characters(exclude_categories=("Cs", "Cc")),
+              st.sampled_from(list("@:/w.0123456789٣+() ")),
+              st.sampled_from(["://", "www.", "07700 900123", "jo@example.com"])),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=20))
+def test_filter_lets_through_every_text_scrubbing_would_change(values: list[str]) -> None:
+    with DuckDBEngine() as engine:
+        passed = [row[0] for row in engine.con.execute(
+            f"SELECT regexp_matches(t, '{MAY_HOLD_PII}') FROM unnest(?) AS u(t)", [values]
+        ).fetchall()]
+    for value, through in zip(values, passed, strict=True):
+        if scrub_one(value) != value:
+            assert through, value
+
+
+def test_protect_table_scrubs_candidates_and_leaves_the_rest_as_they_were() -> None:
+    values = ["Call me on 07700 900123", "lovely fit, no complaints", None,
+              "mail jo.bloggs@example.co.uk", "see www.example.com/x?token=abc", "size ٣"]
+    with DuckDBEngine() as engine:
+        register_privacy_functions(engine, b"k" * 32, "GB")
+        engine.con.execute("CREATE TABLE interactions (text VARCHAR, k INTEGER)")
+        engine.con.executemany("INSERT INTO interactions VALUES (?, ?)",
+                               [[v, k] for k, v in enumerate(values)])
+        engine.con.execute("CREATE TABLE rejected_interactions (raw_line VARCHAR)")
+        protect_table(engine, "interactions")
+        stored = [row[0] for row in engine.rows("SELECT text FROM interactions ORDER BY k")]
+    assert stored == [None if v is None else scrub_one(v) for v in values]
+    assert stored[0] == "Call me on <PHONE>" and stored[1] == values[1]
