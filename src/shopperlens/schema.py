@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["string", "timestamp", "decimal", "integer", "number", "boolean", "json"]
+DIGEST: Literal["digest"] = "digest"
 
 # Column names -------------------------------------------------------------
 CUSTOMER_ID = "customer_id"
@@ -96,8 +97,9 @@ class Column:
     pii: bool = False
     sensitive: bool = False
     # checked on the way in (a bad value quarantines its row) but not kept: nothing
-    # downstream reads it, and on big data it would be most of the table
-    kept: bool = True
+    # downstream reads it, and on big data it would be most of the table; DIGEST: kept
+    # as a 128-bit digest, all that telling values apart (repeated ids) needs
+    kept: bool | Literal["digest"] = True
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ TRANSACTIONS = Table(
 EVENTS = Table(
     "events",
     (
-        Column(MESSAGE_ID, "string", required=True),
+        Column(MESSAGE_ID, "string", required=True, kept=DIGEST),
         Column(CUSTOMER_ID, "string"),
         Column(ANONYMOUS_ID, "string"),
         Column(TIMESTAMP, "timestamp", required=True),

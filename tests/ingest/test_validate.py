@@ -4,6 +4,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.errors import MissingColumnError, MissingTableError
@@ -132,6 +134,27 @@ m2,,,2024-01-01,Page Viewed
     assert quality["events"].duplicates == 1
     assert quality["events"].rows_kept == 1
     assert rejected(engine, "events") == {3: "missing customer_id and anonymous_id (one is needed)"}
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["m1", " m1", "m1 ", "m2", "M2", "m10", "m1m"]), min_size=1,
+                max_size=12))
+def test_an_event_counts_once_per_message_id_as_trimmed(
+    tmp_path_factory: pytest.TempPathFactory, ids: list[str]
+) -> None:
+    folder = tmp_path_factory.mktemp("data")
+    (folder / "transactions.csv").write_text(
+        "customer_id,order_id,timestamp,amount\nc1,o1,2024-01-01,1\n")
+    lines = [f'"{m}",c1,,2024-01-{k + 1:02d},Page Viewed' for k, m in enumerate(ids)]
+    (folder / "events.csv").write_text(
+        "message_id,customer_id,anonymous_id,timestamp,event\n" + "\n".join(lines) + "\n")
+    with DuckDBEngine(threads=2) as engine:
+        quality = load_folder(engine, folder)
+        kept_days = [r[0].day for r in engine.rows("SELECT timestamp FROM events ORDER BY row")]
+    first = {m.strip(): k + 1 for k, m in reversed(list(enumerate(ids)))}
+    assert quality["events"].duplicates == len(ids) - len(first)
+    assert kept_days == sorted(first.values())  # the first event of each id is kept
 
 
 def test_mapping_renames_foreign_columns(

@@ -131,9 +131,9 @@ def _clean_events(engine: DuckDBEngine) -> tuple[int, dict[str, int]]:
 
 def _find_repeats(engine: DuckDBEngine) -> int:
     """Table ``_repeats``: the rows of events whose ``message_id`` came earlier; their count."""
-    # Grouping 60M 64-bit hashes is several times cheaper than grouping the ids; only
-    # the few events whose hash repeats are then grouped by the id itself (hashes of
-    # different ids may collide).
+    # The ids are kept as 128-bit digests (validation). Grouping 60M 64-bit hashes of
+    # them is cheaper still; only the few events whose hash repeats are then grouped by
+    # the digest itself (hashes of different digests may collide).
     engine.create_table(
         "_repeated",
         f"WITH candidates AS (SELECT hash({s.MESSAGE_ID}) AS h FROM {s.EVENTS.name} "
