@@ -45,3 +45,12 @@ def test_btyd_models_fit_on_a_sample_and_predict_everyone(
     # A sample of 500 of the 2,357 customers moves P(alive) little.
     assert np.corrcoef(p_full, p_sampled)[0, 1] > 0.98
     assert np.abs(np.asarray(p_full) - np.asarray(p_sampled)).mean() < 0.05
+
+
+def test_churn_window_covers_the_fit_set_not_everyone_when_that_is_a_sample() -> None:
+    features = pd.DataFrame({"frequency": [0, 2, 1, 0, 5]},
+                            index=pd.Index(["a", "b", "c", "d", "e"], name="customer_id"))
+    # everyone fits: no sample, the whole population's tables are read as they are
+    assert predict._churn_sample(features, seed=0) is None
+    # the fit set is a sample of a bigger population: its buyers, not everyone
+    assert list(predict._churn_sample(features, seed=0, everyone=False)) == ["b", "c", "e"]

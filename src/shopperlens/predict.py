@@ -19,7 +19,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from shopperlens import schema as s
-from shopperlens.blocks import in_sample
+from shopperlens.blocks import EVERYONE, in_sample
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import (
     add_text_features,
@@ -237,7 +237,7 @@ def _fit_churn(
     record: dict[str, Any],
 ) -> ChurnModel | None:
     past_as_of = as_of - timedelta(days=churn_days)
-    sample = _churn_sample(features, seed)
+    sample = _churn_sample(features, seed, everyone=where == EVERYONE.where())
     past = compute_features(engine, as_of=past_as_of, customers=sample, table=PAST_TABLE)
     scored = where if sample is None else in_sample(engine, sample, CHURN_SAMPLE)
     past = add_text_features(past, text_scores(engine, scored), past_as_of)
@@ -278,9 +278,11 @@ def _fit_churn(
     return model
 
 
-def _churn_sample(features: pd.DataFrame, seed: int) -> pd.Index | None:
+def _churn_sample(features: pd.DataFrame, seed: int, *, everyone: bool = True
+                  ) -> pd.Index | None:
     """The buyers whose past features the churn model may learn and be tested on
-    (``None``: all of them, when there are not many more than it needs).
+    (``None``: everyone's, when ``features`` are everyone's and their buyers not many
+    more than it needs).
 
     Past buyers are today's buyers, so drawing from these (with room for the newer
     ones, who did not buy back then) keeps the second feature pass to a sample.
@@ -288,7 +290,7 @@ def _churn_sample(features: pd.DataFrame, seed: int) -> pd.Index | None:
     buyers = features.index[features["frequency"] > 0]
     wanted = 2 * (CHURN_TRAIN_MAX + CHURN_TEST_MAX)
     if len(buyers) <= wanted:
-        return None
+        return None if everyone else buyers
     rng = np.random.default_rng(seed)
     return buyers[np.sort(rng.choice(len(buyers), wanted, replace=False))]
 
