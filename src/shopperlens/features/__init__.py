@@ -46,6 +46,7 @@ SOURCE_TABLES = (s.TRANSACTIONS.name, s.EVENTS.name, s.INTERACTIONS.name, s.CUST
 SECONDS_PER_DAY = 86400.0
 ONLY_CUSTOMERS = "_feature_customers"
 FEATURES_TABLE = "customer_features"
+UNIVERSE_TABLE = "customer_universe"  # one row per customer with any features
 TEXT_SCORES_TABLE = "text_scores"
 SEQUENCE = "_seq"
 DECIMALS = 9
@@ -101,9 +102,8 @@ def feature_table(
         _window(engine, "ix", s.INTERACTIONS.name, as_of, only, sample=sample)
         ix_sql = interactions.interactions_sql(columns=set(engine.columns(s.INTERACTIONS.name)))
         families.append(("ix", ix_sql, interactions.ZERO_WHEN_ABSENT))
-    engine.create_table(
-        "customer_universe", _universe_sql(engine, [f[0] for f in families], only)
-    )
+    names = [f[0] for f in families]
+    engine.create_table(UNIVERSE_TABLE, _universe_sql(engine, names, only))
     selected: list[str] = []
     for name, sql, zeros in families:
         engine.create_table(f"feat_{name}", sql)
@@ -111,10 +111,10 @@ def feature_table(
             _filled(c, zeros) for c in engine.columns(f"feat_{name}") if c != s.CUSTOMER_ID
         ]
     has_region = engine.has_table(s.CUSTOMERS.name) and s.REGION in engine.columns(s.CUSTOMERS.name)
-    blocks = (customer_blocks(engine, "customer_universe", block_customers)
+    blocks = (customer_blocks(engine, UNIVERSE_TABLE, block_customers)
               if block_customers and isinstance(engine, DuckDBEngine) else [EVERYONE])
     for number, block in enumerate(blocks):
-        query = _join_sql([f[0] for f in families], selected, has_region, block)
+        query = _join_sql(names, selected, has_region, block)
         if number == 0:
             engine.create_table(table, query)
         else:
@@ -248,7 +248,7 @@ def _join_sql(families: list[str], selected: list[str], region: bool,
                   f"USING ({s.CUSTOMER_ID})")
         selected = [*selected, s.REGION]
     return (f"SELECT {', '.join([s.CUSTOMER_ID, *selected])} "
-            f"FROM {rows('customer_universe')} {joins}")
+            f"FROM {rows(UNIVERSE_TABLE)} {joins}")
 
 
 def _ordered(columns: pd.Index) -> list[str]:
