@@ -4,29 +4,23 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.text.test_scrub import PII_LIKE_TEXTS
 
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.ingest.privacy import MAY_HOLD_PII, protect_table, register_privacy_functions
 from shopperlens.text import scrub_one
-
-# Text with the characters the scrubber reacts to, Unicode digits among them.
-texts = st.lists(
-    st.one_of(st.characters(exclude_categories=("Cs", "Cc")),
-              st.sampled_from(list("@:/w.0123456789٣+() ")),
-              st.sampled_from(["://", "www.", "07700 900123", "jo@example.com"])),
-    max_size=20,
-).map("".join)
+from shopperlens.text.scrub import _TRIGGER
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(texts, min_size=1, max_size=20))
-def test_filter_lets_through_every_text_scrubbing_would_change(values: list[str]) -> None:
+@given(st.lists(PII_LIKE_TEXTS, min_size=1, max_size=20))
+def test_filter_lets_through_every_text_python_would_scrub(values: list[str]) -> None:
     with DuckDBEngine() as engine:
         passed = [row[0] for row in engine.con.execute(
             f"SELECT regexp_matches(t, '{MAY_HOLD_PII}') FROM unnest(?) AS u(t)", [values]
         ).fetchall()]
     for value, through in zip(values, passed, strict=True):
-        if scrub_one(value) != value:
+        if _TRIGGER.search(value):  # RE2 lets through as much as Python's trigger
             assert through, value
 
 

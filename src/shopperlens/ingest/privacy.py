@@ -16,13 +16,13 @@ from shopperlens import schema as s
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.privacy import duckdb_functions, pseudonymise_sql
 from shopperlens.text import scrub_one
+from shopperlens.text.scrub import TRIGGER_RE2
 
 SCRUB_FUNCTION = "scrub_pii"
-# What scrubbing can change: texts with a digit, an "@", "://" or "www." (the trigger of
-# text.scrub, in RE2 syntax: Python's \d is any Unicode decimal digit). Only those rows
-# go through the Python function and are rewritten; most texts hold none, and an UPDATE
-# keeps every value it replaces in memory until it commits.
-MAY_HOLD_PII = r"[\p{Nd}@]|://|www\."
+# Only texts that scrubbing could change (text.scrub's trigger, in RE2) go through the
+# Python function and are rewritten: most texts hold none of it, and an UPDATE keeps
+# every value it replaces in memory until it commits. Quoted for a SQL literal.
+MAY_HOLD_PII = TRIGGER_RE2.replace("'", "''")
 
 
 def register_privacy_functions(engine: DuckDBEngine, key: bytes | str | None, country: str) -> None:

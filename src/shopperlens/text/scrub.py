@@ -4,9 +4,10 @@ One compiled regular expression finds every candidate (URL, e-mail, IBAN, card, 
 street address, postcode) in a single left-to-right pass; a small check per kind keeps
 false alarms out (Luhn for cards, ISO 13616 mod-97 for IBANs, digit counts for phones,
 a token or query string for URLs). Matches become typed placeholders such as ``<EMAIL>``.
-Texts with no digit, ``@``, ``://`` or ``www.`` cannot hold any of these and are
-returned untouched without running the big expression, and a look-ahead lets the
-expression skip at once the positions where none of the kinds can start.
+Texts without what every kind needs (an ``@``, three digits close together, ...;
+see :func:`_trigger`) cannot hold any of these and are returned untouched without
+running the big expression, and a look-ahead lets the expression skip at once the
+positions where none of the kinds can start.
 
 What it does not find: personal names, and addresses without a house number and street
 suffix. Scrubbing is a safety net, not a guarantee.
@@ -26,7 +27,9 @@ from dataclasses import dataclass, field
 
 from ._columns import as_list
 
-__all__ = ["PLACEHOLDERS", "ScrubReport", "luhn_valid", "iban_valid", "scrub", "scrub_one"]
+__all__ = [
+    "PLACEHOLDERS", "TRIGGER_RE2", "ScrubReport", "luhn_valid", "iban_valid", "scrub", "scrub_one",
+]
 
 PLACEHOLDERS: dict[str, str] = {
     "url": "<URL>", "email": "<EMAIL>", "iban": "<IBAN>", "card": "<CARD>",
@@ -52,6 +55,7 @@ _PHONE = (  # international (+/00), US (415) 555-0132, UK national 020 7946 0958
 # of trying all seven alternatives and their look-behinds there: the same matches, ~4x
 # faster.
 _START = r"(?=[A-Z\d+(]|https?://|www\.|[A-Za-z0-9._%+-]+@)"
+_ADDRESS = r"{digit}{{1,5}}[A-Za-z]?,?(?:[ ]+[A-Za-z][A-Za-z'-]+){{1,3}}[ ]+" + _STREET + r"\b"
 _PATTERN = re.compile(
     _START + r"(?:"
     r"(?P<url>\b(?:https?://|www\.)[^\s<>\"']+)"
@@ -59,12 +63,26 @@ _PATTERN = re.compile(
     r"|(?P<iban>\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b)"
     r"|(?P<card>(?<![\w+.,])[1-9](?:[ -]?\d){12,18}(?!\w))"
     rf"|(?P<phone>{_PHONE})"
-    rf"|(?P<address>(?<![\w.,£$€])\d{{1,5}}[A-Za-z]?,?(?:[ ]+[A-Za-z][A-Za-z'-]+){{1,3}}"
-    rf"[ ]+{_STREET}\b\.?)"
+    r"|(?P<address>(?<![\w.,£$€])" + _ADDRESS.format(digit=r"\d") + r"\.?)"
     r"|(?P<postcode>\b(?:[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|GIR ?0AA)\b"
     rf"|\b\d{{5}}-\d{{4}}\b|\b(?:{_STATES}) \d{{5}}\b))"
 )
-_TRIGGER = re.compile(r"[\d@]|://|www\.")
+
+
+def _trigger(digit: str) -> str:
+    """A pattern every text that scrubbing could change matches, and most others do
+    not: what each kind cannot do without (an "@" after a letter or digit, "://" or
+    "www.", three digits close together, "+" and a digit, a capital letter and a digit,
+    "GIR 0AA", or the address pattern itself); the cards, phones and postcodes that pass
+    their checks all have one. "33 days" or "@ShopperLens" has none. ``digit`` spells a
+    Unicode digit in the dialect."""
+    return (rf"[A-Za-z0-9._%+-]@|://|www\.|{digit}[ -]?{digit}[ -]?{digit}|\+[1-9]"
+            rf"|[A-Z]{digit}|GIR ?0AA|{_ADDRESS.format(digit=digit)}")
+
+
+_TRIGGER = re.compile(_trigger(r"\d"))
+# The same in RE2 (DuckDB's regular expressions), whose \d is ASCII only.
+TRIGGER_RE2 = _trigger(r"\p{Nd}")
 _DIGITS = re.compile(r"\d")
 _URL_SECRET = re.compile(r"[?#@]|[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*[A-Za-z][A-Za-z0-9_-]{14,}")
 
