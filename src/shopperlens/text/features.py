@@ -96,6 +96,14 @@ def _argmax_label(counts: pd.Series, labels: tuple[str, ...], index: pd.Index) -
     return best.reindex(index)
 
 
+def _label_counts(customers: pd.Series, labels: pd.Series) -> pd.Series:
+    """Rows per (customer, label), grouped on the labels' codes: they are few and
+    repeat millions of times."""
+    label = pd.Categorical(labels)
+    return pd.Series(1, index=customers.index).groupby(
+        [customers.to_numpy(), label], observed=True).size()
+
+
 def _trend(scored: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Series:
     """Mean sentiment after ``cutoff`` minus mean sentiment up to it (NaN if one is empty)."""
     recent = scored[schema.TIMESTAMP] > cutoff
@@ -107,12 +115,15 @@ def _trend(scored: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Series:
 def _emotion_and_topic(scored: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
     cid = schema.CUSTOMER_ID
     emotional = scored[scored["dominant_emotion"] != NEUTRAL]
-    emotion = _argmax_label(emotional.groupby([cid, "dominant_emotion"]).size(), EMOTIONS, index)
+    emotion = _argmax_label(_label_counts(emotional[cid], emotional["dominant_emotion"]),
+                            EMOTIONS, index)
     negative = scored.loc[scored[SENTIMENT] < NEGATIVE_BELOW, [cid, TOPICS_COLUMN]]
-    topics = negative.assign(**{TOPICS_COLUMN: negative[TOPICS_COLUMN].str.split(";")})
-    topics = topics.explode(TOPICS_COLUMN)
-    topics = topics[topics[TOPICS_COLUMN].fillna("") != ""]
-    topic = _argmax_label(topics.groupby([cid, TOPICS_COLUMN]).size(), TOPICS, index)
+    # ";"-joined topics: split each distinct value once, then spread them by code
+    codes, joined = pd.factorize(negative[TOPICS_COLUMN].fillna(""))
+    pairs = pd.DataFrame([(k, topic) for k, value in enumerate(joined)
+                          for topic in value.split(";") if topic], columns=["_k", "_topic"])
+    topics = pd.DataFrame({cid: negative[cid].to_numpy(), "_k": codes}).merge(pairs, on="_k")
+    topic = _argmax_label(_label_counts(topics[cid], topics["_topic"]), TOPICS, index)
     emotion = pd.Categorical(emotion.fillna(NEUTRAL), categories=[*EMOTIONS, NEUTRAL])
     return (pd.Series(emotion, index=index),
             pd.Series(pd.Categorical(topic, categories=list(TOPICS)), index=index))
@@ -165,6 +176,9 @@ def text_features_from_scores(scored: pd.DataFrame, *,
     ``as_of`` are ignored)."""
     scored = _up_to(scored, as_of)
     cid = schema.CUSTOMER_ID
+    # grouped by integer codes: each groupby on the text ids would factorise them anew
+    codes, customers = pd.factorize(scored[cid], sort=True)
+    scored = scored.assign(**{cid: codes})
     groups = scored.groupby(cid, sort=True)
     out = pd.DataFrame({"text_count": groups.size()})
     out.index.name = cid
@@ -177,6 +191,7 @@ def text_features_from_scores(scored: pd.DataFrame, *,
         support[cid]).mean()
     out["anger_share"] = (scored["dominant_emotion"] == "anger").groupby(scored[cid]).mean()
     out["dominant_emotion"], out["complaint_topic"] = _emotion_and_topic(scored, out.index)
+    out.index = pd.Index(customers.take(out.index), name=cid)
     return out
 
 
