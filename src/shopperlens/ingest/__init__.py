@@ -11,13 +11,15 @@ from pathlib import Path
 
 from shopperlens import schema as s
 from shopperlens.engines.duckdb import DuckDBEngine
-from shopperlens.ingest.identity import ANON_MAP, LINKS_JOIN, STITCHED, link_anonymous_ids
+from shopperlens.ingest.identity import ANON_MAP, link_anonymous_ids, stitched_events_sql
 from shopperlens.ingest.mapping import Mapping, parse_mappings
 from shopperlens.ingest.privacy import protect_table, register_privacy_functions
 from shopperlens.ingest.readers import discover, is_large_csv, load_raw
 from shopperlens.ingest.validate import Check, TableQuality, validate_table
 
 # Customers first: the other tables are checked against the customer ids it holds.
+CHECKED_EVENTS = "_events_checked"  # the good events; ``events`` is a view over them
+REPEATS = "_repeats"  # row numbers of the events whose message id came earlier
 LOAD_ORDER = ("customers", "transactions", "events", "interactions", "identities")
 
 __all__ = ["LOAD_ORDER", "TableQuality", "discover", "load_folder", "parse_mappings"]
@@ -99,38 +101,37 @@ def _cross_checks(engine: DuckDBEngine, table: str) -> list[Check]:
 
 def _clean_events(engine: DuckDBEngine) -> tuple[int, dict[str, int]]:
     """Keep the first event of each ``message_id`` and attribute anonymous events to
-    their linked customers (:mod:`~shopperlens.ingest.identity`), in one copy of the
-    table; return how many repeats were dropped and counts of what was stitched.
+    their linked customers (:mod:`~shopperlens.ingest.identity`); return how many
+    repeats were dropped and counts of what was stitched.
 
-    The table is copied rather than changed in place: DuckDB keeps per-vector version
-    info in memory for a DELETE, and old values for an UPDATE, and at 10M customers
-    (600M events, 0.5% repeated, 100M stitched) both ran out of a 4 GB limit; a copy
-    streams. The ids are dropped too: nothing downstream reads them, and they are a
-    third of the table.
+    ``events`` becomes a view over the checked events (renamed
+    :data:`CHECKED_EVENTS`) that leaves the repeats out and joins the links: the
+    checked table is not changed in place, as DuckDB keeps per-vector version info in
+    memory for a DELETE, and old values for an UPDATE, and at 10M customers (600M
+    events, 0.5% repeated, 100M stitched) both ran out of a 4 GB limit; nor copied, as
+    writing 60M events again cost more (~26 s at 1M customers) than the few scans of the
+    view the features make.
     """
-    events = s.EVENTS.name
     dropped = _find_repeats(engine)
-    # unqualified: the links joined below have no row number
-    kept = f"{s.ROW} NOT IN (SELECT {s.ROW} FROM _repeats)" if dropped else "TRUE"
+    kept = f"{s.ROW} NOT IN (SELECT {s.ROW} FROM {REPEATS})" if dropped else "TRUE"
     link_anonymous_ids(engine, kept)
-    anonymous = f"SELECT count(*) FROM {events} WHERE {s.CUSTOMER_ID} IS NULL"
-    before = int(engine.scalar(f"{anonymous} AND {kept}"))  # type: ignore[arg-type]
-    engine.create_table(
-        events,
-        f"SELECT e.* EXCLUDE ({s.MESSAGE_ID}) {STITCHED} FROM {events} e {LINKS_JOIN} "
-        f"WHERE {kept}",
+    engine.execute(f"ALTER TABLE {s.EVENTS.name} RENAME TO {CHECKED_EVENTS}")
+    engine.create_view(s.EVENTS.name, stitched_events_sql(CHECKED_EVENTS, kept))
+    ((anonymous, unlinked),) = engine.rows(
+        f"SELECT count(*), count(*) FILTER (WHERE {ANON_MAP}.{s.CUSTOMER_ID} IS NULL) "
+        f"FROM {CHECKED_EVENTS} e LEFT JOIN {ANON_MAP} USING ({s.ANONYMOUS_ID}) "
+        f"WHERE e.{s.CUSTOMER_ID} IS NULL AND {kept}"
     )
-    engine.execute("DROP TABLE _repeats")
-    unlinked = int(engine.scalar(anonymous))  # type: ignore[arg-type]
     return dropped, {
         "anonymous_ids_linked": int(engine.scalar(f"SELECT count(*) FROM {ANON_MAP}")),  # type: ignore[arg-type]
-        "events_stitched": before - unlinked,
-        "events_anonymous": unlinked,
+        "events_stitched": int(anonymous - unlinked),
+        "events_anonymous": int(unlinked),
     }
 
 
 def _find_repeats(engine: DuckDBEngine) -> int:
-    """Table ``_repeats``: the rows of events whose ``message_id`` came earlier; their count."""
+    """Table :data:`REPEATS`: the rows of events whose ``message_id`` came earlier; their
+    count."""
     # The ids are kept as 128-bit digests (validation). Grouping 60M 64-bit hashes of
     # them is cheaper still; only the few events whose hash repeats are then grouped by
     # the digest itself (hashes of different digests may collide).
@@ -143,12 +144,12 @@ def _find_repeats(engine: DuckDBEngine) -> int:
         f"GROUP BY 1 HAVING count(*) > 1",
     )
     engine.create_table(
-        "_repeats",
+        REPEATS,
         f"SELECT e.{s.ROW} FROM {s.EVENTS.name} e JOIN _repeated r "
         f"ON e.{s.MESSAGE_ID} = r.{s.MESSAGE_ID} AND e.{s.ROW} > r.first_row",
     )
     engine.execute("DROP TABLE _repeated")
-    return int(engine.scalar("SELECT count(*) FROM _repeats"))  # type: ignore[arg-type]
+    return int(engine.scalar(f"SELECT count(*) FROM {REPEATS}"))  # type: ignore[arg-type]
 
 
 def _summarise(engine: DuckDBEngine, table: str, path: Path) -> TableQuality:

@@ -35,12 +35,15 @@ def link_anonymous_ids(engine: DuckDBEngine, events_where: str = "TRUE") -> None
     )
 
 
-# The columns of events ``e`` with each anonymous event given its linked customer, and the
-# join that finds it: for the SELECT that copies the events table.
-STITCHED = (
-    f"REPLACE (coalesce(e.{s.CUSTOMER_ID}, m.{s.CUSTOMER_ID}) AS {s.CUSTOMER_ID})"
-)
-LINKS_JOIN = (
-    f"LEFT JOIN {ANON_MAP} m ON e.{s.CUSTOMER_ID} IS NULL "
-    f"AND e.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID}"
-)
+def stitched_events_sql(source: str, where: str = "TRUE") -> str:
+    """SQL of the rows of events table ``source`` matching ``where`` with each anonymous
+    event given its linked customer, if any (without the message ids).
+
+    Only the anonymous events meet the links: joining every event cost as much again."""
+    columns = f"e.* EXCLUDE ({s.MESSAGE_ID})"
+    return (
+        f"SELECT {columns} FROM {source} e WHERE e.{s.CUSTOMER_ID} IS NOT NULL AND {where} "
+        f"UNION ALL SELECT {columns} REPLACE (m.{s.CUSTOMER_ID} AS {s.CUSTOMER_ID}) "
+        f"FROM (SELECT * FROM {source} WHERE {s.CUSTOMER_ID} IS NULL AND {where}) e "
+        f"LEFT JOIN {ANON_MAP} m ON e.{s.ANONYMOUS_ID} = m.{s.ANONYMOUS_ID}"
+    )
