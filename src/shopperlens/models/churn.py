@@ -200,7 +200,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             side = np.select([value > median, value < median], [" high (", " low ("], " typical (")
             effect = np.where(contrib[rows, j] > 0, ") raises risk", ") lowers risk")
             columns[f"driver_{k + 1}"] = (
-                labels[j] + side.astype(object) + format_numbers(value, _number)
+                labels[j] + side.astype(object) + format_numbers(value, _number, _decimals)
                 + effect.astype(object)
             )
         return pd.DataFrame(columns, index=X.index)
@@ -212,6 +212,15 @@ def _number(value: float) -> str:
     if abs(value) >= 100 or float(value).is_integer():
         return f"{value:,.0f}"
     return f"{value:.3g}"
+
+
+def _decimals(values: np.ndarray) -> np.ndarray:
+    """Decimal places :func:`_number` shows: none from 100 up, else 3 significant."""
+    magnitude = np.abs(values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        significant = 2 - np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
+    places = np.where(magnitude >= 100, 0, np.minimum(significant, 300))
+    return np.where(np.isfinite(places), places, 0).astype(int)
 
 
 def _numeric_frame(X: pd.DataFrame, where: str) -> pd.DataFrame:

@@ -73,19 +73,56 @@ def feature_names(estimator: Any) -> list[str]:
 
 
 def format_numbers(values: np.ndarray,
-                   formatter: Callable[[float], str] | None = None) -> np.ndarray:
-    """``formatter`` (default :func:`format_number`) of each value, as an object array,
-    formatting each distinct value once: customers share most feature values (order
-    counts, days).
+                   formatter: Callable[[float], str] | None = None,
+                   decimals: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """``formatter`` (default :func:`format_number`) of each value, as an object array.
 
-    >>> format_numbers(np.array([3.0, 1247.3, 3.0, np.nan, -0.0, 0.0])).tolist()
-    ['3', '1,250', '3', 'missing', '0', '0']
+    ``decimals`` gives the decimal places the formatter shows of each value
+    (vectorised; default :func:`shown_decimals`, those of :func:`format_number`).
+    Values that show the same (the same places, the same rounding cell and side of its
+    half) are formatted once: a million spends hold a few thousand displays. Values
+    within a hair of a half are formatted on their own, as the formatter rounds them.
+
+    >>> format_numbers(np.array([3.0, 1247.3, 3.0, np.nan, -0.0, 0.0, 1251.0])).tolist()
+    ['3', '1,250', '3', 'missing', '0', '0', '1,250']
     """
-    # + 0.0 turns -0.0 into 0.0: np.unique would show whichever of the two came first
-    distinct, inverse = np.unique(np.asarray(values, dtype=np.float64) + 0.0,
-                                  return_inverse=True)
+    # + 0.0 turns -0.0 into 0.0, which would show as "-0" or "0" by whichever came first
+    values = np.asarray(values, dtype=np.float64) + 0.0
     formatter = formatter or format_number
-    return np.array([formatter(v) for v in distinct], dtype=object)[inverse.ravel()]
+    finite = np.isfinite(values)
+    with np.errstate(all="ignore"):  # non-finite values go through as they are
+        places = np.where(finite, (decimals or shown_decimals)(values), 0)
+        scaled = values * 10.0 ** places
+        cell = np.floor(scaled)
+        # near a half, or too small for the scaling: formatted one by one
+        tie = (np.abs(scaled - cell - 0.5) < 1e-6) | ((values != 0) & (np.abs(values) < 1e-250))
+        # non-finite values and ties are keyed by themselves
+        key = np.where(finite & ~tie, 2 * cell + (scaled - cell > 0.5), values)
+    missing = np.isnan(values)  # NaN never equals itself: keyed apart by its places
+    key, places = np.where(missing, 0.0, key), np.where(missing, -1000, places)
+    # (places, key) pairs as complex numbers: NumPy sorts those by both parts, fast
+    pairs = np.empty(len(values), dtype=complex)
+    pairs.real, pairs.imag = places, key
+    _, first, inverse = np.unique(pairs, return_index=True, return_inverse=True)
+    texts = [formatter(v) for v in values[first].tolist()]
+    shown = np.array(texts, dtype=object)[inverse.ravel()]
+    for k in np.flatnonzero(tie & finite):  # as the formatter rounds them
+        shown[k] = formatter(float(values[k]))
+    return shown
+
+
+def shown_decimals(values: np.ndarray) -> np.ndarray:
+    """Decimal places :func:`format_number` shows of each value (negative: rounded to
+    tens, hundreds, ...).
+
+    >>> shown_decimals(np.array([0.8567, 12.34, 1247.3])).tolist()
+    [2, 1, -1]
+    """
+    magnitude = np.abs(values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        large = 2 - np.floor(np.log10(np.where(magnitude >= 100, magnitude, 100.0)))
+    places = np.where(magnitude < 1, 2, np.where(magnitude < 100, 1, large))
+    return np.where(np.isfinite(places), places, 0).astype(int)
 
 
 def format_number(value: float) -> str:

@@ -1,0 +1,28 @@
+"""Numbers in segment reasons are formatted once per distinct displayed value."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shopperlens.models.churn import _decimals, _number
+from shopperlens.segmentation._validation import format_number, format_numbers
+
+numbers = st.lists(
+    st.one_of(st.floats(min_value=-1e12, max_value=1e12),
+              st.floats(min_value=-1e300, max_value=1e300),
+              st.floats(min_value=-5, max_value=5),
+              st.sampled_from([1.05, 0.125, 99.95, float("inf"), float("nan")])),
+    min_size=1, max_size=50,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(numbers)
+def test_rounding_first_shows_what_formatting_each_value_shows(values: list[float]) -> None:
+    array = np.array(values)
+    # + 0.0: -0.0 shows as 0.0 does
+    assert format_numbers(array).tolist() == [format_number(v + 0.0) for v in values]
+    shown = format_numbers(array, _number, _decimals).tolist()
+    assert shown == [_number(v + 0.0) for v in values]
