@@ -15,8 +15,7 @@ import pyarrow as pa
 from shopperlens import schema as s
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.privacy import duckdb_functions, pseudonymise_sql
-from shopperlens.text import scrub_one
-from shopperlens.text.scrub import TRIGGER_RE2
+from shopperlens.text.scrub import TRIGGER_RE2, scrub_matched
 
 SCRUB_FUNCTION = "scrub_pii"
 # Only texts that scrubbing could change (text.scrub's trigger, in RE2) go through the
@@ -53,4 +52,6 @@ def protect_table(engine: DuckDBEngine, table: str) -> None:
 
 
 def _scrub_arrow(values: pa.Array) -> pa.Array:
-    return pa.array([None if v is None else scrub_one(v) for v in values.to_pylist()], pa.string())
+    # only rows matching MAY_HOLD_PII reach this function
+    return pa.array([None if v is None else scrub_matched(v) for v in values.to_pylist()],
+                    pa.string())

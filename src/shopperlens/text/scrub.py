@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from ._columns import as_list
 
 __all__ = [
-    "PLACEHOLDERS", "TRIGGER_RE2", "ScrubReport", "luhn_valid", "iban_valid", "scrub", "scrub_one",
+    "PLACEHOLDERS", "TRIGGER_RE2", "ScrubReport", "luhn_valid", "iban_valid", "scrub",
+    "scrub_matched", "scrub_one",
 ]
 
 PLACEHOLDERS: dict[str, str] = {
@@ -210,6 +211,17 @@ def scrub_one(text: str) -> str:
     if isinstance(text, str) and _TRIGGER.search(text):
         return _replace(text, Counter())
     return text
+
+
+def scrub_matched(text: str) -> str:
+    """:func:`scrub_one` of a text already known to match the trigger (filtered with
+    :data:`TRIGGER_RE2` in SQL, say): searching for it again costs a third as much as
+    scrubbing.
+
+    >>> scrub_matched("Call me on 07700 900123")
+    'Call me on <PHONE>'
+    """
+    return _replace(text, Counter())
 
 
 def scrub(texts: Sequence[str]) -> tuple[list[str], ScrubReport]:
