@@ -164,9 +164,10 @@ def btyd_summary(engine: DuckDBEngine, where: str, as_of: datetime,
     """The ``(frequency, recency, T, monetary_value)`` summary of
     :func:`~shopperlens.models.summary_data` (and its holdout columns up to ``end``),
     computed in the engine from the daily purchases of the customers SQL ``where``
-    selects: in pandas, factorising 20M string ids cost more than the models at 1M
-    customers. Spend is rounded to :data:`~shopperlens.features.DECIMALS` places: a
-    parallel float sum depends on the order rows meet.
+    selects: in pandas, factorising the string ids of 12M daily purchases cost more
+    than the models at 1M customers. Spend is rounded to
+    :data:`~shopperlens.features.DECIMALS` places: a parallel float sum depends on the
+    order rows meet.
     """
     cal = _day_number(as_of) - 1  # as_of is exclusive
     last = cal if end is None else _day_number(end) - 1
