@@ -10,7 +10,7 @@ happened after it (the data folder holds that period; features never see it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,7 @@ from shopperlens.models.btyd._data import (
     MONETARY_VALUE,
     RECENCY,
     T_AGE,
+    _day_number,
 )
 
 WEEK = 7.0
@@ -169,8 +170,8 @@ def btyd_summary(engine: DuckDBEngine, where: str, as_of: datetime,
     :data:`~shopperlens.features.DECIMALS` places: a parallel float sum depends on the
     order rows meet.
     """
-    cal = _day_number(as_of) - 1  # as_of is exclusive
-    last = cal if end is None else _day_number(end) - 1
+    cal = _day_number(as_of, "as_of") - 1  # as_of is exclusive
+    last = cal if end is None else _day_number(end, "end") - 1
     in_cal = f"FILTER (WHERE day <= {cal})"
     purchases = f"count(*) {in_cal}"
     holdout = ("" if end is None else
@@ -188,11 +189,6 @@ def btyd_summary(engine: DuckDBEngine, where: str, as_of: datetime,
         f"WHERE day <= {last} GROUP BY {s.CUSTOMER_ID} HAVING min(day) <= {cal}"
     )
     return summary.set_index(s.CUSTOMER_ID).sort_index()
-
-
-def _day_number(moment: datetime) -> int:
-    """Days since 1970-01-01 of the calendar day of ``moment``."""
-    return (moment.date() - date(1970, 1, 1)).days
 
 
 def _transaction_models(

@@ -11,7 +11,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 from shopperlens.errors import ConfigError, InputError, NotFittedError
 from shopperlens.features.catalog import describe
-from shopperlens.segmentation._validation import format_numbers
+from shopperlens.segmentation._validation import format_numbers, significant_places
 
 CALIBRATIONS = ("isotonic", "sigmoid", None)
 IMPORTANCE_SAMPLE = 5_000
@@ -216,11 +216,7 @@ def _number(value: float) -> str:
 
 def _decimals(values: np.ndarray) -> np.ndarray:
     """Decimal places :func:`_number` shows: none from 100 up, else 3 significant."""
-    magnitude = np.abs(values)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        significant = 2 - np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
-    places = np.where(magnitude >= 100, 0, np.minimum(significant, 300))
-    return np.where(np.isfinite(places), places, 0).astype(int)
+    return np.where(np.abs(values) >= 100, 0, significant_places(values))
 
 
 def _numeric_frame(X: pd.DataFrame, where: str) -> pd.DataFrame:

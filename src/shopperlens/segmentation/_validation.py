@@ -119,9 +119,18 @@ def shown_decimals(values: np.ndarray) -> np.ndarray:
     [2, 1, -1]
     """
     magnitude = np.abs(values)
+    return np.where(magnitude < 1, 2, np.where(magnitude < 100, 1, significant_places(values)))
+
+
+def significant_places(values: np.ndarray, figures: int = 3) -> np.ndarray:
+    """Decimal places that keep ``figures`` significant figures of each value (0 for
+    zero and non-finite values).
+
+    >>> significant_places(np.array([0.001234, 12.34, 1247.3, 0.0])).tolist()
+    [5, 1, -1, 0]
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        large = 2 - np.floor(np.log10(np.where(magnitude >= 100, magnitude, 100.0)))
-    places = np.where(magnitude < 1, 2, np.where(magnitude < 100, 1, large))
+        places = figures - 1 - np.floor(np.log10(np.abs(values)))
     return np.where(np.isfinite(places), places, 0).astype(int)
 
 
