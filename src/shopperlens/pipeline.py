@@ -11,6 +11,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -160,14 +161,19 @@ def run(
                 default_country=settings.default_country,
             )
         as_of = _as_of(engine, cutoff)
-        with timer.stage("features"):
-            _feature_table(engine, as_of, feature_engine, settings.block_customers)
-            blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
-        with timer.stage("text"):
-            score_texts_table(engine, as_of, blocks, n_jobs=settings.threads or -1)
-        with timer.stage("segmentation"):
-            fit_set = _fit_set(engine, as_of, settings, blocks)
-            model = fit_segment_model(fit_set.profiled, settings=settings, as_of=as_of)
+        # Texts are scored by worker processes beside the features and the segment
+        # model, which leave a core idle for much of their time; the predictions need them.
+        with _beside(engine, score_texts_table, as_of, settings.block_customers,
+                     n_jobs=settings.threads or -1) as texts:
+            with timer.stage("features"):
+                _feature_table(engine, as_of, feature_engine, settings.block_customers)
+                blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
+            with timer.stage("segmentation"):
+                fit_set = _fit_set(engine, as_of, settings, blocks)
+                model = fit_segment_model(fit_set.profiled, settings=settings, as_of=as_of)
+            with timer.stage("text"):  # what is left of the scoring, then its features
+                texts.result()
+                fit_set.add_texts(engine, as_of)
         with timer.stage("predictions"):
             predictor = fit_predictor(
                 engine,
@@ -223,15 +229,40 @@ class _FitSet:
     where: str  # SQL selecting their rows
     block: Block | None  # the one block they are, when everyone fits in one block
 
+    def add_texts(self, engine: DuckDBEngine, as_of: datetime) -> None:
+        """Join the text features, once :func:`score_texts_table` is done."""
+        self.features = add_text_features(self.features, text_scores(engine, self.where),
+                                          as_of)
+        self.profiled = _profiled(engine, self.features)
+
 
 def _fit_set(
     engine: DuckDBEngine, as_of: datetime, settings: Settings, blocks: list[Block]
 ) -> _FitSet:
     sample = sample_customers(engine, FEATURES_TABLE, settings.fit_customers, settings.seed)
     where = EVERYONE.where() if sample is None else in_sample(engine, sample)
-    features = _block_features(engine, where, as_of)
+    features = fetch_features(engine, where=where)  # text features come later (add_texts)
     block = blocks[0] if sample is None and len(blocks) == 1 else None
     return _FitSet(features, _profiled(engine, features), where, block)
+
+
+@contextmanager
+def _beside(engine: DuckDBEngine, step: Callable[..., Any], *args: Any,
+            **kwargs: Any) -> Iterator[Future]:
+    """Run ``step(connection, *args, **kwargs)`` on a thread, on its own connection to
+    ``engine``'s database, while the block runs; wait for it on the way out (stopping
+    its query first when the block failed)."""
+    connection = engine.cursor()
+    with ThreadPoolExecutor(1, thread_name_prefix="shopperlens") as pool:
+        future = pool.submit(step, connection, *args, **kwargs)
+        try:
+            yield future
+        except BaseException:
+            connection.interrupt()
+            raise
+        finally:
+            wait([future])
+            connection.close()
 
 
 def _block_features(engine: DuckDBEngine, where: str, as_of: datetime) -> pd.DataFrame:
@@ -600,7 +631,8 @@ def assign(
         as_of = _as_of(engine, cutoff)
         _feature_table(engine, as_of, feature_engine, settings.block_customers)
         blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
-        score_texts_table(engine, as_of, blocks, n_jobs=settings.threads or -1)
+        score_texts_table(engine, as_of, settings.block_customers,
+                          n_jobs=settings.threads or -1)
         files = None if out is None else _OutputFiles(Path(out))
         parts = []
         for block in blocks:

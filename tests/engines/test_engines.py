@@ -134,3 +134,13 @@ def test_duckdb_keeps_its_files_in_a_private_folder_removed_on_close(
         (folder,) = tmp_path.iterdir()
         assert (folder / "tables.duckdb").exists() == on_disk
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cursor_shares_the_database_and_closes_alone() -> None:
+    with DuckDBEngine(on_disk=True) as engine:
+        engine.create_table("t", "SELECT 1 AS x")
+        other = engine.cursor()
+        other.create_table("u", "SELECT x + 1 AS y FROM t")
+        other.close()
+        assert engine.rows("SELECT y FROM u") == [(2,)]
+        assert engine.scalar("SELECT current_setting('TimeZone')") == "UTC"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import tempfile
 from pathlib import Path
 
@@ -42,9 +43,10 @@ class DuckDBEngine:
     ) -> None:
         # A private folder (in temp_dir, if given) for spilling and the database file,
         # removed on close.
-        self._work = tempfile.TemporaryDirectory(prefix="shopperlens-", dir=temp_dir)
-        self.con = duckdb.connect(str(Path(self._work.name) / DATABASE_FILE) if on_disk
-                                  else ":memory:")
+        self._work: tempfile.TemporaryDirectory | None = tempfile.TemporaryDirectory(
+            prefix="shopperlens-", dir=temp_dir)
+        work = self._work.name
+        self.con = duckdb.connect(str(Path(work) / DATABASE_FILE) if on_disk else ":memory:")
         # No progress bar: DuckDB prints it to stdout for any query over 2 s, into the
         # CLI's own output and a script's captured stdout alike.
         settings = {"TimeZone": "UTC", "preserve_insertion_order": "true",
@@ -53,9 +55,25 @@ class DuckDBEngine:
             settings["memory_limit"] = memory_limit
         if threads:
             settings["threads"] = str(threads)
-        settings["temp_directory"] = self._work.name
-        for key, value in settings.items():
+        settings["temp_directory"] = work
+        self._settings = settings
+        self._configure()
+
+    def _configure(self) -> None:
+        for key, value in self._settings.items():
             self.execute(f"SET {key} = '{value}'", "configuring DuckDB")
+
+    def cursor(self) -> DuckDBEngine:
+        """Another connection to this database, for work on another thread (a
+        connection serves one thread at a time); closing it leaves the database open."""
+        other = copy.copy(self)
+        other.con, other._work = self.con.cursor(), None
+        other._configure()
+        return other
+
+    def interrupt(self) -> None:
+        """Stop the query running on this connection (from another thread)."""
+        self.con.interrupt()
 
     def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
         with map_engine_errors(f"registering {name}"):
@@ -126,7 +144,8 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self.con.close()
-        self._work.cleanup()
+        if self._work is not None:
+            self._work.cleanup()
 
     def __enter__(self) -> DuckDBEngine:
         return self

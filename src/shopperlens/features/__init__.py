@@ -136,12 +136,15 @@ def fetch_features(engine: SQLEngine, table: str = FEATURES_TABLE,
 
 
 def score_texts_table(
-    engine: DuckDBEngine, as_of: datetime, blocks: list[Block], *, n_jobs: int | None = None
+    engine: DuckDBEngine, as_of: datetime, block_customers: int, *, n_jobs: int | None = None
 ) -> bool:
     """Score the text of every interaction before ``as_of`` once (by ``n_jobs``
-    processes), a block of customers at a time, into :data:`TEXT_SCORES_TABLE`, where
-    :func:`text_scores` reads them for :func:`add_text_features` at any earlier date.
-    False (and no table) without interactions."""
+    processes), ``block_customers`` writers at a time, into :data:`TEXT_SCORES_TABLE`,
+    where :func:`text_scores` reads them for :func:`add_text_features` at any earlier
+    date. False (and no table) without interactions.
+
+    It needs only the ingested interactions, so a run can score them while it computes
+    the other features."""
     if not engine.has_table(s.INTERACTIONS.name):
         return False
     columns = [
@@ -150,11 +153,13 @@ def score_texts_table(
         if c in engine.columns(s.INTERACTIONS.name)
     ]
     engine.execute(f"DROP TABLE IF EXISTS {TEXT_SCORES_TABLE}")
+    before = f"{s.TIMESTAMP} < TIMESTAMP '{as_of.isoformat(sep=' ')}'"
+    writers = f"(SELECT DISTINCT {s.CUSTOMER_ID} FROM {s.INTERACTIONS.name} WHERE {before})"
     seq = 0
-    for block in blocks:
+    for block in customer_blocks(engine, writers, block_customers):
         interactions = engine.fetch_df(
             f"SELECT {', '.join(columns)} FROM {s.INTERACTIONS.name} "
-            f"WHERE {s.TIMESTAMP} < TIMESTAMP '{as_of.isoformat(sep=' ')}' AND {block.where()}"
+            f"WHERE {before} AND {block.where()}"
         )
         if interactions.empty:
             continue
