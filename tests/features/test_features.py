@@ -74,6 +74,54 @@ def test_browsing_features(features: pd.DataFrame) -> None:
     assert c2["sessions"] == 0 and np.isnan(c2["cart_abandonment"])
 
 
+SESSION_EVENTS = """
+message_id,customer_id,anonymous_id,timestamp,event,session_id
+m1,c1,,2024-01-01,Product Added,s1
+m2,c1,,2024-01-01,Order Completed,s1
+m3,c1,,2024-01-02,Product Added,s2
+m4,c1,,2024-01-02,Product Viewed,s2
+m5,c1,,2024-01-03,Checkout Started,s3
+m6,c1,,2024-01-04,Product Added,
+m7,c1,,2024-01-04,Email Opened,
+m8,c3,,2024-01-05,Product Added,
+m9,c3,,2024-01-05,Email Opened,
+m10,c4,,2024-01-06,Page Viewed,s9
+m11,c4,,2024-01-06,Order Completed,
+"""
+
+
+def test_sessions_leave_out_the_events_without_one(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
+    load_folder(engine, write_folder(
+        transactions="customer_id,order_id,timestamp,amount\nc1,o1,2024-01-01,5\n"
+        "c6,r1,2024-01-02,-5",  # c6 only returned something
+        events=SESSION_EVENTS,
+        interactions="customer_id,timestamp,source,text\nc5,2024-01-07,review,fine",
+    ))
+    features = compute_features(engine, as_of=AS_OF)
+    # customers with only events, only interactions or only a return have features too
+    assert list(features.index) == ["c1", "c3", "c4", "c5", "c6"]
+    c1, c3, c4 = features.loc["c1"], features.loc["c3"], features.loc["c4"]
+    # s1 added and completed, s2 added only, s3 added nothing; the cart addition without
+    # a session is no session, nor an abandoned cart
+    assert c1["sessions"] == 3 and c1["cart_abandonment"] == pytest.approx(1 / 2)
+    # every event counts towards the counts and funnel rates, with a session or without
+    assert c1["add_to_cart_rate"] == pytest.approx(3.0) and c1["email_opens"] == 1
+    assert c1["checkout_conversion"] == pytest.approx(1.0)
+    # only events without a session: no session, no abandonment, yet counted
+    assert c3["sessions"] == 0 and np.isnan(c3["cart_abandonment"])
+    assert c3["email_opens"] == 1 and c3["product_views"] == 0
+    assert np.isnan(c3["add_to_cart_rate"])  # nothing viewed: no rate
+    # a session without cart additions has no abandonment rate; a completion outside it
+    # still counts for the conversion, which has no checkout to divide by
+    assert c4["sessions"] == 1 and np.isnan(c4["cart_abandonment"])
+    assert np.isnan(c4["checkout_conversion"])
+    for quiet in ("c5", "c6"):
+        assert features.loc[quiet, "sessions"] == 0 and features.loc[quiet, "email_opens"] == 0
+    assert features.loc["c5", "review_count"] == 1 and features.loc["c6", "frequency"] == 0
+
+
 def test_absent_sources_yield_no_feature(
     engine: DuckDBEngine, write_folder: Callable[..., Path]
 ) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from shopperlens import schema as s
 
 ZERO_WHEN_ABSENT = ("review_count", "support_contacts")
+# interactions_sql groups every row of its table by customer: a row for each customer.
+EVERY_CUSTOMER = True
 
 
 def interactions_sql(*, columns: set[str], table: str = "ix") -> str:

@@ -18,6 +18,10 @@ TREND_WINDOW_DAYS = 182.5  # spend trend compares the last half-year with the on
 # its refund) leave noise like 3e-15 whose sign depends on the order rows are added in,
 # which differs between engines and runs; compared with this, the noise is zero.
 MONEY_ZERO = 1e-06
+# Not a row for every customer of the lines: the features are those of the customers
+# with a purchase (a customer with only returns has none), so the customers come from
+# the lines themselves.
+EVERY_CUSTOMER = False
 
 
 def orders_sql(*, as_of_days: float, columns: set[str], table: str = "tx") -> str:
