@@ -11,6 +11,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 from shopperlens.errors import ConfigError, InputError, NotFittedError
 from shopperlens.features.catalog import describe
+from shopperlens.models import _treeshap
 from shopperlens.segmentation._validation import format_numbers, significant_places
 
 CALIBRATIONS = ("isotonic", "sigmoid", None)
@@ -131,9 +132,11 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return frame[list(self.feature_names_in_)]
 
     def _contributions(self, frame: pd.DataFrame) -> np.ndarray:
-        # LightGBM's native TreeSHAP: one column per feature plus the bias, in log-odds.
+        # LightGBM's TreeSHAP (pred_contrib): one column per feature plus the bias, in
+        # log-odds. From many rows, computed once per tree and decision pattern (the same
+        # numbers up to rounding; ~30x faster at 1M rows); see models/_treeshap.py.
         # (num_threads=0: every core; rows are independent, so results do not change)
-        return np.asarray(self._lgbm.booster_.predict(frame, pred_contrib=True, num_threads=0))
+        return _treeshap.contributions(self._lgbm.booster_, frame, num_threads=0)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probabilities, shape ``(n, 2)``: column 1 is the churn probability.
