@@ -89,20 +89,19 @@ def feature_table(
     # for every customer of its window)
     families: list[tuple[str, str, tuple[str, ...], bool]] = []
     tx_cols = set(engine.columns(s.TRANSACTIONS.name))
-    sample = customers is not None
-    only = in_sample(engine, customers, ONLY_CUSTOMERS) if sample else "TRUE"
-    _window(engine, "tx", s.TRANSACTIONS.name, as_of, only, sample=sample)
+    only = "TRUE" if customers is None else in_sample(engine, customers, ONLY_CUSTOMERS)
+    _window(engine, "tx", s.TRANSACTIONS.name, as_of, only)
     families.append(
         ("tx", orders.orders_sql(as_of_days=as_of_days, columns=tx_cols), ("frequency", "monetary"),
          orders.EVERY_CUSTOMER)
     )
     if engine.has_table(s.EVENTS.name):
         ev_only = f"{s.CUSTOMER_ID} IS NOT NULL AND {only}"
-        _window(engine, "ev", s.EVENTS.name, as_of, ev_only, sample=sample)
+        _window(engine, "ev", s.EVENTS.name, as_of, ev_only)
         ev_sql = browsing.events_sql(columns=set(engine.columns(s.EVENTS.name)))
         families.append(("ev", ev_sql, browsing.ZERO_WHEN_ABSENT, browsing.EVERY_CUSTOMER))
     if engine.has_table(s.INTERACTIONS.name):
-        _window(engine, "ix", s.INTERACTIONS.name, as_of, only, sample=sample)
+        _window(engine, "ix", s.INTERACTIONS.name, as_of, only)
         ix_sql = interactions.interactions_sql(columns=set(engine.columns(s.INTERACTIONS.name)))
         families.append(
             ("ix", ix_sql, interactions.ZERO_WHEN_ABSENT, interactions.EVERY_CUSTOMER)
@@ -216,18 +215,15 @@ def numeric_features(frame: pd.DataFrame, *, default_only: bool = True) -> list[
     return names
 
 
-def _window(
-    engine: SQLEngine, name: str, table: str, as_of: datetime, extra: str, *, sample: bool
-) -> None:
-    """The rows of ``table`` up to ``as_of`` matching ``extra``, with a day column ``t``
-    (so feature SQL needs no engine-specific date functions).
+def _window(engine: SQLEngine, name: str, table: str, as_of: datetime, extra: str) -> None:
+    """View ``name``: the rows of ``table`` up to ``as_of`` matching ``extra``, with a
+    day column ``t`` (so feature SQL needs no engine-specific date functions).
 
-    A whole table is a view: scanning it again for each use is cheaper than copying
-    60M events. A sample's rows are stored: filtering them out of the whole table costs
-    more than the features themselves, so it is done once.
+    A view, for a sample too: each family's SQL reads its window once, and storing a
+    sample's rows cost more than filtering them again (at 1M customers, the churn
+    model's 200k-customer sample: 10.4 s stored, 6.3 s as views).
     """
-    define = engine.create_table if sample else engine.create_view
-    define(
+    engine.create_view(
         name,
         f"SELECT *, epoch({s.TIMESTAMP}) / {SECONDS_PER_DAY} AS t FROM {table} "
         f"WHERE {s.TIMESTAMP} <= TIMESTAMP '{as_of.isoformat(sep=' ')}' AND {extra}",
