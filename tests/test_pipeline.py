@@ -67,22 +67,3 @@ def test_consent_refusers_are_counted_not_profiled(tmp_path: Path) -> None:
     assert refused.isdisjoint(run.segments["customer_id"])
     assert refused.isdisjoint(run.predictions["customer_id"])
     assert run.record["row_counts"]["customers_excluded_no_consent"] == len(refused)
-
-
-def test_work_beside_the_stages_is_awaited_and_its_error_surfaces() -> None:
-    from shopperlens.engines.duckdb import DuckDBEngine
-    from shopperlens.errors import EngineError
-    from shopperlens.pipeline import _beside
-
-    with DuckDBEngine() as engine:
-        with _beside(engine, DuckDBEngine.create_table, "t", "SELECT 7 AS x") as done:
-            pass
-        assert done.done() and engine.scalar("SELECT x FROM t") == 7
-        with _beside(engine, DuckDBEngine.scalar, "SELECT * FROM missing") as failed:
-            pass
-        with pytest.raises(EngineError):
-            failed.result()
-        with pytest.raises(ValueError, match="stage failed"), \
-                _beside(engine, DuckDBEngine.scalar, "SELECT 1") as other:
-            raise ValueError("stage failed")
-        assert other.done()

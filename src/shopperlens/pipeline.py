@@ -11,7 +11,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -150,6 +150,7 @@ def run(
     timer = _Timer(progress)
     mapping = parse_mappings(mappings or [])
     files = discover(data)
+    inputs = _fingerprints(files)
     out_dir = None if out is None else Path(out)
     with _engine(settings) as engine:
         with timer.stage("ingest"):
@@ -163,8 +164,9 @@ def run(
         as_of = _as_of(engine, cutoff)
         # Texts are scored by worker processes beside the features and the segment
         # model, which leave a core idle for much of their time; the predictions need them.
-        with _beside(engine, score_texts_table, as_of, settings.block_customers,
-                     n_jobs=settings.threads or -1) as texts:
+        with engine.beside() as submit:
+            texts = submit(score_texts_table, as_of, settings.block_customers,
+                           n_jobs=settings.threads or -1)
             with timer.stage("features"):
                 _feature_table(engine, as_of, feature_engine, settings.block_customers)
                 blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
@@ -200,7 +202,7 @@ def run(
             out_dir, as_of, scored.frame("features"), scored.frame("segments"), profiles,
             scored.frame("predictions"), quality, model,
         )
-        result.record = _record(result, scored, files, settings, cutoff, mappings,
+        result.record = _record(result, scored, inputs.result(), settings, cutoff, mappings,
                                 timer.timings)
         result.record["parameters"]["holdout_days"] = holdout_days
         result.record["parameters"]["engine"] = feature_engine
@@ -246,25 +248,6 @@ def _fit_set(
     return _FitSet(features, _profiled(engine, features), where, block)
 
 
-@contextmanager
-def _beside(engine: DuckDBEngine, step: Callable[..., Any], *args: Any,
-            **kwargs: Any) -> Iterator[Future]:
-    """Run ``step(connection, *args, **kwargs)`` on a thread, on its own connection to
-    ``engine``'s database, while the block runs; wait for it on the way out (stopping
-    its query first when the block failed)."""
-    connection = engine.cursor()
-    with ThreadPoolExecutor(1, thread_name_prefix="shopperlens") as pool:
-        future = pool.submit(step, connection, *args, **kwargs)
-        try:
-            yield future
-        except BaseException:
-            connection.interrupt()
-            raise
-        finally:
-            wait([future])
-            connection.close()
-
-
 def _block_features(engine: DuckDBEngine, where: str, as_of: datetime) -> pd.DataFrame:
     return add_text_features(fetch_features(engine, where=where), text_scores(engine, where),
                              as_of)
@@ -290,10 +273,14 @@ def _score_block(
         with timer.stage("text", announce=announce):
             features = add_text_features(features, text_scores(engine, block.where()), as_of)
         profiled = _profiled(engine, features)
-    with timer.stage("segmentation", announce=announce):
-        segments = assign_segments(model, profiled)[0]
-    with timer.stage("predictions", announce=announce):
-        predictions = predictor.predict(engine, profiled, block.where())
+    # The predictions on a thread beside the segments: LightGBM, DuckDB and numpy's
+    # bigger loops let go of the GIL, so the two share the cores.
+    with engine.beside() as submit:
+        predicting = submit(predictor.predict, profiled, block.where())
+        with timer.stage("segmentation", announce=announce):
+            segments = assign_segments(model, profiled)[0]
+        with timer.stage("predictions", announce=announce):
+            predictions = predicting.result()
     with timer.stage("outputs", announce=announce):
         scored.add(features, profiled, segments, predictions)
 
@@ -551,10 +538,19 @@ def _profiled(engine: DuckDBEngine, features: pd.DataFrame) -> pd.DataFrame:
     return features
 
 
+def _fingerprints(files: dict[str, Path]) -> Future:
+    """The :func:`fingerprint` of each input file, hashed on a thread while the run
+    reads them (hashlib lets go of the GIL): ~2 s for the 2.6 GB of 1M customers."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="shopperlens-fingerprints")
+    future = pool.submit(lambda: {table: fingerprint(path) for table, path in files.items()})
+    pool.shutdown(wait=False)  # its thread ends after this one task
+    return future
+
+
 def _record(
     result: RunResult,
     scored: _Scored,
-    files: dict[str, Path],
+    inputs: dict[str, dict[str, Any]],
     settings: Settings,
     cutoff: str | datetime | None,
     mappings: list[str] | None,
@@ -573,7 +569,7 @@ def _record(
             "settings": settings.model_dump(),
         },
         "seed": settings.seed,
-        "inputs": {table: fingerprint(path) for table, path in files.items()},
+        "inputs": inputs,
         "row_counts": {
             "customers_total": scored.customers,
             "customers_profiled": scored.profiled,

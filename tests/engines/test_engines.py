@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -144,3 +145,27 @@ def test_a_cursor_shares_the_database_and_closes_alone() -> None:
         other.close()
         assert engine.rows("SELECT y FROM u") == [(2,)]
         assert engine.scalar("SELECT current_setting('TimeZone')") == "UTC"
+
+
+def test_steps_beside_run_in_order_are_awaited_and_their_errors_surface() -> None:
+    with DuckDBEngine() as engine:
+        with engine.beside() as submit:
+            first = submit(DuckDBEngine.create_table, "t", "SELECT 7 AS x")
+            second = submit(DuckDBEngine.scalar, "SELECT x + 1 FROM t")  # after the first
+        assert first.done() and engine.scalar("SELECT x FROM t") == 7
+        assert second.result() == 8
+        with pytest.raises(EngineError), engine.beside() as submit:
+            failed = submit(DuckDBEngine.scalar, "SELECT * FROM missing")
+        assert failed.done()
+
+
+def test_when_the_block_fails_its_error_wins_and_queued_steps_are_skipped() -> None:
+    with DuckDBEngine() as engine:
+        with pytest.raises(ValueError, match="stage failed"), engine.beside() as submit:
+            slow = "SELECT count(*) FROM range(3000000000) WHERE range % 7 = 3"  # seconds
+            running = submit(DuckDBEngine.scalar, slow)
+            queued = submit(DuckDBEngine.create_table, "never", "SELECT 1 AS x")
+            time.sleep(0.2)
+            raise ValueError("stage failed")
+        assert running.done() and not engine.has_table("never")
+        assert queued.cancelled()

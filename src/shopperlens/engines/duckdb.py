@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import copy
 import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -74,6 +78,37 @@ class DuckDBEngine:
     def interrupt(self) -> None:
         """Stop the query running on this connection (from another thread)."""
         self.con.interrupt()
+
+    @contextmanager
+    def beside(self) -> Iterator[Callable[..., Future]]:
+        """A ``submit(step, *args, **kwargs)`` that queues ``step(connection, *args,
+        **kwargs)`` to run on a thread, on its own connection (:meth:`cursor`), while
+        the block goes on: for Python work (UDFs, models) that leaves a core idle, or
+        SQL that needs none of the block's results.
+
+        On the way out it waits for every step and raises the first step's error; when
+        the block fails, it stops the running step's query and skips the queued ones.
+        """
+        connection = self.cursor()
+        futures: list[Future] = []
+
+        def submit(step: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+            futures.append(pool.submit(step, connection, *args, **kwargs))
+            return futures[-1]
+
+        with ThreadPoolExecutor(1, thread_name_prefix="shopperlens") as pool:
+            try:
+                yield submit
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                connection.interrupt()
+                raise
+            finally:
+                wait(futures)
+                connection.close()
+        for future in futures:
+            future.result()
 
     def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
         with map_engine_errors(f"registering {name}"):

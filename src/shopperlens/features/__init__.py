@@ -133,8 +133,9 @@ def fetch_features(engine: SQLEngine, table: str = FEATURES_TABLE,
                    where: str = "TRUE") -> pd.DataFrame:
     """The features of ``table`` (built by :func:`feature_table`) of the customers
     matching SQL ``where``, sorted by ``customer_id``."""
-    frame = engine.fetch_df(f"SELECT * FROM {table} WHERE {where}")
-    frame = frame.set_index(s.CUSTOMER_ID).sort_index()
+    # sorted by the engine, in parallel: pandas sorts 1M string ids in ~2 s on one core
+    frame = engine.fetch_df(f"SELECT * FROM {table} WHERE {where} ORDER BY {s.CUSTOMER_ID}")
+    frame = frame.set_index(s.CUSTOMER_ID)
     # Parallel float sums depend on the order rows meet; rounding far below any business
     # meaning makes the same input give the same features, run after run.
     numeric = frame.select_dtypes("number").columns
