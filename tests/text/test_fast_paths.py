@@ -107,3 +107,15 @@ def test_scrubbed_texts_are_scored_as_given() -> None:
     raw = ["Mail jo@example.com, it arrived broken", "Fine", None]
     clean = scrub(raw)[0]
     pd.testing.assert_frame_equal(score_texts(clean, scrubbed=True), score_texts(raw))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(texts, st.none()), max_size=12), st.booleans())
+def test_arrow_columns_and_no_text_column_change_no_score(batch: list[str | None],
+                                                          scrubbed: bool) -> None:
+    batch = batch + batch[:3]
+    plain = score_texts(batch, scrubbed=scrubbed)
+    column = pd.Series(batch, dtype="str")  # Arrow strings: factorised in C++
+    assert isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
+    lean = score_texts(column, scrubbed=scrubbed, with_text=False)
+    pd.testing.assert_frame_equal(lean, plain.drop(columns="text"))

@@ -10,6 +10,7 @@ from shopperlens.errors import MissingColumnError
 from shopperlens.text import (
     customer_text_features,
     emotion_segments,
+    score_interactions,
     score_texts,
     sentiment_one,
 )
@@ -60,6 +61,14 @@ def test_row_order_does_not_matter(interactions: pd.DataFrame) -> None:
     f = customer_text_features(interactions, as_of="2024-06-30")
     g = customer_text_features(interactions.iloc[::-1], as_of="2024-06-30")
     pd.testing.assert_frame_equal(f, g)
+
+
+def test_presorted_rows_are_scored_in_the_order_given(interactions: pd.DataFrame) -> None:
+    shuffled = interactions.iloc[[5, 3, 0, 4, 2, 1]].reset_index(drop=True)
+    scored = score_interactions(shuffled)
+    ordered = shuffled.sort_values([schema.CUSTOMER_ID, schema.TIMESTAMP], kind="stable")
+    pd.testing.assert_frame_equal(score_interactions(ordered, presorted=True), scored)
+    assert not score_interactions(shuffled, presorted=True).equals(scored)
 
 
 def test_missing_column_is_named(interactions: pd.DataFrame) -> None:

@@ -165,14 +165,16 @@ def score_texts_table(
     writers = f"(SELECT DISTINCT {s.CUSTOMER_ID} FROM {s.INTERACTIONS.name} WHERE {before})"
     seq = 0
     for block in customer_blocks(engine, writers, block_customers):
+        # in score_interactions' order: by customer and time, ties as the rows came
         interactions = engine.fetch_df(
             f"SELECT {', '.join(columns)} FROM {s.INTERACTIONS.name} "
-            f"WHERE {before} AND {block.where()}"
+            f"WHERE {before} AND {block.where()} "
+            f"ORDER BY {s.CUSTOMER_ID}, {s.TIMESTAMP}, {s.ROW}"
         )
         if interactions.empty:
             continue
         # ingestion scrubbed the texts of personal data as they landed
-        scores = score_interactions(interactions, n_jobs=n_jobs, scrubbed=True)
+        scores = score_interactions(interactions, n_jobs=n_jobs, scrubbed=True, presorted=True)
         scores[SEQUENCE] = np.arange(seq, seq + len(scores))  # keeps ties in time in order
         seq += len(scores)
         engine.append(TEXT_SCORES_TABLE, scores.reset_index(drop=True))

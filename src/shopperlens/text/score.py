@@ -29,7 +29,7 @@ PARALLEL_MIN_TEXTS = 50_000  # below this, starting worker processes costs more 
 
 def score_texts(texts: Sequence[str | None], ratings: Sequence[float | None] | None = None,
                 *, rating_weight: float = 0.5, n_jobs: int | None = None,
-                scrubbed: bool = False) -> pd.DataFrame:
+                scrubbed: bool = False, with_text: bool = True) -> pd.DataFrame:
     """Scrub, then score sentiment, emotions and topics for each text.
 
     Parameters
@@ -47,6 +47,8 @@ def score_texts(texts: Sequence[str | None], ratings: Sequence[float | None] | N
         cores). Only worth it for hundreds of thousands of distinct texts.
     scrubbed
         The texts were scrubbed already (ingestion scrubs interactions): skip it here.
+    with_text
+        False leaves the ``text`` column out, for callers that keep only the scores.
 
     Returns
     -------
@@ -64,16 +66,22 @@ def score_texts(texts: Sequence[str | None], ratings: Sequence[float | None] | N
     # Scrub and score each distinct text once and spread the results with C-level takes:
     # interaction texts repeat (templates, "Where is my order?"), and scrubbing can make
     # more of them equal. Missing texts keep their own value and score as missing.
-    raw = pd.Series(as_list(texts), dtype=object)
+    raw = texts if _arrow_strings(texts) else pd.Series(as_list(texts), dtype=object)
     raw_codes, raw_uniques = pd.factorize(raw, use_na_sentinel=True)
     clean_uniques = raw_uniques.tolist() if scrubbed else scrub(raw_uniques.tolist())[0]
-    codes, uniques = pd.factorize(pd.Series(clean_uniques, dtype=object), use_na_sentinel=True)
-    distinct = [*uniques.tolist(), None]  # the last slot scores as missing
+    if scrubbed:  # distinct already
+        codes, uniques = np.arange(len(clean_uniques)), clean_uniques
+    else:
+        codes, found = pd.factorize(pd.Series(clean_uniques, dtype=object), use_na_sentinel=True)
+        uniques = found.tolist()
+    distinct = [*uniques, None]  # the last slot scores as missing
     codes = np.append(codes, len(distinct) - 1).take(raw_codes)  # raw -1 -> last slot
-    clean = np.asarray(clean_uniques + [None], dtype=object).take(raw_codes)
-    missing = raw_codes < 0
-    clean[missing] = raw.to_numpy()[missing]
-    frame = pd.DataFrame({schema.TEXT: clean.tolist()})
+    frame = pd.DataFrame(index=pd.RangeIndex(len(raw_codes)))
+    if with_text:
+        clean = np.asarray(clean_uniques + [None], dtype=object).take(raw_codes)
+        missing = raw_codes < 0
+        clean[missing] = raw.to_numpy()[missing]
+        frame[schema.TEXT] = clean.tolist()
     scores = _score_distinct(distinct, n_jobs)
     text_score = scores.pop(SENTIMENT).to_numpy().take(codes)
     frame[SENTIMENT] = (text_score if ratings is None else
@@ -100,6 +108,13 @@ def _score_chunk(texts: list[str | None]) -> pd.DataFrame:
     frame.insert(0, SENTIMENT, score_sentiment(texts))
     frame[TOPICS_COLUMN] = score_topics(texts)
     return frame
+
+
+def _arrow_strings(values: object) -> bool:
+    """Whether ``values`` is a pandas column of Arrow strings, which pandas factorises
+    in Arrow's C++ (2.6M texts: 0.5 s, against 2.5 s as Python objects)."""
+    return (isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype)
+            and values.dtype.storage == "pyarrow")
 
 
 def _numbers(values: Sequence[float | None]) -> np.ndarray:
