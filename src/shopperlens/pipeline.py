@@ -233,8 +233,7 @@ class _FitSet:
 
     def add_texts(self, engine: DuckDBEngine, as_of: datetime) -> None:
         """Join the text features, once :func:`score_texts_table` is done."""
-        self.features = add_text_features(self.features, text_scores(engine, self.where),
-                                          as_of)
+        self.features = _with_texts(engine, self.features, self.where, as_of)
         self.profiled = _profiled(engine, self.features)
 
 
@@ -248,9 +247,10 @@ def _fit_set(
     return _FitSet(features, _profiled(engine, features), where, block)
 
 
-def _block_features(engine: DuckDBEngine, where: str, as_of: datetime) -> pd.DataFrame:
-    return add_text_features(fetch_features(engine, where=where), text_scores(engine, where),
-                             as_of)
+def _with_texts(engine: DuckDBEngine, features: pd.DataFrame, where: str,
+                as_of: datetime) -> pd.DataFrame:
+    """``features`` with the text features of the customers SQL ``where`` selects."""
+    return add_text_features(features, text_scores(engine, where), as_of)
 
 
 def _score_block(
@@ -271,7 +271,7 @@ def _score_block(
         with timer.stage("features", announce=announce):
             features = fetch_features(engine, where=block.where())
         with timer.stage("text", announce=announce):
-            features = add_text_features(features, text_scores(engine, block.where()), as_of)
+            features = _with_texts(engine, features, block.where(), as_of)
         profiled = _profiled(engine, features)
     # The predictions on a thread beside the segments: LightGBM, DuckDB and numpy's
     # bigger loops let go of the GIL, so the two share the cores.
@@ -632,7 +632,8 @@ def assign(
         files = None if out is None else _OutputFiles(Path(out))
         parts = []
         for block in blocks:
-            features = _block_features(engine, block.where(), as_of)
+            where = block.where()
+            features = _with_texts(engine, fetch_features(engine, where=where), where, as_of)
             parts.append(assign_segments(saved, _profiled(engine, features))[0])
             if files is not None:
                 files.append(s.SEGMENTS_FILE, parts[-1])
