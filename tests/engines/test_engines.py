@@ -169,3 +169,25 @@ def test_when_the_block_fails_its_error_wins_and_queued_steps_are_skipped() -> N
             raise ValueError("stage failed")
         assert running.done() and not engine.has_table("never")
         assert queued.cancelled()
+
+
+ALL_KINDS = """
+SELECT 1::BIGINT a, NULL::BIGINT b, 1.5 c, true d, NULL::BOOLEAN e, DATE '2024-01-01' f,
+       TIMESTAMP '2024-01-01 10:00' g, 'x' h, NULL::VARCHAR i, 12.50::DECIMAL(10,2) j,
+       5::HUGEINT k, [1, 2] l, 3::INTEGER m, TIMESTAMPTZ '2024-01-01 10:00+00' o,
+       INTERVAL 3 DAY p, 'a'::ENUM('a', 'b') q, {'x': 1} r
+UNION ALL
+SELECT 2, 3, NULL, false, true, NULL, NULL, NULL, 'y', NULL, NULL, NULL, NULL, NULL, NULL,
+       'b', NULL
+"""
+
+
+@pytest.mark.parametrize("query", [ALL_KINDS, "SELECT 'x' AS a, 'y' AS b",
+                                   "SELECT 'x' AS a WHERE false", "SELECT 1 AS n"])
+def test_fetch_df_gives_duckdbs_own_frame(query: str) -> None:
+    with DuckDBEngine() as engine:
+        expected = engine.con.sql(query).df()
+        fetched = engine.fetch_df(query)
+    assert list(fetched.columns) == list(expected.columns)
+    assert fetched.dtypes.tolist() == expected.dtypes.tolist()
+    assert fetched.astype(str).equals(expected.astype(str))
