@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopperlens import schema as s
 from shopperlens.engines.duckdb import DuckDBEngine
@@ -80,9 +81,10 @@ def _replace(engine: DuckDBEngine, relation: str, column: str, rows: str,
     old = engine.fetch_arrow(
         f"SELECT DISTINCT {col} AS old FROM {relation} WHERE {col} IS NOT NULL AND ({rows})"
     )["old"].combine_chunks()
-    replacements = pa.table({"old": old, "new": new(old)})
-    replacements = replacements.filter(pa.compute.not_equal(replacements["old"],
-                                                            replacements["new"]))
+    replaced = new(old)
+    # a value that normalises to nothing becomes NULL (not_equal is NULL there)
+    changed = pc.or_kleene(pc.is_null(replaced), pc.not_equal(old, replaced))
+    replacements = pa.table({"old": old, "new": replaced}).filter(changed)
     if not len(replacements):
         return
     engine.register(REPLACEMENTS, replacements)
