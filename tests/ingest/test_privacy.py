@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from tests.text.test_scrub import PII_LIKE_TEXTS
 
 from shopperlens.engines.duckdb import DuckDBEngine
-from shopperlens.ingest.privacy import MAY_HOLD_PII, Protection
+from shopperlens.ingest.privacy import MAY_HOLD_PII, protect_table, register_privacy_functions
 from shopperlens.privacy import pseudonymise_frame
 from shopperlens.text import scrub_one
 from shopperlens.text.scrub import _TRIGGER
@@ -30,11 +30,12 @@ def test_protect_table_scrubs_candidates_and_leaves_the_rest_as_they_were() -> N
     values = ["Call me on 07700 900123", "lovely fit, no complaints", None,
               "mail jo.bloggs@example.co.uk", "see www.example.com/x?token=abc", "size ٣"]
     with DuckDBEngine() as engine:
+        register_privacy_functions(engine, b"k" * 32, "GB")
         engine.con.execute("CREATE TABLE interactions (text VARCHAR, k INTEGER)")
         engine.con.executemany("INSERT INTO interactions VALUES (?, ?)",
                                [[v, k] for k, v in enumerate(values)])
         engine.con.execute("CREATE TABLE rejected_interactions (raw_line VARCHAR)")
-        Protection(b"k" * 32, "GB")(engine, "interactions")
+        protect_table(engine, "interactions")
         stored = [row[0] for row in engine.rows("SELECT text FROM interactions ORDER BY k")]
     assert stored == [None if v is None else scrub_one(v) for v in values]
     assert stored[0] == "Call me on <PHONE>" and stored[1] == values[1]
@@ -50,7 +51,8 @@ def test_protect_table_pseudonymises_identifiers_as_the_frame_function_does() ->
     with DuckDBEngine() as engine:
         engine.register("identities", identities)
         engine.register("rejected_identities", identities.head(1))
-        Protection(b"k" * 32, "GB")(engine, "identities")
+        register_privacy_functions(engine, b"k" * 32, "GB")
+        protect_table(engine, "identities")
         stored = engine.fetch_df("SELECT * FROM identities")
         rejected = engine.fetch_df("SELECT * FROM rejected_identities")
     expected = pseudonymise_frame(identities, "identities", b"k" * 32)

@@ -214,3 +214,13 @@ def test_parquet_input_is_validated_like_csv(engine: DuckDBEngine, tmp_path: Pat
     quality = load_folder(engine, folder)
     assert quality["transactions"].rows_kept == 1
     assert rejected(engine, "transactions") == {2: "missing customer_id"}
+
+
+def test_an_identifier_with_nothing_to_hash_becomes_missing(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
+    customers = "customer_id,email,phone\nc1,a@x.com,n/a\nc2, ,07700 900123"
+    load_folder(engine, write_folder(transactions=TX, customers=customers))
+    rows = engine.rows("SELECT customer_id, email, phone FROM customers ORDER BY 1")
+    assert rows[0][2] is None and rows[1][1] is None
+    assert rows[0][1].startswith("pii_") and rows[1][2].startswith("pii_")

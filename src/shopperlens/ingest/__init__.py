@@ -6,7 +6,6 @@ tables, the bad ones in ``rejected_<table>``, and returns a quality summary.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import asdict
 from pathlib import Path
 
@@ -14,10 +13,9 @@ from shopperlens import schema as s
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.ingest.identity import ANON_MAP, link_anonymous_ids, stitched_events_sql
 from shopperlens.ingest.mapping import Mapping, parse_mappings
-from shopperlens.ingest.privacy import Protection
+from shopperlens.ingest.privacy import protect_table, register_privacy_functions
 from shopperlens.ingest.readers import discover, is_large_csv, load_raw
 from shopperlens.ingest.validate import Check, TableQuality, validate_table
-from shopperlens.privacy.pseudonymise import check_key
 
 CHECKED_EVENTS = "_events_checked"  # the good events; ``events`` is a view over them
 REPEATS = "_repeats"  # row numbers of the events whose message id came earlier
@@ -45,17 +43,14 @@ def load_folder(
     """
     mapping = mapping or {}
     files = discover(folder)
-    # Without a configured key a random one is used: pseudonyms then hold within a run
-    # (joins and stitching work) but differ between runs.
-    protect = Protection(check_key(pseudonymisation_key or secrets.token_bytes(32)),
-                         default_country)
+    register_privacy_functions(engine, pseudonymisation_key, default_country)
     quality: dict[str, TableQuality] = {}
     with engine.beside() as submit:
         for table in (t for t in LOAD_ORDER if t in files):
             raw = load_raw(engine, table, files[table], mapping)
             checks = _cross_checks(engine, table)
             validate_table(engine, raw, mapping, checks)
-            submit(protect, table)
+            submit(protect_table, table)
             quality[table] = _summarise(engine, table, files[table])
             quality[table].extra["malformed_lines"] = raw.malformed
             if is_large_csv(files[table]):

@@ -283,7 +283,8 @@ def arrow_udf(
 
     DuckDB has no HMAC; register this with
     ``con.create_function("pii_email", arrow_udf(key, "email"), ["VARCHAR"], "VARCHAR",
-    type="arrow")`` and run ``UPDATE customers SET email = pii_email(email)``.
+    type="arrow", null_handling="special")`` (a value that normalises to nothing becomes
+    NULL) and run ``UPDATE customers SET email = pii_email(email)``.
 
     Examples
     --------
@@ -403,7 +404,7 @@ def duckdb_functions(
     """The UDFs :func:`pseudonymise_sql` calls, by SQL name, to register on a connection.
 
     Register each with ``con.create_function(name, fn, ["VARCHAR"], "VARCHAR",
-    type="arrow")``.
+    type="arrow", null_handling="special")``.
 
     Examples
     --------
