@@ -183,7 +183,8 @@ SELECT 2, 3, NULL, false, true, NULL, NULL, NULL, 'y', NULL, NULL, NULL, NULL, N
 
 
 @pytest.mark.parametrize("query", [ALL_KINDS, "SELECT 'x' AS a, 'y' AS b",
-                                   "SELECT 'x' AS a WHERE false", "SELECT 1 AS n"])
+                                   "SELECT 'x' AS a WHERE false", "SELECT 1 AS n",
+                                   "SELECT 'x' AS a, 1 AS b, 'y' AS a"])
 def test_fetch_df_gives_duckdbs_own_frame(query: str) -> None:
     with DuckDBEngine() as engine:
         expected = engine.con.sql(query).df()
