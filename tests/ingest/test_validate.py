@@ -136,6 +136,32 @@ m2,,,2024-01-01,Page Viewed
     assert rejected(engine, "events") == {3: "missing customer_id and anonymous_id (one is needed)"}
 
 
+def test_properties_are_checked_though_not_kept(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
+    events = """
+message_id,customer_id,anonymous_id,timestamp,event,properties
+m1,c1,,2024-01-01,Page Viewed,"{""path"": ""/""}"
+m2,c1,,2024-01-01,Page Viewed,{not json
+m3,c1,,2024-01-02,Page Viewed, 
+m4,c1,,2024-01-02,,[1
+m5,c1,,2024-01-03,Page Viewed,
+"""
+    quality = load_folder(
+        engine,
+        write_folder(
+            transactions="customer_id,order_id,timestamp,amount\nc1,o1,2024-01-01,1", events=events
+        ),
+    )
+    assert rejected(engine, "events") == {
+        2: "bad json in properties: '{not json' (expected a JSON object)",
+        # every reason of a row, those of the columns not kept last
+        4: "missing event; bad json in properties: '[1' (expected a JSON object)",
+    }
+    assert quality["events"].rows_kept == 3
+    assert "properties" not in engine.columns("events")
+
+
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(["m1", " m1", "m1 ", "m2", "M2", "m10", "m1m"]), min_size=1,
