@@ -137,6 +137,21 @@ def test_duckdb_keeps_its_files_in_a_private_folder_removed_on_close(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_closing_does_not_write_out_a_database_about_to_be_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = DuckDBEngine(temp_dir=tmp_path, on_disk=True)
+    engine.create_table("t", "SELECT range AS i FROM range(1000)")
+    (folder,) = tmp_path.iterdir()
+    assert (folder / "tables.duckdb.wal").exists()
+    cleanup = engine._work.cleanup
+    monkeypatch.setattr(engine._work, "cleanup", lambda: None)  # to look at the files
+    engine.close()
+    # a checkpoint on shutdown would have folded the log into the database file
+    assert (folder / "tables.duckdb.wal").exists()
+    cleanup()
+
+
 def test_a_cursor_shares_the_database_and_closes_alone() -> None:
     with DuckDBEngine(on_disk=True) as engine:
         engine.create_table("t", "SELECT 1 AS x")

@@ -197,6 +197,10 @@ class DuckDBEngine:
         return rows[0][0] if rows else None
 
     def close(self) -> None:
+        if self._work is not None:
+            # The database is removed next, so DuckDB's checkpoint on shutdown
+            # is wasted work: 7.2 s to close a 20M-row table with pending updates.
+            self.execute("PRAGMA disable_checkpoint_on_shutdown", "closing DuckDB")
         self.con.close()
         if self._work is not None:
             self._work.cleanup()
