@@ -27,6 +27,7 @@ from shopperlens.text import (
     topics_one,
 )
 from shopperlens.text.emotion import _dominant
+from shopperlens.text.topics import score_topics
 
 scrub_module = importlib.import_module("shopperlens.text.scrub")
 topics_module = importlib.import_module("shopperlens.text.topics")
@@ -62,6 +63,24 @@ def test_scrub_look_ahead_changes_nothing(text: str) -> None:
 def test_lower_cased_topic_rules_match_ignorecase(text: str) -> None:
     assert topics_module._LOWER_RULES is not None
     assert topics_one(text) == [t for t, r in topics_module._RULES.items() if r.search(text)]
+
+
+# Topic words glued to word characters, digits, apostrophes and non-ASCII letters, to
+# probe the word boundaries RE2 consumes where ``re`` looks around.
+TOPIC_PIECES = ["late", "on time", "back in stock", "in stock", "send it back", "£5", "$12",
+                "doesn't work", "works well", "Sizes", "runs small", "_", "x", "9", "'",
+                "-", ".", "\n", "é", "Ä", "ſize", "K", "KELVIN", "Refund", "SALE!"]
+glued = st.lists(st.sampled_from(TOPIC_PIECES), max_size=10).flatmap(
+    lambda parts: st.lists(st.sampled_from(["", " ", ", "]), min_size=len(parts),
+                           max_size=len(parts)).map(
+        lambda seps: "".join(p + sep for p, sep in zip(parts, seps, strict=True))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(glued, texts, st.none()), max_size=12))
+def test_topic_column_equals_text_by_text(batch: list[str | None]) -> None:
+    expected = [";".join(topics_one(t)) if t is not None else "" for t in batch]
+    assert score_topics(batch) == expected
 
 
 @settings(max_examples=100, deadline=None)

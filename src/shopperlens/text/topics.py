@@ -15,6 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._columns import as_list
+
 __all__ = ["TOPICS", "TOPIC_RULES", "score_topics", "topics_one"]
 
 # topic -> alternatives; "\w*" marks a stem, everything is matched on word boundaries
@@ -64,6 +70,13 @@ _RULES = {t: re.compile(body, re.IGNORECASE) for t, body in _BODIES.items()}
 # IGNORECASE finds, twice as fast; valid while the rules spell no upper-case letter.
 _LOWER_RULES = ({t: re.compile(body) for t, body in _BODIES.items()}
                 if all(body == body.lower() for body in _BODIES.values()) else None)
+# The same rules for Arrow's RE2, which runs over a whole column ~17x faster than ``re``
+# does text by text. RE2 has no look-around, so the word boundaries are consumed instead,
+# which finds the same texts. Its \w is ASCII-only: non-ASCII texts take ``re``'s path.
+_RE2_RULES = {t: r"(?:^|\W)(?:" + "|".join(p) + r")(?:\W|$)" for t, p in TOPIC_RULES.items()}
+# Every combination of topics as its ";"-joined label, indexed by a bit per topic.
+_LABELS = np.array([";".join(t for bit, t in enumerate(TOPICS) if code >> bit & 1)
+                    for code in range(1 << len(TOPICS))], dtype=object)
 
 
 def topics_one(text: str) -> list[str]:
@@ -88,4 +101,13 @@ def score_topics(texts: Sequence[str | None]) -> list[str]:
     >>> score_topics(["Refund still not received", None, "Nice"])
     ['returns', '', '']
     """
-    return [";".join(topics_one(t)) if isinstance(t, str) else "" for t in texts]
+    values = [t if isinstance(t, str) else None for t in as_list(texts)]
+    column = pa.array(values, type=pa.string())
+    codes = np.zeros(len(values), dtype=np.int64)
+    for bit, rule in enumerate(_RE2_RULES.values()):
+        found = pc.match_substring_regex(column, rule, ignore_case=True).fill_null(False)
+        codes |= found.to_numpy(zero_copy_only=False).astype(np.int64) << bit
+    topics = _LABELS[codes]
+    for k in np.flatnonzero(pc.invert(pc.string_is_ascii(column)).fill_null(False)):
+        topics[k] = ";".join(topics_one(values[k]))
+    return topics.tolist()
