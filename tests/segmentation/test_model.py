@@ -5,14 +5,10 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 from sklearn.metrics import adjusted_rand_score
 
 from shopperlens.errors import ConfigError, NotFittedError
 from shopperlens.segmentation import SegmentModel, segment
-from shopperlens.segmentation.model import _top_columns
 
 FAST = {"k_range": (2, 5), "n_resamples": 2}
 
@@ -171,17 +167,3 @@ def test_predict_array_matches_predict(planted, planted_model):
     with pytest.raises(ValueError, match="feature columns"):
         planted_model.predict_array(A[:, :-1])
 
-
-# Small integers and NaN: many ties, as among customers with equal feature values.
-scores = arrays(np.float64, st.tuples(st.integers(1, 20), st.integers(1, 6)),
-                elements=st.one_of(st.integers(-3, 3).map(float), st.just(np.nan)))
-
-
-@settings(max_examples=200, deadline=None)
-@given(scores, st.integers(1, 4))
-def test_top_columns_name_what_a_stable_sort_names(score: np.ndarray, top: int) -> None:
-    # Only features with a positive score are named, in the stable sort's order.
-    best, positive = _top_columns(score.copy(), top)
-    stable = np.argsort(-score, axis=1, kind="stable")[:, :top]
-    for row, want in enumerate(stable):
-        assert best[row][positive[row]].tolist() == [j for j in want if score[row, j] > 0]

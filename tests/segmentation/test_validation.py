@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from shopperlens.models.churn import _decimals, _number
-from shopperlens.segmentation._validation import format_number, format_numbers
+from shopperlens.segmentation._validation import format_number, format_numbers, top_columns
 
 numbers = st.lists(
     st.one_of(st.floats(min_value=-1e12, max_value=1e12),
@@ -26,3 +27,18 @@ def test_rounding_first_shows_what_formatting_each_value_shows(values: list[floa
     assert format_numbers(array).tolist() == [format_number(v + 0.0) for v in values]
     shown = format_numbers(array, _number, _decimals).tolist()
     assert shown == [_number(v + 0.0) for v in values]
+
+
+# Small integers and NaN: many ties, as among customers with equal feature values.
+scores = arrays(np.float64, st.tuples(st.integers(1, 20), st.integers(1, 6)),
+                elements=st.one_of(st.integers(-3, 3).map(float), st.just(np.nan)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(scores, st.integers(1, 4))
+def test_top_columns_name_what_a_stable_sort_names(score: np.ndarray, top: int) -> None:
+    # Only features with a positive score are named, in the stable sort's order.
+    best, positive = top_columns(score.copy(), top)
+    stable = np.argsort(-score, axis=1, kind="stable")[:, :top]
+    for row, want in enumerate(stable):
+        assert best[row][positive[row]].tolist() == [j for j in want if score[row, j] > 0]

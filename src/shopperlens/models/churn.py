@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from lightgbm import LGBMClassifier
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
@@ -12,7 +14,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from shopperlens.errors import ConfigError, InputError, NotFittedError
 from shopperlens.features.catalog import describe
 from shopperlens.models import _treeshap
-from shopperlens.segmentation._validation import format_numbers, significant_places
+from shopperlens.segmentation._validation import format_numbers, significant_places, top_columns
 
 CALIBRATIONS = ("isotonic", "sigmoid", None)
 IMPORTANCE_SAMPLE = 5_000
@@ -191,21 +193,20 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """
         frame = self._check(X, "explain")
         contrib = self._contributions(frame)[:, :-1]
-        order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :top]
+        order, _ = top_columns(np.abs(contrib), top)
         values = frame.to_numpy(dtype=np.float64)
-        labels = np.array([describe(n).label for n in self.feature_names_in_], dtype=object)
+        labels = pa.array([describe(n).label for n in self.feature_names_in_], pa.string())
         medians = self._medians.to_numpy(dtype=np.float64)
         rows = np.arange(len(frame))
         columns = {}
-        for k in range(min(top, len(labels))):  # column-wise: one phrase per customer
-            j = order[:, k]
+        for k, j in enumerate(order.T, 1):  # column-wise: one phrase per customer
             value, median = values[rows, j], medians[j]
-            side = np.select([value > median, value < median], [" high (", " low ("], " typical (")
-            effect = np.where(contrib[rows, j] > 0, ") raises risk", ") lowers risk")
-            columns[f"driver_{k + 1}"] = (
-                labels[j] + side.astype(object) + format_numbers(value, _number, _decimals)
-                + effect.astype(object)
-            )
+            side = pc.if_else(value > median, " high (",
+                              pc.if_else(value < median, " low (", " typical ("))
+            effect = pc.if_else(contrib[rows, j] > 0, ") raises risk", ") lowers risk")
+            shown = pa.array(format_numbers(value, _number, _decimals), pa.string())
+            phrase = pc.binary_join_element_wise(labels.take(j), side, shown, effect, "")
+            columns[f"driver_{k}"] = phrase.to_numpy(zero_copy_only=False)
         return pd.DataFrame(columns, index=X.index)
 
 

@@ -153,3 +153,23 @@ def format_number(value: float) -> str:
         return f"{value:.1f}".rstrip("0").rstrip(".")
     digits = int(np.floor(np.log10(magnitude))) - 2
     return f"{round(value, -digits):,.0f}"
+
+
+def top_columns(score: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Columns of the ``top`` highest scores per row, the first of equals first, and
+    whether each score is positive (only those are named): what a stable arg-sort of
+    the row gives for its positive scores, in a fraction of the time.
+
+    >>> best, positive = top_columns(np.array([[1.0, 3.0, 3.0], [np.nan, 0.0, 2.0]]), 2)
+    >>> best.tolist(), positive.tolist()
+    ([[1, 2], [2, 1]], [[True, True], [True, False]])
+    """
+    score = np.where(np.isnan(score), -np.inf, score)
+    rows = np.arange(len(score))
+    shape = (len(score), min(top, score.shape[1]))
+    best, positive = np.empty(shape, dtype=np.intp), np.empty(shape, dtype=bool)
+    for rank in range(shape[1]):
+        best[:, rank] = column = score.argmax(axis=1)
+        positive[:, rank] = score[rows, column] > 0  # -inf once a row's scores run out
+        score[rows, column] = -np.inf
+    return best, positive

@@ -33,6 +33,7 @@ from shopperlens.segmentation._validation import (
     is_int,
     is_real,
     is_seed,
+    top_columns,
 )
 from shopperlens.segmentation.actions import suggest_actions
 from shopperlens.segmentation.naming import name_segments
@@ -240,7 +241,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         internal = self._order[self._raw_labels(Z)]
         U = (Z - self._pop_mean) / self._pop_std
         score = U * self._gaps[internal]
-        best, positive = _top_columns(score, top)
+        best, positive = top_columns(score, top)
         labels = pa.array([describe(n).label for n in feature_names(self)], pa.string())
         rows = np.arange(len(A))
         parts = []
@@ -259,21 +260,6 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
-
-
-def _top_columns(score: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
-    """Columns of the ``top`` highest scores per row, the first of equals first, and
-    whether each score is positive (only those are named): what a stable arg-sort of
-    the row gives for its positive scores, in a fraction of the time."""
-    score = np.where(np.isnan(score), -np.inf, score)
-    rows = np.arange(len(score))
-    shape = (len(score), min(top, score.shape[1]))
-    best, positive = np.empty(shape, dtype=np.intp), np.empty(shape, dtype=bool)
-    for rank in range(shape[1]):
-        best[:, rank] = column = score.argmax(axis=1)
-        positive[:, rank] = score[rows, column] > 0  # -inf once a row's scores run out
-        score[rows, column] = -np.inf
-    return best, positive
 
 
 def segment(X: Any, **params: Any) -> SegmentModel:
