@@ -85,7 +85,8 @@ def test_tiny_cluster_is_not_a_segment(retail_frame):
     assert model.n_segments_ == 3
     assert model.profiles_["share"].min() >= 0.02
     table = model.selection_
-    assert table.loc[~table["valid"], "reason"].str.contains("min_share|unstable").all()
+    reasons = table.loc[~table["valid"], "reason"]
+    assert reasons.str.contains("min_share|unstable|stability not measured").all()
 
 
 def test_selection_table(planted_model):

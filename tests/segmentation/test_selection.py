@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from shopperlens.segmentation._selection import select_model
+from shopperlens.segmentation._selection import SILHOUETTE_TIE, select_model
 
 
 def _blobs(sizes, seed=0, dim=3, gap=12.0):
@@ -42,3 +43,26 @@ def test_no_valid_candidate_gives_one_segment():
 def test_too_few_rows_for_a_k():
     result = _select(_blobs([2, 2]), k_range=(2, 4), min_share=0.0, min_stability=0.0)
     assert "too few" in result.table.query("k == 4").iloc[0]["reason"]
+
+
+def test_stability_is_measured_only_where_it_can_change_the_choice():
+    table = _select(_blobs([200, 150, 100, 60], gap=6.0), k_range=(2, 6)).table
+    best = table.loc[table["valid"], "silhouette"].max()
+    unmeasured = table[table["stability"].isna() & (table["algorithm"] != "none")]
+    assert len(unmeasured) > 0  # else this test shows nothing
+    # each could not have won whatever its stability: below the tie band of the best
+    assert (unmeasured["silhouette"] < best - SILHOUETTE_TIE).all()
+    assert unmeasured["reason"].str.contains("stability not measured").all()
+    assert not unmeasured["valid"].any()
+    measured = table[table["stability"].notna()]
+    assert (measured["silhouette"] >= best - SILHOUETTE_TIE).any()
+
+
+def test_a_candidates_stability_does_not_depend_on_the_others_measured():
+    Z = _blobs([200, 150, 100])
+    whole = _select(Z, k_range=(2, 5)).table.set_index(["algorithm", "k"])
+    narrow = _select(Z, k_range=(3, 3)).table.set_index(["algorithm", "k"])
+    both = narrow["stability"].notna() & whole["stability"].reindex(narrow.index).notna()
+    assert both.sum() >= 2
+    pd.testing.assert_series_equal(narrow.loc[both, "stability"],
+                                   whole.loc[narrow.index[both], "stability"])

@@ -19,6 +19,12 @@ Selection rule (over-segmentation guard first):
    ``algorithms``;
 3. when no candidate is valid the data has no segments that can be told apart, and the
    result is one segment holding everyone (table row ``algorithm="none"``, ``k=1``).
+
+Stability, the dearest score (``n_resamples`` re-fits per candidate), is measured only
+where it can change the choice: candidates are taken by falling silhouette, and once one
+is valid, those below its tie band cannot win whatever their stability, so theirs is
+left unmeasured. Each algorithm's half-samples are drawn before any is measured, so a
+candidate's stability does not depend on which others were measured.
 """
 
 from __future__ import annotations
@@ -117,7 +123,10 @@ def _fit_ward(ks: Sequence[int], sample: np.ndarray) -> dict[int, Any]:
     """One Ward tree, cut at every k (cutting is cheap; building the tree is not)."""
     if len(sample) < 3:
         return {}
-    tree = linkage(sample, method="ward")
+    return _cut_ward(linkage(sample, method="ward"), sample, ks)
+
+
+def _cut_ward(tree: np.ndarray, sample: np.ndarray, ks: Sequence[int]) -> dict[int, Any]:
     models = {}
     for k in ks:
         cut = fcluster(tree, k, criterion="maxclust") - 1
@@ -142,56 +151,97 @@ def _quality(Z: np.ndarray, labels: np.ndarray, sil_idx: np.ndarray, D: np.ndarr
 
 
 def _judge(row: dict, min_share: float, min_stability: float) -> tuple[bool, str]:
-    if row["k_found"] < row["k"]:
-        return False, f"only {row['k_found']} distinct segments found"
-    if row["min_share"] < min_share:
-        return False, (f"smallest segment holds {row['min_share']:.1%} "
-                       f"< min_share {min_share:.1%}")
+    why = _size_guard(row, min_share)
+    if why:
+        return False, why
     if not row["stability"] >= min_stability:
         return False, f"unstable: mean ARI {row['stability']:.2f} < {min_stability:.2f}"
-    if not np.isfinite(row["silhouette"]):
-        return False, "silhouette undefined"
     return True, ""
 
 
-def _stability(
-    algorithm: str, refs: dict[int, Any], labels: dict[int, np.ndarray], Z: np.ndarray,
-    n_resamples: int, rng: np.random.RandomState,
-) -> dict[int, float]:
-    """Mean ARI between the reference labels and re-fits on random half-samples."""
-    scores: dict[int, list[float]] = {k: [] for k in refs}
-    size = max(2, int(len(Z) * _RESAMPLE_FRACTION))
-    for _ in range(n_resamples):
-        idx = np.sort(rng.choice(len(Z), size, replace=False))
-        fits = _fit_models(algorithm, list(refs), Z[idx], rng.randint(_MAX_SEED))
-        for k in refs:
+def _size_guard(row: dict, min_share: float) -> str:
+    """Why a candidate fails the guards that need no stability ("" when it passes)."""
+    if row["k_found"] < row["k"]:
+        return f"only {row['k_found']} distinct segments found"
+    if row["min_share"] < min_share:
+        return f"smallest segment holds {row['min_share']:.1%} < min_share {min_share:.1%}"
+    if not np.isfinite(row["silhouette"]):
+        return "silhouette undefined"
+    return ""
+
+
+class _Stability:
+    """Stability of any candidate on demand: the mean ARI between its reference labels
+    and its re-fits on the half-samples drawn for its algorithm."""
+
+    def __init__(self, Z: np.ndarray, algorithms: Sequence[str], n_resamples: int,
+                 rng: np.random.RandomState) -> None:
+        size = max(2, int(len(Z) * _RESAMPLE_FRACTION))
+        self.Z, self.labels = Z, {}
+        self.draws = {
+            a: [(np.sort(rng.choice(len(Z), size, replace=False)), rng.randint(_MAX_SEED))
+                for _ in range(n_resamples)]
+            for a in algorithms
+        }
+        self._trees: dict[tuple[str, int], tuple[np.ndarray, np.ndarray] | None] = {}
+
+    def __call__(self, algorithm: str, k: int) -> float:
+        scores = []
+        for r, (idx, seed) in enumerate(self.draws[algorithm]):
+            fit = self._refit(algorithm, k, r, idx, seed)
             # A re-fit that cannot be made at all counts as not finding the segments.
-            ari = adjusted_rand_score(labels[k], fits[k].predict(Z)) if k in fits else 0.0
-            scores[k].append(float(ari))
-    return {k: float(np.mean(v)) if v else np.nan for k, v in scores.items()}
+            labels = self.labels[algorithm, k]
+            scores.append(0.0 if fit is None else
+                          float(adjusted_rand_score(labels, fit.predict(self.Z))))
+        return float(np.mean(scores)) if scores else np.nan
+
+    def _refit(self, algorithm: str, k: int, r: int, idx: np.ndarray, seed: int) -> Any:
+        if algorithm != "agglomerative":
+            return _fit_models(algorithm, [k], self.Z[idx], seed).get(k)
+        if (algorithm, r) not in self._trees:  # one tree per half-sample serves every k
+            sample = _subsample(self.Z[idx], _WARD_ROWS, np.random.RandomState(seed))
+            tree = linkage(sample, method="ward") if len(sample) >= 3 else None
+            self._trees[algorithm, r] = None if tree is None else (tree, sample)
+        built = self._trees[algorithm, r]
+        return None if built is None else _cut_ward(*built, [k]).get(k)
 
 
 def _candidates(
     Z: np.ndarray, ks: list[int], algorithms: Sequence[str], n_resamples: int,
     rng: np.random.RandomState,
-) -> tuple[list[dict], dict[tuple[str, int], Any]]:
+) -> tuple[list[dict], dict[tuple[str, int], Any], _Stability]:
     sil_idx = np.sort(rng.choice(len(Z), min(len(Z), _SILHOUETTE_ROWS), replace=False))
     D = pairwise_distances(Z[sil_idx])
     rows, models = [], {}
+    stability = _Stability(Z, algorithms, n_resamples, rng)
     for algorithm in algorithms:
         refs = _fit_models(algorithm, ks, Z, rng.randint(_MAX_SEED))
-        labels = {k: m.predict(Z) for k, m in refs.items()}
-        stability = _stability(algorithm, refs, labels, Z, n_resamples, rng)
         for k in ks:
             row: dict[str, Any] = {"algorithm": algorithm, "k": k, "stability": np.nan}
             if k not in refs:
                 row.update(k_found=0, min_share=np.nan, silhouette=np.nan,
                            calinski_harabasz=np.nan, davies_bouldin=np.nan)
             else:
-                row.update(_quality(Z, labels[k], sil_idx, D), stability=stability[k])
+                stability.labels[algorithm, k] = labels = refs[k].predict(Z)
+                row.update(_quality(Z, labels, sil_idx, D))
                 models[(algorithm, k)] = refs[k]
             rows.append(row)
-    return rows, models
+    return rows, models, stability
+
+
+def _measure_contenders(rows: list[dict], stability: _Stability, min_share: float,
+                        min_stability: float) -> None:
+    """Stability of the candidates that pass the size guards, by falling silhouette, up
+    to the tie band of the first valid one (see module)."""
+    contenders = [r for r in rows if r["k_found"] and not _size_guard(r, min_share)]
+    best = None
+    for row in sorted(contenders, key=lambda r: -r["silhouette"]):  # stable: table order
+        if best is not None and row["silhouette"] < best - SILHOUETTE_TIE:
+            row["unmeasured"] = True
+            continue
+        row["stability"] = stability(row["algorithm"], row["k"])
+        if best is None and row["stability"] >= min_stability:
+            best = row["silhouette"]
 
 
 def select_model(
@@ -204,11 +254,13 @@ def select_model(
     # Fits on a 20k-row sample gain little from OpenMP/BLAS threads and lose much to
     # thread start-up and spin-waiting on a busy machine: one thread is faster.
     with threadpool_limits(limits=1):
-        rows, models = _candidates(Z, ks, algorithms, n_resamples, rng)
+        rows, models, stability = _candidates(Z, ks, algorithms, n_resamples, rng)
+        _measure_contenders(rows, stability, min_share, min_stability)
     for row in rows:
         row["valid"], row["reason"] = (
-            _judge(row, min_share, min_stability) if row["k_found"] else
-            (False, "too few customers to fit")
+            (False, "too few customers to fit") if not row["k_found"] else
+            (False, "") if row.pop("unmeasured", False)  # its reason needs the best
+            else _judge(row, min_share, min_stability)
         )
         row["chosen"] = False
     valid = [r for r in rows if r["valid"]]
@@ -225,6 +277,10 @@ def select_model(
             f"silhouette {r['silhouette']:.3f} < best {best:.3f}" if r not in tied
             else "ties the best silhouette with more segments or a later algorithm"
         )
+    for r in rows:
+        if r["k_found"] and not r["valid"] and not r["reason"]:
+            r["reason"] = (f"silhouette {r['silhouette']:.3f} < best {best:.3f} "
+                           "(stability not measured: it could not win)")
     winner["chosen"] = True
     winner["reason"] = ("chosen: best silhouette among stable candidates with no segment "
                         "under min_share (ties go to fewer segments)")
