@@ -114,7 +114,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
     >>> model.n_segments_, model.names_
     (2, {0: 'Low-spend shoppers', 1: 'In-store big spenders'})
     >>> model.rules_[1]
-    ['share of orders in store above 0.5']
+    ['total spend above 421']
     >>> model.explain(X.iloc[[-1]]).tolist()
     ['total spend high (922); share of orders in store high (0.87)']
     """
