@@ -183,14 +183,13 @@ class _Stability:
                 for _ in range(n_resamples)]
             for a in algorithms
         }
-        self._trees: dict[tuple[str, int], tuple[np.ndarray, np.ndarray] | None] = {}
+        self._ward: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}  # per half-sample
 
     def __call__(self, algorithm: str, k: int) -> float:
-        scores = []
+        labels, scores = self.labels[algorithm, k], []
         for r, (idx, seed) in enumerate(self.draws[algorithm]):
             fit = self._refit(algorithm, k, r, idx, seed)
             # A re-fit that cannot be made at all counts as not finding the segments.
-            labels = self.labels[algorithm, k]
             scores.append(0.0 if fit is None else
                           float(adjusted_rand_score(labels, fit.predict(self.Z))))
         return float(np.mean(scores)) if scores else np.nan
@@ -198,11 +197,10 @@ class _Stability:
     def _refit(self, algorithm: str, k: int, r: int, idx: np.ndarray, seed: int) -> Any:
         if algorithm != "agglomerative":
             return _fit_models(algorithm, [k], self.Z[idx], seed).get(k)
-        if (algorithm, r) not in self._trees:  # one tree per half-sample serves every k
+        if r not in self._ward:  # one tree per half-sample serves every k
             sample = _subsample(self.Z[idx], _WARD_ROWS, np.random.RandomState(seed))
-            tree = linkage(sample, method="ward") if len(sample) >= 3 else None
-            self._trees[algorithm, r] = None if tree is None else (tree, sample)
-        built = self._trees[algorithm, r]
+            self._ward[r] = (linkage(sample, method="ward"), sample) if len(sample) >= 3 else None
+        built = self._ward[r]
         return None if built is None else _cut_ward(*built, [k]).get(k)
 
 
