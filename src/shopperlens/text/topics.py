@@ -102,7 +102,7 @@ def score_topics(texts: Sequence[str | None]) -> list[str]:
     ['returns', '', '']
     """
     values = [t if isinstance(t, str) else None for t in as_list(texts)]
-    column = pa.array(values, type=pa.string())
+    column = pa.array(values, type=pa.large_string())  # no 2 GB cap on a chunk of texts
     codes = np.zeros(len(values), dtype=np.int64)
     for bit, rule in enumerate(_RE2_RULES.values()):
         found = pc.match_substring_regex(column, rule, ignore_case=True).fill_null(False)
