@@ -167,4 +167,3 @@ def test_predict_array_matches_predict(planted, planted_model):
     np.testing.assert_array_equal(planted_model.predict_array(A), expected)
     with pytest.raises(ValueError, match="feature columns"):
         planted_model.predict_array(A[:, :-1])
-

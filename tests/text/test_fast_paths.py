@@ -22,12 +22,12 @@ from shopperlens.text import (
     score_emotions,
     score_sentiment,
     score_texts,
+    score_topics,
     scrub,
     sentiment_one,
     topics_one,
 )
 from shopperlens.text.emotion import _dominant
-from shopperlens.text.topics import score_topics
 
 scrub_module = importlib.import_module("shopperlens.text.scrub")
 topics_module = importlib.import_module("shopperlens.text.topics")

@@ -123,10 +123,7 @@ def _fit_ward(ks: Sequence[int], sample: np.ndarray) -> dict[int, Any]:
     """One Ward tree, cut at every k (cutting is cheap; building the tree is not)."""
     if len(sample) < 3:
         return {}
-    return _cut_ward(linkage(sample, method="ward"), sample, ks)
-
-
-def _cut_ward(tree: np.ndarray, sample: np.ndarray, ks: Sequence[int]) -> dict[int, Any]:
+    tree = linkage(sample, method="ward")
     models = {}
     for k in ks:
         cut = fcluster(tree, k, criterion="maxclust") - 1
@@ -174,16 +171,16 @@ class _Stability:
     """Stability of any candidate on demand: the mean ARI between its reference labels
     and its re-fits on the half-samples drawn for its algorithm."""
 
-    def __init__(self, Z: np.ndarray, algorithms: Sequence[str], n_resamples: int,
-                 rng: np.random.RandomState) -> None:
+    def __init__(self, Z: np.ndarray, ks: list[int], algorithms: Sequence[str],
+                 n_resamples: int, rng: np.random.RandomState) -> None:
         size = max(2, int(len(Z) * _RESAMPLE_FRACTION))
-        self.Z, self.labels = Z, {}
+        self.Z, self.ks, self.labels = Z, ks, {}
         self.draws = {
             a: [(np.sort(rng.choice(len(Z), size, replace=False)), rng.randint(_MAX_SEED))
                 for _ in range(n_resamples)]
             for a in algorithms
         }
-        self._ward: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}  # per half-sample
+        self._ward: dict[int, dict[int, Any]] = {}  # Ward re-fits per half-sample
 
     def __call__(self, algorithm: str, k: int) -> float:
         labels, scores = self.labels[algorithm, k], []
@@ -197,11 +194,9 @@ class _Stability:
     def _refit(self, algorithm: str, k: int, r: int, idx: np.ndarray, seed: int) -> Any:
         if algorithm != "agglomerative":
             return _fit_models(algorithm, [k], self.Z[idx], seed).get(k)
-        if r not in self._ward:  # one tree per half-sample serves every k
-            sample = _subsample(self.Z[idx], _WARD_ROWS, np.random.RandomState(seed))
-            self._ward[r] = (linkage(sample, method="ward"), sample) if len(sample) >= 3 else None
-        built = self._ward[r]
-        return None if built is None else _cut_ward(*built, [k]).get(k)
+        if r not in self._ward:  # one tree per half-sample, cut at every k
+            self._ward[r] = _fit_models(algorithm, self.ks, self.Z[idx], seed)
+        return self._ward[r].get(k)
 
 
 def _candidates(
@@ -211,7 +206,7 @@ def _candidates(
     sil_idx = np.sort(rng.choice(len(Z), min(len(Z), _SILHOUETTE_ROWS), replace=False))
     D = pairwise_distances(Z[sil_idx])
     rows, models = [], {}
-    stability = _Stability(Z, algorithms, n_resamples, rng)
+    stability = _Stability(Z, ks, algorithms, n_resamples, rng)
     for algorithm in algorithms:
         refs = _fit_models(algorithm, ks, Z, rng.randint(_MAX_SEED))
         for k in ks:
