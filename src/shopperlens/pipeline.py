@@ -43,7 +43,7 @@ from shopperlens.features import (
 )
 from shopperlens.ingest import TableQuality, load_folder, parse_mappings, quality_as_dict
 from shopperlens.ingest.readers import discover
-from shopperlens.predict import Predictor, fit_predictor
+from shopperlens.predict import Predictor, fit_predictor, gather_training_data
 from shopperlens.privacy import AuditResult, fairness_audit, sensitive_groups
 from shopperlens.report import result_from_outputs, write_report
 from shopperlens.report.load import audit_stamp
@@ -162,8 +162,11 @@ def run(
                 default_country=settings.default_country,
             )
         as_of = _as_of(engine, cutoff)
-        # Texts are scored by worker processes beside the features and the segment
-        # model, which leave a core idle for much of their time; the predictions need them.
+        predicting = {"as_of": as_of, "holdout_days": holdout_days,
+                      "churn_days": settings.churn_days, "seed": settings.seed}
+        # Texts are scored by worker processes beside the features, and the prediction
+        # models' data is read beside the segment model: both leave a core idle for much
+        # of their time.
         with engine.beside() as submit:
             texts = submit(score_texts_table, as_of, settings.block_customers,
                            n_jobs=settings.threads or -1)
@@ -172,6 +175,8 @@ def run(
                 blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
             with timer.stage("segmentation"):
                 fit_set = _fit_set(engine, as_of, settings, blocks)
+                training = submit(gather_training_data, fit_set.profiled, fit_set.where,
+                                  **predicting)
                 model = fit_segment_model(fit_set.profiled, settings=settings, as_of=as_of)
             with timer.stage("text"):  # what is left of the scoring, then its features
                 texts.result()
@@ -181,12 +186,10 @@ def run(
                 engine,
                 fit_set.profiled,
                 fit_set.where,
-                as_of=as_of,
-                holdout_days=holdout_days,
                 orders_horizon_days=settings.orders_horizon_days,
                 value_horizon_days=settings.value_horizon_days,
-                churn_days=settings.churn_days,
-                seed=settings.seed,
+                training=training.result(),
+                **predicting,
             )
         if fit_set.block is None:  # the blocks are fetched anew: free the fit set's memory
             fit_set.features = fit_set.profiled = pd.DataFrame()
@@ -306,7 +309,7 @@ def assign_segments(
     """Segment, RFM segment and reasons per customer, plus the segment profiles."""
     buyers = features["frequency"] > 0
     X = model.matrix(features[buyers])
-    labels = model.segment_model.predict(X)
+    labels, reasons = model.segment_model.predict_explain(X)
     segments = pd.DataFrame(index=features.index)
     segments[s.SEGMENT_ID] = NO_PURCHASE_ID
     segments.loc[buyers, s.SEGMENT_ID] = labels
@@ -314,7 +317,7 @@ def assign_segments(
     segments[s.SEGMENT_NAME] = segments[s.SEGMENT_ID].map(names)
     segments[s.RFM_SEGMENT] = model.rfm.predict(features)
     segments[s.SEGMENT_REASON] = ""
-    segments.loc[buyers, s.SEGMENT_REASON] = model.segment_model.explain(X).to_numpy()
+    segments.loc[buyers, s.SEGMENT_REASON] = reasons.to_numpy()
     if "text_count" in features:
         segments["emotion_segment"] = (
             emotion_segments(features, features).reindex(segments.index).astype(str)

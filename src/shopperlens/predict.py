@@ -82,6 +82,8 @@ class Predictor:
     holdout_days: int | None
     record: dict[str, Any] = field(default_factory=dict)
     _holdout: list[pd.DataFrame] = field(default_factory=list, repr=False)
+    # the fit set's customers and summary: a block of the same customers reuses it
+    _fit_summary: tuple[pd.Index, pd.DataFrame] | None = field(default=None, repr=False)
 
     def predict(self, engine: DuckDBEngine, features: pd.DataFrame, where: str) -> pd.DataFrame:
         """Predictions for the customers of ``features``, whose rows of the engine's
@@ -107,9 +109,54 @@ class Predictor:
 
     def _summary(self, engine: DuckDBEngine, where: str, features: pd.DataFrame
                  ) -> pd.DataFrame:
-        end = self.as_of + timedelta(days=self.holdout_days) if self.holdout_days else None
-        summary = btyd_summary(engine, where, self.as_of, end)
-        return summary.reindex(features.index).dropna(subset=["T"])
+        if self._fit_summary is not None and features.index.equals(self._fit_summary[0]):
+            return self._fit_summary[1]
+        return _summary(engine, where, features, self.as_of, self.holdout_days)
+
+
+def _summary(engine: DuckDBEngine, where: str, features: pd.DataFrame, as_of: datetime,
+             holdout_days: int | None) -> pd.DataFrame:
+    end = as_of + timedelta(days=holdout_days) if holdout_days else None
+    summary = btyd_summary(engine, where, as_of, end)
+    return summary.reindex(features.index).dropna(subset=["T"])
+
+
+@dataclass
+class TrainingData:
+    """What the prediction models learn from, read from the engine by
+    :func:`gather_training_data`."""
+
+    customers: pd.Index  # the fit set
+    summary: pd.DataFrame  # their purchases, as buy-till-you-die models take them
+    past_as_of: datetime  # the churn model's window: features as of this date ...
+    past: pd.DataFrame  # ... of these buyers, without text features yet
+    churn_sample: pd.Index | None  # the buyers drawn for it (None: everyone's)
+
+
+def gather_training_data(
+    engine: DuckDBEngine,
+    features: pd.DataFrame,
+    where: str,
+    *,
+    as_of: datetime,
+    churn_days: int = 90,
+    holdout_days: int | None = None,
+    seed: int = 0,
+) -> TrainingData:
+    """The engine's part of :func:`fit_predictor`: the purchase summary and the churn
+    window's features of the customers of ``features`` (whose rows SQL ``where``
+    selects). It needs neither the text scores nor the segment model, so a run reads
+    it on a connection of its own while the segment model fits.
+
+    The churn window's feature tables take the names of the run's own (``tx``,
+    ``feat_tx``, ...): nothing may read those while this runs.
+    """
+    engine.create_table(DAILY_TABLE, _daily_sql())
+    summary = _summary(engine, where, features, as_of, holdout_days)
+    past_as_of = as_of - timedelta(days=churn_days)
+    sample = _churn_sample(features, seed, everyone=where == EVERYONE.where())
+    past = compute_features(engine, as_of=past_as_of, customers=sample, table=PAST_TABLE)
+    return TrainingData(features.index, summary, past_as_of, past, sample)
 
 
 def fit_predictor(
@@ -123,17 +170,22 @@ def fit_predictor(
     churn_days: int = 90,
     holdout_days: int | None = None,
     seed: int = 0,
+    training: TrainingData | None = None,
 ) -> Predictor:
     """Fit the prediction models on the customers of ``features`` (already filtered by
     consent), whose rows of the engine's tables SQL ``where`` selects.
 
-    The churn model's training window gets text features from the scores that
-    :func:`~shopperlens.features.score_texts_table` stored, if any.
+    ``training`` is what :func:`gather_training_data` read with the same arguments
+    (read here when not given). The churn model's training window gets text features
+    from the scores that :func:`~shopperlens.features.score_texts_table` stored, if any.
     """
-    engine.create_table(DAILY_TABLE, _daily_sql())
+    if training is None:
+        training = gather_training_data(engine, features, where, as_of=as_of,
+                                        churn_days=churn_days, holdout_days=holdout_days,
+                                        seed=seed)
+    summary = training.summary
     predictor = Predictor(None, None, None, as_of, orders_horizon_days, value_horizon_days,
-                          holdout_days)
-    summary = predictor._summary(engine, where, features)
+                          holdout_days, _fit_summary=(training.customers, summary))
     fitted, chosen, selection = _transaction_models(summary, holdout_days)
     predictor.transactions, predictor.spend = fitted[chosen], _spend_model(summary)
     models = {name: _fitted(m) for name, m in fitted.items()}
@@ -144,7 +196,7 @@ def fit_predictor(
         "transaction_model": chosen,
         "model_selection": selection,
     }
-    predictor.churn = _fit_churn(engine, features, where, as_of, churn_days, seed,
+    predictor.churn = _fit_churn(engine, features, where, training, churn_days, seed,
                                  predictor.record)
     return predictor
 
@@ -260,16 +312,14 @@ def _fit_churn(
     engine: DuckDBEngine,
     features: pd.DataFrame,
     where: str,
-    as_of: datetime,
+    training: TrainingData,
     churn_days: int,
     seed: int,
     record: dict[str, Any],
 ) -> ChurnModel | None:
-    past_as_of = as_of - timedelta(days=churn_days)
-    sample = _churn_sample(features, seed, everyone=where == EVERYONE.where())
-    past = compute_features(engine, as_of=past_as_of, customers=sample, table=PAST_TABLE)
+    past_as_of, sample = training.past_as_of, training.churn_sample
     scored = where if sample is None else in_sample(engine, sample, CHURN_SAMPLE)
-    past = add_text_features(past, text_scores(engine, scored), past_as_of)
+    past = add_text_features(training.past, text_scores(engine, scored), past_as_of)
     past = past.reindex(features.index if sample is None else sample)
     past = past[past["frequency"] > 0]
     if len(past) < 50:

@@ -71,6 +71,14 @@ def test_explain_names_features_with_values(planted, planted_model):
         assert all((" high (" in p or " low (" in p) and p.endswith(")") for p in parts)
 
 
+def test_predict_explain_is_predict_and_explain(planted, planted_model):
+    X, _ = planted
+    noisy = X.iloc[:200] * np.random.default_rng(5).uniform(0.5, 2.0, size=(200, X.shape[1]))
+    labels, reasons = planted_model.predict_explain(noisy, top=2)
+    assert np.array_equal(labels, planted_model.predict(noisy))
+    assert reasons.equals(planted_model.explain(noisy, top=2))
+    assert len(set(labels)) > 1  # the rows fall in several segments
+
 def test_single_blob_is_not_split():
     X = np.random.default_rng(3).normal(size=(1500, 6))
     model = SegmentModel(**FAST).fit(X)

@@ -199,7 +199,8 @@ def add_text_features(
     (``scores`` from :func:`text_scores`; None adds nothing)."""
     if scores is None:
         return features
-    before = scores[scores[s.TIMESTAMP] < pd.Timestamp(as_of)]
+    early = scores[s.TIMESTAMP] < pd.Timestamp(as_of)
+    before = scores if early.all() else scores[early]  # no copy of millions of rows
     joined = features.join(text_features_from_scores(before, as_of=as_of), how="left")
     joined["text_count"] = joined["text_count"].fillna(0)
     return joined
