@@ -79,6 +79,7 @@ def test_predict_explain_is_predict_and_explain(planted, planted_model):
     assert reasons.equals(planted_model.explain(noisy, top=2))
     assert len(set(labels)) > 1  # the rows fall in several segments
 
+
 def test_single_blob_is_not_split():
     X = np.random.default_rng(3).normal(size=(1500, 6))
     model = SegmentModel(**FAST).fit(X)
