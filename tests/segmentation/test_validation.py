@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from shopperlens.models.churn import _decimals, _number
-from shopperlens.segmentation._validation import format_number, format_numbers, top_columns
+from shopperlens.segmentation._validation import (
+    format_number,
+    format_numbers,
+    join_present,
+    top_columns,
+)
 
 numbers = st.lists(
     st.one_of(st.floats(min_value=-1e12, max_value=1e12),
@@ -42,3 +48,12 @@ def test_top_columns_name_what_a_stable_sort_names(score: np.ndarray, top: int) 
     stable = np.argsort(-score, axis=1, kind="stable")[:, :top]
     for row, want in enumerate(stable):
         assert best[row][positive[row]].tolist() == [j for j in want if score[row, j] > 0]
+
+
+@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b c"])), min_size=3,
+                         max_size=3), min_size=1, max_size=20))
+def test_join_present_keeps_every_row(rows: list[list[str | None]]) -> None:
+    parts = [pa.array(column, pa.string()) for column in zip(*rows, strict=True)]
+    joined = join_present(parts, "; ").to_pylist()
+    expected = ["; ".join(p for p in row if p is not None) or None for row in rows]
+    assert joined == expected

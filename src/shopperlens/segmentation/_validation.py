@@ -8,10 +8,12 @@ at the start of ``fit``.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.exceptions import NotFittedError as _SklearnNotFitted
 from sklearn.utils.validation import check_is_fitted
 
@@ -153,6 +155,24 @@ def format_number(value: float) -> str:
         return f"{value:.1f}".rstrip("0").rstrip(".")
     digits = int(np.floor(np.log10(magnitude))) - 2
     return f"{round(value, -digits):,.0f}"
+
+
+def join_present(parts: Sequence[pa.Array], separator: str) -> pa.Array:
+    """Join each row's non-null parts with ``separator``; null where every part is null.
+
+    Pyarrow's ``binary_join_element_wise(..., null_handling="skip")`` drops a row whose
+    parts are all null (pyarrow 26), which shifted every later reason onto the wrong
+    customer; pairwise joins with ``coalesce`` keep one output row per input row.
+
+    >>> import pyarrow as pa
+    >>> join_present([pa.array(["a", None, None]), pa.array(["b", None, "c"])], "; ").to_pylist()
+    ['a; b', None, 'c']
+    """
+    joined = parts[0]
+    for part in parts[1:]:
+        both = pc.binary_join_element_wise(joined, part, separator)  # null if either is
+        joined = pc.coalesce(both, joined, part)
+    return joined
 
 
 def top_columns(score: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:

@@ -33,6 +33,7 @@ from shopperlens.segmentation._validation import (
     is_int,
     is_real,
     is_seed,
+    join_present,
     top_columns,
 )
 from shopperlens.segmentation.actions import suggest_actions
@@ -255,8 +256,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
             value = pa.array(format_numbers(A[rows, j]), pa.string())
             phrase = pc.binary_join_element_wise(labels.take(j), side, value, ")", "")
             parts.append(pc.if_else(named, phrase, None))
-        joined = pc.binary_join_element_wise(*parts, "; ", null_handling="skip")
-        reasons = pc.if_else(pc.equal(joined, ""), _TYPICAL, joined)
+        reasons = pc.fill_null(join_present(parts, "; "), _TYPICAL)
         index = X.index if isinstance(X, pd.DataFrame) else None
         return self.segment_ids_[internal], pd.Series(
             reasons.to_numpy(zero_copy_only=False), index=index, name=SEGMENT_REASON,
