@@ -1,57 +1,20 @@
-"""Realistic, seeded demo data of a multi-channel UK retailer, with planted personas.
-
-:func:`generate` builds the five contract tables (``transactions``, ``events``,
-``interactions``, ``customers``, ``identities``) for two years ending at ``as_of``, with
-November/December peaks, a weekly rhythm and promotions. Every customer belongs to one
-of six planted personas (the ground truth a segmentation should recover), which differ
-on several sources at once:
-
-=================================  ==========================================================
-persona                            what sets it apart
-=================================  ==========================================================
-High-value in-store loyalists      15-40 orders, high spend, store channel, recent, long
-                                   tenure, few discounts and returns, delighted reviews
-Discount-driven occasionals        2-5 orders mostly in promotions, ~40% of value discounted,
-                                   online, many e-mail clicks
-Lapsed big spenders                10-25 big orders, then silence for 6-11 months
-App browsers who abandon carts     many app sessions, most carts abandoned, app orders
-New customers                      first order in the last 1-3 months, 1-2 orders
-Unhappy returners                  30-50% of value returned, several angry support tickets,
-                                   1-2 star reviews
-=================================  ==========================================================
-
-Birth year and gender are drawn independently of the persona, so no age band or gender
-is treated differently. ``planted_bias=True`` plants one unfair rule to audit: customers
-born before 1965 (:data:`PLANTED_BIAS_BORN_BEFORE`) get a tenth of everyone else's chance
-of a discount offer, which ``shopperlens audit`` should flag.
-
-:func:`write` saves the tables as CSV or Parquet, plus ``personas.csv`` (not a contract
-table: the pipeline ignores it). :func:`write_large` generates and writes a demo of any
-size (millions of customers) in bounded memory, a chunk of customers at a time.
-"""
+"""Writing a demo: one file per table, whole (:func:`write`) or a chunk of customers at a
+time in bounded memory (:func:`write_large`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from shopperlens import schema
-from shopperlens._demo_events import events
-from shopperlens._demo_orders import catalogue, transactions
-from shopperlens._demo_people import birth_years, customers, devices, identities, people
-from shopperlens._demo_personas import PERSONA_NAMES, assign, draw_traits
-from shopperlens._demo_text import interactions
-from shopperlens._demo_util import day_dates, promotions, start_of_history, strings
+from shopperlens.demo._generate import DemoData, _build, _check, _Options, generate
+from shopperlens.demo._personas import PERSONA_NAMES
 from shopperlens.errors import ConfigError
 
-PERSONA = "persona"
 PERSONAS_FILE = "personas.csv"
 FORMATS = ("csv", "parquet")
 # zstd: files 40% smaller than snappy (mostly the events' random message ids)
@@ -59,145 +22,6 @@ PARQUET_COMPRESSION = "zstd"
 # Customers write_large generates at a time: about 5 GB at peak (2 GB per 100,000, mostly
 # while building the events); smaller chunks cost no time.
 DEFAULT_CHUNK = 250_000
-PLANTED_BIAS_BORN_BEFORE = 1965  # the planted offer rule disadvantages customers born earlier
-PLANTED_BIAS_OFFER_FACTOR = 0.1  # ... who get this share of the usual chance of an offer
-
-__all__ = ["DEFAULT_CHUNK", "PERSONA", "PERSONA_NAMES", "PLANTED_BIAS_BORN_BEFORE", "DemoData",
-           "generate", "write", "write_large"]
-
-
-@dataclass
-class DemoData:
-    """Generated demo tables and the planted truth.
-
-    Attributes
-    ----------
-    tables
-        The contract tables by name: ``transactions``, ``events``, ``interactions``,
-        ``customers``, ``identities``. Timestamps are naive UTC ``datetime64``.
-    personas
-        One row per customer: ``customer_id`` and ``persona`` (one of ``PERSONA_NAMES``).
-    """
-
-    tables: dict[str, pd.DataFrame]
-    personas: pd.DataFrame
-
-
-def _check(n_customers: int, shares: tuple[float, float], as_of: str) -> None:
-    """Raise :class:`ConfigError` for arguments the generator cannot honour."""
-    if isinstance(n_customers, bool) or not isinstance(n_customers, (int, np.integer)) \
-            or n_customers < len(PERSONA_NAMES):
-        raise ConfigError(f"n_customers={n_customers!r} must be an integer of at least "
-                          f"{len(PERSONA_NAMES)} (one per persona).")
-    for key, share in zip(("consent_profiling_false_share", "consent_marketing_false_share"),
-                          shares, strict=True):
-        if not 0.0 <= share <= 1.0:
-            raise ConfigError(f"{key}={share!r} must be a share from 0 to 1.")
-    try:
-        start_of_history(as_of)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"as_of={as_of!r} must be an ISO 8601 date such as "
-                          "'2025-12-31'.") from exc
-
-
-def generate(n_customers: int = 5000, *, seed: int = 0, as_of: str = "2025-12-31",
-             consent_profiling_false_share: float = 0.0,
-             consent_marketing_false_share: float = 0.0,
-             planted_bias: bool = False) -> DemoData:
-    """Generate two years of multi-source retail data with six planted personas.
-
-    Parameters
-    ----------
-    n_customers
-        Number of customers (at least 6). About 20 transaction lines, 40 events and
-        1.5 interactions per customer on average.
-    seed
-        Seed of every random draw: the same arguments give identical tables.
-    as_of
-        ISO date the history ends at (exclusive): all timestamps fall in the 730 days
-        before it.
-    consent_profiling_false_share, consent_marketing_false_share
-        Share of customers (drawn at random) whose consent flag is false.
-    planted_bias
-        Plant an unfair offer rule: customers born before 1965 get a tenth of the usual
-        chance of a discount on each line (a fairness audit should flag it).
-
-    Returns
-    -------
-    DemoData
-        The contract tables and the planted persona of each customer.
-
-    Examples
-    --------
-    >>> data = generate(60, seed=1)
-    >>> sorted(data.tables)
-    ['customers', 'events', 'identities', 'interactions', 'transactions']
-    >>> data.personas["persona"].nunique(), len(data.tables["customers"])
-    (6, 60)
-    >>> bool(data.tables["transactions"]["timestamp"].max() < pd.Timestamp("2025-12-31"))
-    True
-    """
-    shares = (consent_profiling_false_share, consent_marketing_false_share)
-    _check(n_customers, shares, as_of)
-    part = _build(int(n_customers), np.random.SeedSequence(seed), _Options(as_of, shares,
-                                                                           planted_bias))
-    # self_destruct frees each Arrow column as soon as pandas holds it.
-    frames = {k: part.tables.pop(k).to_pandas(self_destruct=True, split_blocks=True)
-              for k in list(part.tables)}
-    return DemoData(frames, part.personas.to_pandas())
-
-
-@dataclass(frozen=True)
-class _Options:
-    """What :func:`generate` draws the same way for every chunk of a big demo."""
-
-    as_of: str
-    shares: tuple[float, float]  # consent_profiling / consent_marketing false shares
-    planted_bias: bool
-
-
-@dataclass
-class _Part:
-    """Arrow tables of a whole demo or of one chunk, and its number of orders."""
-
-    tables: dict[str, pa.Table]
-    personas: pa.Table
-    n_orders: int
-
-
-def _build(n: int, seeds: np.random.SeedSequence, options: _Options, *,
-           first_customer: int = 0, first_order: int = 0) -> _Part:
-    """The tables of ``n`` customers numbered from ``first_customer`` (orders likewise)."""
-    rng = [np.random.default_rng(s) for s in seeds.spawn(8)]
-    start = start_of_history(options.as_of)
-    dates = day_dates(start)
-    promo, campaigns = promotions(dates)
-    calendar = (dates, promo, start)
-    persona = assign(rng[0], n)
-    traits = draw_traits(rng[0], persona)
-    birth = birth_years(rng[7], len(persona))
-    if options.planted_bias:
-        traits["offers"] = np.where(birth < PLANTED_BIAS_BORN_BEFORE,
-                                    PLANTED_BIAS_OFFER_FACTOR, 1.0)
-    who = people(rng[1], len(persona), first_customer)
-    cat = catalogue(rng[2])
-    tx, orders = transactions(rng[2], traits, who.home_store, calendar, cat,
-                              who.ids, first_order=first_order)
-    dev = devices(rng[3], len(persona))
-    ev, used, linked = events(rng[3], traits, dev, orders, cat, calendar, campaigns,
-                              who.ids)
-    _, first = np.unique(orders.customer, return_index=True)
-    tables = {
-        "transactions": tx,
-        "events": ev,
-        "interactions": interactions(rng[4], traits, who, calendar),
-        "customers": customers(rng[5], who, traits, orders.seconds[first], options.shares,
-                               birth),
-        "identities": identities(rng[6], who, dev, used, linked, traits),
-    }
-    personas = pa.table({schema.CUSTOMER_ID: who.ids,
-                         PERSONA: strings(PERSONA_NAMES).take(persona)})
-    return _Part(tables, personas, len(orders.customer))
 
 
 def _for_csv(table: pa.Table) -> pa.Table:
@@ -312,11 +136,7 @@ def write_large(n_customers: int, folder: str | Path, *, seed: int = 0,
     shares = (consent_profiling_false_share, consent_marketing_false_share)
     _check(n_customers, shares, as_of)
     _check_format(fmt)
-    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) \
-            or chunk < 2 * len(PERSONA_NAMES):
-        # n > chunk split into equal chunks gives each over chunk / 2: one per persona.
-        raise ConfigError(f"chunk={chunk!r} must be an integer of at least "
-                          f"{2 * len(PERSONA_NAMES)}.")
+    _check_chunk(chunk)
     if n_customers <= chunk:
         data = generate(n_customers, seed=seed, as_of=as_of,
                         consent_profiling_false_share=shares[0],
@@ -324,6 +144,14 @@ def write_large(n_customers: int, folder: str | Path, *, seed: int = 0,
         return write(data, folder, fmt=fmt)
     return _write_chunks(_chunk_sizes(int(n_customers), int(chunk)), Path(folder), seed, fmt,
                          _Options(as_of, shares, planted_bias))
+
+
+def _check_chunk(chunk: int) -> None:
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) \
+            or chunk < 2 * len(PERSONA_NAMES):
+        # n > chunk split into equal chunks gives each over chunk / 2: one per persona.
+        raise ConfigError(f"chunk={chunk!r} must be an integer of at least "
+                          f"{2 * len(PERSONA_NAMES)}.")
 
 
 def _chunk_sizes(n: int, chunk: int) -> list[int]:
