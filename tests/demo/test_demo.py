@@ -12,6 +12,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
+import shopperlens
 from shopperlens import demo, schema
 from shopperlens.demo._files import _Appender, _chunk_sizes
 from shopperlens.demo._generate import _build, _Options
@@ -315,10 +316,8 @@ def test_chunks_differ_and_cover_every_persona(chunked: dict) -> None:
 
 
 def test_pipeline_rejects_nothing_more_from_chunks(chunked: dict, tmp_path) -> None:
-    from shopperlens import pipeline
-
     demo.write(demo.generate(CHUNKED, seed=4), tmp_path, fmt="parquet")
-    whole, parts = (pipeline.run(f, None, report=False).quality
+    whole, parts = (shopperlens.run(f, None, report=False).quality
                     for f in (tmp_path, chunked["folder"]))
 
     def reasons(quality: dict) -> set[tuple[str, str]]:

@@ -32,14 +32,49 @@ size (millions of customers) in bounded memory, a chunk of customers at a time.
 
 from __future__ import annotations
 
-from shopperlens.demo._files import DEFAULT_CHUNK, FORMATS, PERSONAS_FILE, write, write_large
-from shopperlens.demo._generate import (
-    PERSONA,
-    PLANTED_BIAS_BORN_BEFORE,
-    DemoData,
-    generate,
-)
-from shopperlens.demo._personas import PERSONA_NAMES
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# Customers write_large generates at a time: about 5 GB at peak (2 GB per 100,000, mostly
+# while building the events); smaller chunks cost no time.
+DEFAULT_CHUNK = 250_000
+
+if TYPE_CHECKING:
+    from shopperlens.demo._files import FORMATS, PERSONAS_FILE, write, write_large
+    from shopperlens.demo._generate import (
+        PERSONA,
+        PLANTED_BIAS_BORN_BEFORE,
+        DemoData,
+        generate,
+    )
+    from shopperlens.demo._personas import PERSONA_NAMES
+
+# name -> the module that defines it, imported on first use (numpy, pandas, pyarrow), so
+# the CLI reads DEFAULT_CHUNK without them
+_LAZY = {
+    "FORMATS": "shopperlens.demo._files",
+    "PERSONAS_FILE": "shopperlens.demo._files",
+    "write": "shopperlens.demo._files",
+    "write_large": "shopperlens.demo._files",
+    "PERSONA": "shopperlens.demo._generate",
+    "PLANTED_BIAS_BORN_BEFORE": "shopperlens.demo._generate",
+    "DemoData": "shopperlens.demo._generate",
+    "generate": "shopperlens.demo._generate",
+    "PERSONA_NAMES": "shopperlens.demo._personas",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'shopperlens.demo' has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = ["DEFAULT_CHUNK", "FORMATS", "PERSONA", "PERSONAS_FILE", "PERSONA_NAMES",
            "PLANTED_BIAS_BORN_BEFORE", "DemoData", "generate", "write", "write_large"]

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from shopperlens.demo import DEFAULT_CHUNK
 from shopperlens.demo._generate import DemoData, _build, _check, _Options, generate
 from shopperlens.demo._personas import PERSONA_NAMES
 from shopperlens.errors import ConfigError
@@ -19,9 +20,6 @@ PERSONAS_FILE = "personas.csv"
 FORMATS = ("csv", "parquet")
 # zstd: files 40% smaller than snappy (mostly the events' random message ids)
 PARQUET_COMPRESSION = "zstd"
-# Customers write_large generates at a time: about 5 GB at peak (2 GB per 100,000, mostly
-# while building the events); smaller chunks cost no time.
-DEFAULT_CHUNK = 250_000
 
 
 def _for_csv(table: pa.Table) -> pa.Table:
