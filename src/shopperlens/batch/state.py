@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from shopperlens.artifacts import SavedSegmentModel
     from shopperlens.batch.fitset import FitSet
     from shopperlens.batch.result import RunResult
-    from shopperlens.batch.steps.scoring import Scored
+    from shopperlens.batch.scored import Scored
     from shopperlens.engines.blocks import Block
     from shopperlens.engines.duckdb import DuckDBEngine
     from shopperlens.ingest import TableQuality
