@@ -35,9 +35,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-# Customers write_large generates at a time: about 5 GB at peak (2 GB per 100,000, mostly
-# while building the events); smaller chunks cost no time.
-DEFAULT_CHUNK = 250_000
+from shopperlens.demo._defaults import DEFAULT_CHUNK
 
 if TYPE_CHECKING:
     from shopperlens.demo._files import FORMATS, PERSONAS_FILE, write, write_large

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from shopperlens.demo import DEFAULT_CHUNK
+from shopperlens.demo._defaults import DEFAULT_CHUNK
 from shopperlens.demo._generate import DemoData, _build, _check, _Options, generate
 from shopperlens.demo._personas import PERSONA_NAMES
 from shopperlens.errors import ConfigError
