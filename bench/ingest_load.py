@@ -39,11 +39,12 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]), log_level="error")
 
 def fit_model(base: Path) -> Path:
     from shopperlens import demo
+    from shopperlens.batch.segments import fit_segment_model
+    from shopperlens.batch.window import parse_cutoff
     from shopperlens.config import Settings
     from shopperlens.engines.duckdb import DuckDBEngine
     from shopperlens.features import compute_features
     from shopperlens.ingest import load_folder
-    from shopperlens.pipeline import fit_segment_model, parse_cutoff
     from shopperlens.schema import MODEL_FILE
 
     demo.write(demo.generate(300, seed=1), base / "data")

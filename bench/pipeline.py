@@ -118,7 +118,7 @@ def baseline(folder: Path) -> dict:
 
 
 def pipeline(folder: Path, engine: str = "duckdb") -> dict:
-    from shopperlens import pipeline as run_module
+    from shopperlens.batch import runner as run_module
 
     with tempfile.TemporaryDirectory() as out, TreePeak() as tree:
         start, cpu = time.perf_counter(), _cpu_s()

@@ -23,8 +23,8 @@ import plotly.offline
 
 from shopperlens import schema as s
 from shopperlens.artifacts import SavedSegmentModel
+from shopperlens.batch.result import RunResult
 from shopperlens.ingest import TableQuality
-from shopperlens.pipeline import RunResult
 from shopperlens.report import write_report
 from shopperlens.segmentation import RFMGrid, SegmentModel
 

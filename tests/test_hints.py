@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shopperlens.hints import LARGE_CSV_BYTES, large_csv_hint
+from shopperlens.hints import large_csv_hint
+from shopperlens.ingest.readers import LARGE_CSV_BYTES
 
 
 def _sparse(path: Path, size: int) -> None:

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import shopperlens
-import shopperlens.pipeline as pipeline
 from shopperlens import demo
+from shopperlens.batch.steps import predictions as predictions_step
 
 TEXT = ["sentiment_mean", "sentiment_latest", "anger_share", "negative_support_share"]
 ANGRY = {
@@ -43,15 +43,15 @@ def fitted(
     folder: Path = tmp_path_factory.mktemp("text_churn")
     demo.write(demo.generate(2500, seed=11), folder, fmt="parquet")
     captured = {}
-    original = pipeline.fit_predictor
+    original = predictions_step.fit_predictor
 
-    def spy(*args, **kwargs):  # keep the churn model the pipeline fitted
+    def spy(*args, **kwargs):  # keep the churn model the run fitted
         out = original(*args, **kwargs)
         captured["model"] = out.churn
         return out
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(pipeline, "fit_predictor", spy)
+    mp.setattr(predictions_step, "fit_predictor", spy)
     try:
         result = shopperlens.run(folder, report=False)
     finally:

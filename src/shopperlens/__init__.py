@@ -2,14 +2,18 @@
 
 The Python API mirrors the command line: :func:`run` is ``shopperlens run``,
 :func:`assign` is ``shopperlens assign``.
+
+``import shopperlens`` is light: the errors are imported at once, everything else (the
+run, the model, the settings, and with them pandas, scikit-learn and DuckDB) on first
+use (PEP 562).
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from shopperlens.artifacts import SavedSegmentModel
-from shopperlens.config import Settings
+from shopperlens._version import __version__
 from shopperlens.errors import (
     ConfigError,
     EngineError,
@@ -17,13 +21,42 @@ from shopperlens.errors import (
     MissingColumnError,
     MissingTableError,
     ModelError,
-    NotFittedError,
     PrivacyError,
     SchemaError,
     ShopperLensError,
     StoreError,
 )
-from shopperlens.pipeline import RunResult, assign, run
+
+if TYPE_CHECKING:
+    from shopperlens.artifacts import SavedSegmentModel
+    from shopperlens.batch.assign import assign
+    from shopperlens.batch.result import RunResult
+    from shopperlens.batch.runner import run
+    from shopperlens.config import Settings
+    from shopperlens.errors import NotFittedError
+
+# name -> the module that defines it, imported when the name is first used
+_LAZY = {
+    "NotFittedError": "shopperlens.errors",  # subclasses scikit-learn's
+    "RunResult": "shopperlens.batch.result",
+    "SavedSegmentModel": "shopperlens.artifacts",
+    "Settings": "shopperlens.config",
+    "assign": "shopperlens.batch.assign",
+    "run": "shopperlens.batch.runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'shopperlens' has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name]), name)
+    globals()[name] = value  # once: later look-ups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "ConfigError",

@@ -13,7 +13,7 @@ from typing import Any
 import joblib
 import pandas as pd
 
-from shopperlens import __version__
+from shopperlens._version import __version__
 from shopperlens.errors import ModelError
 
 ARTIFACT_VERSION = 1

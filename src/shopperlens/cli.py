@@ -1,6 +1,9 @@
 """The ``shopperlens`` command: a thin layer over the Python API.
 
 Exit codes: 0 success, 1 internal error, 2 the user's input or options.
+
+Each command imports what it runs (pandas, DuckDB, scikit-learn...) when it runs, so
+``shopperlens --help`` loads none of them.
 """
 
 from __future__ import annotations
@@ -10,17 +13,20 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from shopperlens import demo as demo_data
-from shopperlens import pipeline, schema
-from shopperlens.config import Settings
+from shopperlens import schema
+from shopperlens.batch.options import AUDIT_ALPHA
+from shopperlens.demo import DEFAULT_CHUNK
 from shopperlens.errors import ShopperLensError
 from shopperlens.hints import large_csv_hint
+
+if TYPE_CHECKING:
+    from shopperlens.batch.result import RunResult
+    from shopperlens.config import Settings
 
 app = typer.Typer(
     name="shopperlens",
@@ -91,10 +97,12 @@ def demo(
         int,
         typer.Option(min=12, help="Customers generated at a time: more are written chunk by "
                      "chunk, in bounded memory (about 2 GB per 100,000)."),
-    ] = demo_data.DEFAULT_CHUNK,
+    ] = DEFAULT_CHUNK,
 ) -> None:
     """Write realistic multi-source demo data (all five tables) to OUT."""
     with _errors():
+        from shopperlens import demo as demo_data
+
         written = demo_data.write_large(customers, out, seed=seed, chunk=chunk, fmt=fmt,
                                         planted_bias=planted_bias)
         out_console.print(f"Wrote {len(written)} files for {customers:,} customers to {out}")
@@ -133,6 +141,8 @@ def run(
 ) -> None:
     """Build profiles, features, explained segments and predictions for DATA into OUT."""
     with _errors():
+        from shopperlens.config import Settings
+
         _hint_large_csv(data)
         settings = Settings(
             seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon
@@ -156,7 +166,9 @@ def assign(
 ) -> None:
     """Assign customers of DATA to the segments of a saved MODEL, without refitting."""
     with _errors():
-        segments = pipeline.assign(
+        from shopperlens.batch.assign import assign as assign_segments
+
+        segments = assign_segments(
             model, data, out, cutoff=cutoff, mappings=map or [], engine=engine
         )
         out_console.print(
@@ -171,6 +183,9 @@ def quickstart(
 ) -> None:
     """Make demo data and run the whole pipeline on it: the two-minute tour."""
     with _errors():
+        from shopperlens import demo as demo_data
+        from shopperlens.config import Settings
+
         data_dir, results = out / "data", out / "results"
         demo_data.write(demo_data.generate(customers, seed=0), data_dir, fmt="csv")
         out_console.print(f"Demo data for {customers:,} customers in {data_dir}")
@@ -269,6 +284,7 @@ def forget(
     """Erase a person from every output of a run (and the service store) and leave a
     receipt without personal data."""
     with _errors():
+        from shopperlens.config import Settings
         from shopperlens.privacy import forget as erase
 
         with _service_store(out, store) as service:
@@ -292,17 +308,20 @@ def audit(
         float,
         typer.Option(min=0, max=1, help="...and only when a chi-square test gives a p-value "
                      "below this (1 = on the threshold alone)."),
-    ] = pipeline.AUDIT_ALPHA,
+    ] = AUDIT_ALPHA,
     fail_on_flag: Annotated[bool, typer.Option(help="Exit 3 when anything is flagged.")] = False,
 ) -> None:
     """Audit a run's segments, churn risk and offers across age bands, genders and other
     groups."""
     with _errors():
-        result = pipeline.audit(data, out, sensitive=sensitive or [], threshold=threshold,
+        from shopperlens.batch.audit import AUDIT_FILE
+        from shopperlens.batch.audit import audit as fairness_audit
+
+        result = fairness_audit(data, out, sensitive=sensitive or [], threshold=threshold,
                                 alpha=None if alpha >= 1 else alpha)
         for line in result.flags + result.proxy_flags or ["No difference over the threshold."]:
             out_console.print(f"- {line}", markup=False)
-        out_console.print(f"Details in {out / pipeline.AUDIT_FILE}")
+        out_console.print(f"Details in {out / AUDIT_FILE}")
     if fail_on_flag and (result.flagged or result.proxy_flags):
         raise typer.Exit(3)
 
@@ -318,6 +337,7 @@ def export_subject(
     with _errors():
         import json
 
+        from shopperlens.config import Settings
         from shopperlens.privacy import export_subject as export
 
         found = export(customer_id, out, key=Settings().key())
@@ -360,13 +380,15 @@ def _run(
     *,
     report: bool = True,
     engine: str = "duckdb",
-) -> pipeline.RunResult:
+) -> RunResult:
+    from shopperlens.batch.runner import run as run_batch
+
     with err_console.status("Starting") as status:
 
         def progress(stage: str) -> None:
             status.update(f"{stage.capitalize()}...")
 
-        result = pipeline.run(
+        result = run_batch(
             data,
             out,
             cutoff=cutoff,
@@ -382,6 +404,8 @@ def _run(
 
 
 def _print_quality(quality: dict) -> None:
+    from rich.table import Table
+
     table = Table(title="Data quality")
     table.add_column("table", no_wrap=True, min_width=12)
     for column in ("rows read", "kept", "rejected", "duplicates"):
@@ -403,7 +427,9 @@ def _print_quality(quality: dict) -> None:
     out_console.print(table)
 
 
-def _print_summary(result: pipeline.RunResult) -> None:
+def _print_summary(result: RunResult) -> None:
+    from rich.table import Table
+
     table = Table(title=f"Segments as of {result.as_of:%Y-%m-%d}")
     table.add_column("segment", no_wrap=True)
     for column in ("customers", "share", "revenue share"):

@@ -1,4 +1,4 @@
-"""One settings object for a run, built at the edge (CLI, service, pipeline).
+"""One settings object for a run, built at the edge (CLI, service, the run).
 
 Every value can come from the environment with the ``SHOPPERLENS_`` prefix or a ``.env``
 file; core modules never read this, they get explicit arguments.

@@ -16,11 +16,14 @@
     └── PrivacyError                 consent or key problems; never echoes personal data
 
 The CLI turns each into one line on stderr and exit code 2 (user input) or 1.
+
+This module is light (no pandas, no scikit-learn): :class:`NotFittedError`, which also
+subclasses scikit-learn's, is made when it is first imported.
 """
 
 from __future__ import annotations
 
-from sklearn.exceptions import NotFittedError as _SklearnNotFitted
+from typing import TYPE_CHECKING, Any
 
 
 class ShopperLensError(Exception):
@@ -68,8 +71,11 @@ class ConfigError(ShopperLensError, ValueError):
     exit_code = 2
 
 
-class NotFittedError(ShopperLensError, _SklearnNotFitted):
-    """An estimator was used before ``fit``."""
+if TYPE_CHECKING:  # what _not_fitted_error makes, for type checkers
+    from sklearn.exceptions import NotFittedError as _SklearnNotFitted
+
+    class NotFittedError(ShopperLensError, _SklearnNotFitted):
+        """An estimator was used before ``fit``."""
 
 
 class ModelError(ShopperLensError):
@@ -98,3 +104,21 @@ class DataQualityWarning(UserWarning):
 
 class ConvergenceWarning(UserWarning):
     """A model fit stopped before it converged."""
+
+
+def _not_fitted_error() -> type:
+    from sklearn.exceptions import NotFittedError as SklearnNotFitted
+
+    class NotFittedError(ShopperLensError, SklearnNotFitted):
+        """An estimator was used before ``fit``."""
+
+    NotFittedError.__module__, NotFittedError.__qualname__ = __name__, "NotFittedError"
+    return NotFittedError
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: scikit-learn (2 s to import) only when NotFittedError is wanted.
+    if name != "NotFittedError":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = cls = _not_fitted_error()
+    return cls

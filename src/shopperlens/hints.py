@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from shopperlens import schema
-from shopperlens.ingest.readers import LARGE_CSV_BYTES
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
 
 
-def large_csv_hint(folder: str | Path, *, threshold: int = LARGE_CSV_BYTES) -> str | None:
+def large_csv_hint(folder: str | Path, *, threshold: int | None = None) -> str | None:
     """One line recommending Parquet when a table's CSV file is over ``threshold`` bytes.
 
     Parameters
@@ -18,7 +17,8 @@ def large_csv_hint(folder: str | Path, *, threshold: int = LARGE_CSV_BYTES) -> s
     folder
         A data folder (``transactions.csv``, ...). Only contract tables count.
     threshold
-        Size in bytes above which a CSV is called large.
+        Size in bytes above which a CSV is called large (default: ingestion's own,
+        :data:`~shopperlens.ingest.readers.LARGE_CSV_BYTES`).
 
     Returns
     -------
@@ -32,6 +32,10 @@ def large_csv_hint(folder: str | Path, *, threshold: int = LARGE_CSV_BYTES) -> s
     >>> large_csv_hint("no/such/folder") is None
     True
     """
+    if threshold is None:  # imported here: the CLI asks before it loads the engine
+        from shopperlens.ingest.readers import LARGE_CSV_BYTES
+
+        threshold = LARGE_CSV_BYTES
     root = Path(folder)
     files = [root / f"{t}{suffix}" for t in schema.TABLES for suffix in CSV_SUFFIXES]
     sizes = {p: p.stat().st_size for p in files if p.is_file()}

@@ -21,7 +21,10 @@ from typing import Any
 
 import pytest
 
-from shopperlens import demo, pipeline
+import shopperlens
+from shopperlens import demo
+from shopperlens.batch.audit import audit
+from shopperlens.batch.result import RunResult
 from shopperlens.config import Settings
 from shopperlens.report import result_from_outputs, write_report
 from shopperlens.report.load import read_audit
@@ -49,7 +52,7 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pipeline.RunResult]:
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunResult]:
     """The demo's report: a fresh pipeline run, or SHOPPERLENS_E2E_RUN's finished run
     re-rendered from its files (as ``shopperlens report OUT`` does)."""
     root = tmp_path_factory.mktemp("demo")
@@ -58,14 +61,14 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pipeline.Run
         result = result_from_outputs(earlier)
     else:
         demo.write(demo.generate(DEMO_CUSTOMERS, seed=0), root / "data")
-        result = pipeline.run(root / "data", root / "out", settings=Settings(max_segments=6))
-        pipeline.audit(root / "data", root / "out")  # the report's fairness section
+        result = shopperlens.run(root / "data", root / "out", settings=Settings(max_segments=6))
+        audit(root / "data", root / "out")  # the report's fairness section
         result.audit = read_audit(root / "out")
     return write_report(result, root / "report.html"), result
 
 
 @pytest.fixture(scope="module")
-def page(report: tuple[Path, pipeline.RunResult]) -> Iterator[Any]:
+def page(report: tuple[Path, RunResult]) -> Iterator[Any]:
     executable = _chromium()
     from playwright.sync_api import sync_playwright
 

@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 import shopperlens
 from shopperlens import demo
 from shopperlens import schema as s
+from shopperlens.batch.segments import assign_segments, fit_segment_model
 from shopperlens.cli import app
 from shopperlens.config import Settings
 from shopperlens.engines import copy_tables
@@ -32,7 +33,6 @@ from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.engines.spark import SMALL_DATA_CONFIG, SparkEngine, spark_available
 from shopperlens.features import SOURCE_TABLES, compute_features
 from shopperlens.ingest import load_folder
-from shopperlens.pipeline import assign_segments, fit_segment_model
 
 TOLERANCE = 1e-9
 # After the last order (everything counts) and mid-history (rows after it are ignored,

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from shopperlens import demo
+from shopperlens.batch.window import parse_cutoff
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import compute_features
 from shopperlens.ingest import load_folder
-from shopperlens.pipeline import parse_cutoff
 from shopperlens.realtime import Profiles, to_days
 from shopperlens.service.replay import messages_from_tables
 from shopperlens.service.spec import parse_message, to_events

@@ -16,9 +16,10 @@ import pytest
 
 from shopperlens import schema as s
 from shopperlens.artifacts import SavedSegmentModel
+from shopperlens.batch.result import RunResult
+from shopperlens.batch.segments import NO_PURCHASE_ID, NO_PURCHASE_NAME, fit_segment_model
 from shopperlens.config import Settings
 from shopperlens.ingest import TableQuality
-from shopperlens.pipeline import NO_PURCHASE_ID, NO_PURCHASE_NAME, RunResult, fit_segment_model
 
 AS_OF = datetime(2025, 12, 31)
 # per group: recency, frequency, monetary (mean), store share, app share, discount share

@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 
 from shopperlens import schema as s
+from shopperlens.batch.result import RunResult
 from shopperlens.errors import InputError
 from shopperlens.ingest import quality_as_dict
-from shopperlens.pipeline import RunResult
 from shopperlens.report import render_report, result_from_outputs
 
 
 def save(result: RunResult, out: Path) -> None:
-    """The files a run leaves behind (as pipeline.write_outputs and run write them)."""
+    """The files a run leaves behind (as the run's outputs step writes them)."""
     out.mkdir(parents=True, exist_ok=True)
     result.features.reset_index().to_parquet(out / s.FEATURES_FILE, index=False)
     result.segments.to_parquet(out / f"{s.SEGMENTS_FILE}.parquet", index=False)

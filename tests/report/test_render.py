@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shopperlens.pipeline import RunResult
+from shopperlens.batch.result import RunResult
 from shopperlens.report import _data as d
 from shopperlens.report import render_report, write_report
 from shopperlens.report._sections import text_columns

@@ -10,11 +10,12 @@ import pytest
 from service_support import KEY, Fitted, TestClient
 
 from shopperlens import demo
+from shopperlens.batch.segments import assign_segments, fit_segment_model
+from shopperlens.batch.window import parse_cutoff
 from shopperlens.config import Settings
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import compute_features
 from shopperlens.ingest import load_folder
-from shopperlens.pipeline import assign_segments, fit_segment_model, parse_cutoff
 from shopperlens.schema import MODEL_FILE
 from shopperlens.service import ServiceSettings, create_app, hash_key
 from shopperlens.service.store import MemoryStore, SQLiteStore, Store
@@ -26,7 +27,7 @@ PG_URL = os.environ.get("SHOPPERLENS_TEST_PG", "postgresql://postgres@127.0.0.1:
 def fitted(tmp_path_factory: pytest.TempPathFactory) -> Fitted:
     """The batch pipeline's feature and segmentation stages on a small demo (300 customers).
 
-    These are the functions ``pipeline.run`` calls; its prediction stage is left out
+    These are the functions the run's steps call; its prediction stage is left out
     because it takes minutes and the service does not use it.
     """
     base = tmp_path_factory.mktemp("fitted")

@@ -1,6 +1,6 @@
 """The HTML report: one self-contained file a marketer can open offline.
 
-:func:`render_report` turns a run's :class:`~shopperlens.pipeline.RunResult` into HTML,
+:func:`render_report` turns a run's :class:`~shopperlens.batch.result.RunResult` into HTML,
 :func:`write_report` saves it, and :func:`result_from_outputs` rebuilds the result from a
 finished run's folder so the report can be re-rendered without re-running.
 """

@@ -8,17 +8,15 @@ the typical customer is found among a bounded sample of each segment.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
 from shopperlens import schema as s
+from shopperlens.batch.result import RunResult
 from shopperlens.features.catalog import describe
-
-if TYPE_CHECKING:  # pipeline imports the report: a runtime import would be circular
-    from shopperlens.pipeline import RunResult
 
 RECENCY, FREQUENCY, MONETARY = "recency_days", "frequency", "monetary"
 ACTIVE_DAYS = 365

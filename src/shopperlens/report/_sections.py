@@ -7,18 +7,16 @@ section out.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from shopperlens import schema as s
+from shopperlens.batch.result import RunResult
 from shopperlens.features.catalog import FEATURES, describe
 from shopperlens.report import _data as d
 from shopperlens.report import charts as c
-
-if TYPE_CHECKING:  # pipeline imports the report: a runtime import would be circular
-    from shopperlens.pipeline import RunResult
 
 CLV, CHURN, P_ALIVE = "expected_clv_365d", "churn_risk", "p_alive"
 TEXT_PREFIXES = ("sentiment", "emotion", "dominant_emotion", "topic", "top_topic", "text_")

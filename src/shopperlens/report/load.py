@@ -1,4 +1,4 @@
-"""Rebuild a :class:`~shopperlens.pipeline.RunResult` from a finished run's output folder.
+"""Rebuild a :class:`~shopperlens.batch.result.RunResult` from a finished run's output folder.
 
 ``shopperlens report OUT`` uses this to re-render ``report.html`` without re-running the
 pipeline: every number the report shows is in the run's files (features, segments,
@@ -12,17 +12,15 @@ import json
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from shopperlens import schema as s
 from shopperlens.artifacts import SavedSegmentModel
+from shopperlens.batch.result import RunResult
 from shopperlens.errors import InputError
 from shopperlens.ingest import TableQuality
-
-if TYPE_CHECKING:
-    from shopperlens.pipeline import RunResult
 
 _PROFILE_INDEX = "segment"  # index name of SegmentModel.profiles_
 
@@ -47,7 +45,6 @@ def result_from_outputs(out_dir: str | Path) -> RunResult:
     InputError
         When a required file is missing.
     """
-    from shopperlens.pipeline import RunResult  # here: the pipeline imports the report
 
     out = Path(out_dir)
     record = _read_record(out)

@@ -10,19 +10,17 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 import plotly
 import plotly.offline
 from markupsafe import Markup
 
-from shopperlens import __version__
+from shopperlens._version import __version__
+from shopperlens.batch.result import RunResult
 from shopperlens.report import _sections as sections
 from shopperlens.report._format import FILTERS
-
-if TYPE_CHECKING:  # pipeline imports the report: a runtime import would be circular
-    from shopperlens.pipeline import RunResult
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,7 +65,7 @@ def render_report(result: RunResult) -> str:
     Parameters
     ----------
     result : RunResult
-        What :func:`shopperlens.pipeline.run` returned, or
+        What :func:`shopperlens.run` returned, or
         :func:`shopperlens.report.result_from_outputs` rebuilt from a run's folder.
 
     Returns

@@ -16,10 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shopperlens import schema
-from shopperlens._demo_orders import CATEGORIES, seasonal_seconds
-from shopperlens._demo_people import People
-from shopperlens._demo_personas import PARAMS
-from shopperlens._demo_util import (
+from shopperlens.demo._orders import CATEGORIES, seasonal_seconds
+from shopperlens.demo._people import People
+from shopperlens.demo._personas import PARAMS
+from shopperlens.demo._util import (
     N_DAYS,
     STR,
     choice_rows,

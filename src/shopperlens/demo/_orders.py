@@ -8,8 +8,8 @@ import numpy as np
 import pyarrow as pa
 
 from shopperlens import schema
-from shopperlens._demo_personas import PARAMS
-from shopperlens._demo_util import (
+from shopperlens.demo._personas import PARAMS
+from shopperlens.demo._util import (
     DAY,
     STR,
     choice_rows,

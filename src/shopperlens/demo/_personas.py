@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from shopperlens._demo_util import N_DAYS
+from shopperlens.demo._util import N_DAYS
 
 
 @dataclass(frozen=True)

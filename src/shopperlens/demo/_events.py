@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from shopperlens import schema
-from shopperlens._demo_orders import (
+from shopperlens.demo._orders import (
     CATEGORIES,
     CURRENCY,
     PRODUCTS_PER_CATEGORY,
@@ -22,8 +22,8 @@ from shopperlens._demo_orders import (
     Orders,
     seasonal_seconds,
 )
-from shopperlens._demo_people import Devices
-from shopperlens._demo_util import (
+from shopperlens.demo._people import Devices
+from shopperlens.demo._util import (
     DAY,
     N_DAYS,
     choice_rows,

@@ -12,7 +12,10 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
+import shopperlens
 from shopperlens import demo, schema
+from shopperlens.demo._files import _Appender, _chunk_sizes
+from shopperlens.demo._generate import _build, _Options
 from shopperlens.errors import ConfigError
 
 AS_OF = pd.Timestamp("2025-12-31")
@@ -313,10 +316,8 @@ def test_chunks_differ_and_cover_every_persona(chunked: dict) -> None:
 
 
 def test_pipeline_rejects_nothing_more_from_chunks(chunked: dict, tmp_path) -> None:
-    from shopperlens import pipeline
-
     demo.write(demo.generate(CHUNKED, seed=4), tmp_path, fmt="parquet")
-    whole, parts = (pipeline.run(f, None, report=False).quality
+    whole, parts = (shopperlens.run(f, None, report=False).quality
                     for f in (tmp_path, chunked["folder"]))
 
     def reasons(quality: dict) -> set[tuple[str, str]]:
@@ -340,9 +341,9 @@ def test_write_large_up_to_one_chunk_is_write(tmp_path, fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_appended_chunk_holds_what_write_writes(tmp_path, fmt: str) -> None:
-    options = demo._Options("2025-12-31", (0.1, 0.0), False)
-    part = demo._build(120, np.random.SeedSequence(6), options)
-    with demo._Appender(tmp_path / "a", fmt) as out:
+    options = _Options("2025-12-31", (0.1, 0.0), False)
+    part = _build(120, np.random.SeedSequence(6), options)
+    with _Appender(tmp_path / "a", fmt) as out:
         out.append({**part.tables, "personas": part.personas})
     data = demo.generate(120, seed=6, consent_profiling_false_share=0.1)
     written = demo.write(data, tmp_path / "b", fmt=fmt)
@@ -367,4 +368,4 @@ def test_write_large_is_reproducible_and_checks_arguments(tmp_path) -> None:
         demo.write_large(50, tmp_path, chunk=20, fmt="xlsx")
     with pytest.raises(ConfigError, match="n_customers=3"):
         demo.write_large(3, tmp_path)
-    assert demo._chunk_sizes(1_000_001, 500_000) == [333_334, 333_334, 333_333]
+    assert _chunk_sizes(1_000_001, 500_000) == [333_334, 333_334, 333_333]

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shopperlens import schema
-from shopperlens._demo_personas import PARAMS
-from shopperlens._demo_util import (
+from shopperlens.demo._personas import PARAMS
+from shopperlens.demo._util import (
     DAY,
     STR,
     customer_ids,

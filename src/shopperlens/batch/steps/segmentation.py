@@ -1,0 +1,19 @@
+"""Step ``segmentation``: the fit set and the segment model fitted on it."""
+
+from __future__ import annotations
+
+from shopperlens.batch.fitset import fit_set
+from shopperlens.batch.segments import fit_segment_model
+from shopperlens.batch.state import RunState
+from shopperlens.predict import gather_training_data
+
+
+def fit(state: RunState) -> None:
+    """Fills ``fit_set``, ``model`` and ``training`` (the predictions' data, read beside
+    the segment model's fit: both leave a core idle for much of their time)."""
+    assert state.engine is not None and state.submit is not None and state.as_of is not None
+    fitting = state.fit_set = fit_set(state.engine, state.as_of, state.settings, state.blocks)
+    state.training = state.submit(gather_training_data, fitting.profiled, fitting.where,
+                                  **state.predicting)
+    state.model = fit_segment_model(fitting.profiled, settings=state.settings,
+                                    as_of=state.as_of)

@@ -1,0 +1,13 @@
+"""Step ``text``: what is left of the text scoring, then the fit set's text features."""
+
+from __future__ import annotations
+
+from shopperlens.batch.state import RunState
+
+
+def join(state: RunState) -> None:
+    """Adds the text features to ``fit_set``."""
+    assert state.texts is not None and state.fit_set is not None
+    assert state.engine is not None and state.as_of is not None
+    state.texts.result()
+    state.fit_set.add_texts(state.engine, state.as_of)

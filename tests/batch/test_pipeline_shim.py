@@ -1,0 +1,24 @@
+"""``shopperlens.pipeline`` still works for one release, and says where things went."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import pytest
+
+import shopperlens
+from shopperlens.batch import result, segments, window
+
+
+def test_the_old_module_warns_and_hands_on_the_new_names() -> None:
+    sys.modules.pop("shopperlens.pipeline", None)
+    with pytest.warns(DeprecationWarning, match="shopperlens.pipeline is deprecated"):
+        pipeline = importlib.import_module("shopperlens.pipeline")
+    assert pipeline.run is shopperlens.run
+    assert pipeline.RunResult is result.RunResult
+    assert pipeline.assign_segments is segments.assign_segments
+    assert pipeline.NO_PURCHASE_ID == segments.NO_PURCHASE_ID
+    assert pipeline.parse_cutoff("2025-01-31") == window.parse_cutoff("2025-01-31")
+    assert sorted(pipeline.__all__) == pipeline.__all__
+    assert all(hasattr(pipeline, name) for name in pipeline.__all__)
