@@ -198,6 +198,35 @@ def names_match_members(segments: pd.DataFrame, features: pd.DataFrame) -> list[
     return problems
 
 
+def names_fit_every_member(segments: pd.DataFrame, features: pd.DataFrame) -> list[str]:
+    """No member plainly on the other side of its name: nobody in a "recent" segment
+    less recent than three quarters of everyone, nobody in a "lapsed" one more recent
+    than three quarters of everyone, no RFM Champion less recent than half of everyone
+    (the RFM grid itself only makes a Champion of a recency score of 4 or 5)."""
+    problems = []
+    for column in ("segment_name", "rfm_segment"):
+        if column not in segments:
+            continue
+        joined = _members(segments, features, column)
+        q1, median, q3 = joined[RECENCY].quantile([0.25, 0.5, 0.75])
+        for name, group in joined.groupby(column):
+            words, recency = _words(name), group[RECENCY]
+            checks = []
+            if words & RECENT_WORDS:
+                checks.append((recency > q3, f"above everyone's 3rd quartile {q3:g}"))
+            if words & LAPSED_WORDS:
+                checks.append((recency < q1, f"below everyone's 1st quartile {q1:g}"))
+            if column == "rfm_segment" and name == CHAMPIONS:
+                checks.append((recency > median, f"above everyone's median {median:g}"))
+            for bad, bound in checks:
+                if bad.any():
+                    problems.append(
+                        f"{column} {name!r}: {int(bad.sum())} of {len(group)} members with "
+                        f"days since last order {bound}, e.g. "
+                        f"{_example(group, bad, [RECENCY, FREQUENCY])}")
+    return problems
+
+
 def no_purchase_members(segments: pd.DataFrame, features: pd.DataFrame) -> list[str]:
     """Members of a "No purchases" segment have no orders (``frequency`` 0 or missing)."""
     problems = []
@@ -344,6 +373,7 @@ def check_outputs(out: Path, excluded: Iterable[str] = ()) -> list[str]:
             problems += next_order_within_horizon(predictions, when, horizon_days(record))
     if segments is not None and features is not None:
         problems += names_match_members(segments, features)
+        problems += names_fit_every_member(segments, features)
         problems += no_purchase_members(segments, features)
     profiles = frames.get(PROFILES[0])
     if segments is not None and profiles is not None:

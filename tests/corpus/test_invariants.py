@@ -126,6 +126,22 @@ def test_champions_must_be_recent_and_frequent() -> None:
     assert "Champions" in problem
 
 
+def test_a_member_plainly_against_its_segment_name_is_caught() -> None:
+    feats = features([5, 10, 20, 200, 300, 400, 500, 600], [3, 3, 2, 2, 1, 1, 1, 1])
+    names = ["Recent fans"] * 3 + ["Others"] * 2 + ["Lapsed one-offs"] * 3
+    rfm = ["Champions"] * 3 + ["Loyal", "At risk", "Lost", "Lost", "Lost"]
+    assert inv.names_fit_every_member(segments(names, rfm, [0] * 8), feats) == []
+    names[3], names[7] = "Lapsed one-offs", "Recent fans"  # 200 days: fine; 600: not recent
+    rfm[6] = "Champions"  # 500 days
+    problems = inv.names_fit_every_member(segments(names, rfm, [0] * 8), feats)
+    assert len(problems) == 2, problems
+    assert "'Recent fans': 1 of 4" in problems[0] and "'c7'" in problems[0]
+    assert "'Champions': 1 of 4" in problems[1] and "'c6'" in problems[1]
+    names[0] = "Lapsed one-offs"  # 5 days
+    problems = inv.names_fit_every_member(segments(names, rfm, [0] * 8), feats)
+    assert any("'Lapsed one-offs': 1 of 4" in p and "'c0'" in p for p in problems)
+
+
 def test_no_purchases_members_must_not_have_bought() -> None:
     feats = features([float("nan"), 30.0], [0, 2])
     honest = segments(["No purchases yet", "Buyers"], ["No purchases", "Loyal"], [-1, 0])
