@@ -56,7 +56,10 @@ def retail_folder(draw: st.DrawFn) -> tuple[folders.Tables, list[str], str | Non
                    "timestamp": f"{(START + timedelta(days=draw(days))).isoformat()}T12:00:00",
                    "event": draw(st.sampled_from(EVENTS))}
                   for j in range(draw(st.integers(1, 15)))]
-        tables["events"] = pd.DataFrame(events)
+        frame = pd.DataFrame(events)
+        if draw(st.booleans()):  # the optional column, on some rows only
+            frame["anonymous_id"] = [f"a{j}" if j % 3 else None for j in range(len(frame))]
+        tables["events"] = frame
     cutoff = draw(st.one_of(st.none(), days.map(lambda d: (START + timedelta(days=d)).isoformat())))
     return tables, refused, cutoff
 
