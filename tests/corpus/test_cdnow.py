@@ -4,6 +4,7 @@ cores, hence ``slow``: CI runs them."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,11 @@ CUTOFFS = [None, "1997-03-31", "1997-06-30", "1997-09-30", "1997-12-31", "1998-0
 
 @pytest.fixture(scope="module")
 def cdnow_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return folders.write_folder(folders.cdnow(), tmp_path_factory.mktemp("cdnow") / "data")
+    """The vendored file as it is (CRLF line ends and all), as ``transactions.csv``."""
+    folder = tmp_path_factory.mktemp("cdnow") / "data"
+    folder.mkdir()
+    shutil.copyfile(folders.CDNOW, folder / "transactions.csv")
+    return folder
 
 
 @pytest.mark.slow

@@ -41,3 +41,13 @@ def test_cdnow_at_the_standard_split_keeps_the_invariants(tmp_path: Path) -> Non
     code, output = run(data, tmp_path / "out", "--cutoff", "1997-09-30", "--holdout", "273")
     problems = check_run(code, output, tmp_path / "out")
     assert not problems, "CDNOW 1,600 customers at 1997-09-30:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("cutoff", ["1996-06-30", "2030-01-01"],
+                         ids=["before-the-first-order", "years-after-the-last-order"])
+def test_a_cutoff_outside_the_data_keeps_the_invariants(cutoff: str, tmp_path: Path) -> None:
+    """Exit 2 with the data's range, or a run whose dates stay within its horizon."""
+    data = folders.write_folder(folders.cdnow(300), tmp_path / "data")
+    code, output = run(data, tmp_path / "out", "--cutoff", cutoff)
+    problems = check_run(code, output, tmp_path / "out")
+    assert not problems, f"CDNOW 300 customers at {cutoff}:\n" + "\n".join(problems)
