@@ -15,7 +15,8 @@ def run(data: Path, out: Path, *options: str) -> tuple[int, str]:
     """Exit code and output (stdout and stderr, with a traceback on an internal error)
     of ``shopperlens --debug run DATA --out OUT --seed 0 OPTIONS``."""
     args = ["--debug", "run", str(data), "--out", str(out), "--seed", "0", *options]
-    result = _runner.invoke(app, args)
+    # wide enough that no segment name is wrapped in the summary table
+    result = _runner.invoke(app, args, env={"COLUMNS": "200"})
     output = result.output
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         output += f"\n{type(result.exception).__name__}: {result.exception}"

@@ -24,6 +24,7 @@ Assumptions, stated once:
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -313,6 +314,19 @@ def rules_match_names(profiles: pd.DataFrame, features: pd.DataFrame) -> list[st
     return problems
 
 
+def segments_shown(segments: pd.DataFrame, texts: Mapping[str, str]) -> list[str]:
+    """Every segment of ``segments`` ("No purchases yet" included) is named in each of
+    ``texts`` (the terminal's summary, the report's HTML)."""
+    problems = []
+    for name in segments["segment_name"].dropna().unique():
+        spellings = {str(name), html.escape(str(name)), html.escape(str(name), quote=False)}
+        for where, text in texts.items():
+            if not any(spelling in text for spelling in spellings):
+                size = int((segments["segment_name"] == name).sum())
+                problems.append(f"segment {name!r} ({size} customers) is not shown in {where}")
+    return problems
+
+
 def _find(record: Any, keys: Iterable[str]) -> Any:
     """The value of the first of ``keys`` found anywhere in ``record`` (depth first)."""
     keys = tuple(keys)
@@ -352,8 +366,10 @@ def read_outputs(out: Path) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def check_outputs(out: Path, excluded: Iterable[str] = ()) -> list[str]:
-    """Every invariant on the outputs of a successful run in ``out``."""
+def check_outputs(out: Path, excluded: Iterable[str] = (), terminal: str | None = None
+                  ) -> list[str]:
+    """Every invariant on the outputs of a successful run in ``out`` (and on what it
+    printed, ``terminal``, when given)."""
     frames = read_outputs(out)
     problems = [f"{name} missing" for name in (*PER_CUSTOMER, FEATURES, PROFILES[0])
                 if name not in frames]
@@ -375,6 +391,11 @@ def check_outputs(out: Path, excluded: Iterable[str] = ()) -> list[str]:
         problems += names_match_members(segments, features)
         problems += names_fit_every_member(segments, features)
         problems += no_purchase_members(segments, features)
+    if segments is not None:
+        texts = {} if terminal is None else {"the terminal's summary": terminal}
+        if (out / "report.html").is_file():
+            texts["report.html"] = (out / "report.html").read_text(encoding="utf-8")
+        problems += segments_shown(segments, texts)
     profiles = frames.get(PROFILES[0])
     if segments is not None and profiles is not None:
         problems += profiles_match_segments(segments, profiles)
@@ -387,5 +408,5 @@ def check_run(code: int, output: str, out: Path, excluded: Iterable[str] = ()) -
     """The exit code, then, on success, every invariant on the outputs."""
     problems = exit_code(code, output)
     if code == 0:
-        problems += check_outputs(out, excluded)
+        problems += check_outputs(out, excluded, terminal=output)
     return problems

@@ -175,6 +175,15 @@ def test_a_rule_contradicting_the_name_is_caught() -> None:
     assert len(problems) == 2 and "above 240" in problems[0] and "at most 60" in problems[1]
 
 
+def test_every_segment_is_shown_in_the_terminal_and_the_report() -> None:
+    seg = segments(["Can't lose them", "No purchases yet", "No purchases yet"])
+    texts = {"terminal": "Can't lose them 1\nNo purchases yet 2",
+             "report": "<td>Can&#x27;t lose them</td><td>No purchases yet</td>"}
+    assert inv.segments_shown(seg, texts) == []
+    (problem,) = inv.segments_shown(seg, {**texts, "terminal": "Can't lose them 1"})
+    assert "'No purchases yet' (2 customers) is not shown in terminal" in problem
+
+
 def test_check_outputs_reads_a_run_folder(tmp_path: Path) -> None:
     seg = segments(["A", "B"], ["Champions", "Lost"], [0, 1])
     pred = predictions([0.9, 1.0], [0.1, 0.95], ["1998-07-15", "2018-05-30"])
@@ -186,8 +195,9 @@ def test_check_outputs_reads_a_run_folder(tmp_path: Path) -> None:
     pd.DataFrame({"segment_id": [0, 1], "segment_name": ["A", "B"], "size": [1, 1]}).to_parquet(
         tmp_path / "segment_profiles.parquet")
     (tmp_path / "run.json").write_text(json.dumps({"parameters": {"as_of": "1998-07-01"}}))
-    problems = inv.check_outputs(tmp_path)
-    assert len(problems) == 2, problems
+    problems = inv.check_outputs(tmp_path, terminal="Segments: A 1")
+    assert len(problems) == 3, problems
     assert "p_alive >= 0.95" in problems[0] and "2018-05-30" in problems[1]
+    assert "'B' (1 customers) is not shown in the terminal's summary" in problems[2]
     assert inv.check_run(1, "Internal error", tmp_path) == [
         "exit code 1 (0 or 2 expected): Internal error"]
