@@ -19,8 +19,6 @@ from typer.testing import CliRunner
 
 from shopperlens.cli import app
 
-pytestmark = pytest.mark.e2e
-
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT = REPO / "docs" / "data-contract.md"
 CDNOW = REPO / "tests" / "data" / "cdnow" / "master_transactions.csv"
