@@ -70,7 +70,7 @@ def invoke(*args: object) -> None:
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("contract-demo")
-    invoke("demo", root / "data", "--customers", "300", "--seed", "1")
+    invoke("demo", root / "data", "--customers", "200", "--seed", "1")
     invoke("run", root / "data", "--out", root / "out", "--seed", "0", "--no-report")
     invoke("assign", root / "out", root / "data", "--out", root / "assigned")
     return root / "out"

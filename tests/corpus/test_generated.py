@@ -65,7 +65,7 @@ def retail_folder(draw: st.DrawFn) -> tuple[folders.Tables, list[str], str | Non
 
 
 # No shrinking: each example is a whole run, and the failure message names the folder.
-@settings(max_examples=6, deadline=None, derandomize=True, database=None,
+@settings(max_examples=5, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(retail_folder())
