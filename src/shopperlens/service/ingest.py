@@ -18,7 +18,13 @@ from shopperlens.realtime.assign import CUSTOMER
 from shopperlens.service.models import Ack, Message, Rejected
 from shopperlens.service.runtime import LoadedModel, Runtime
 from shopperlens.service.spec import MalformedEvent, parse_message, stored_payload, to_events
-from shopperlens.service.store.base import Change, Key, Transaction, marketing_allowed
+from shopperlens.service.store.base import (
+    Change,
+    Key,
+    Transaction,
+    marketing_allowed,
+    profiling_allowed,
+)
 
 SECONDS_PER_DAY = 86400.0
 
@@ -169,7 +175,7 @@ def assign(
     ids, rows, excluded = [], [], []
     for cid, state in states.items():
         state = state or CustomerState()
-        if state.traits.get("consent_profiling") is False:  # GDPR Art. 21/22
+        if not profiling_allowed(state):  # GDPR Art. 21/22, the batch's rule
             excluded.append(cid)
             continue
         ids.append(cid)

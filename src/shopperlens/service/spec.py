@@ -35,6 +35,7 @@ from pydantic import ValidationError
 
 from shopperlens import schema as s
 from shopperlens.errors import InputError
+from shopperlens.privacy.consent import consent_answer
 from shopperlens.realtime import to_days
 from shopperlens.service.models import Message
 
@@ -47,6 +48,7 @@ INTERACTION_EVENTS = {
     "Social Commented": s.SOCIAL,
 }
 TRAIT_KEYS = (s.REGION, s.COUNTRY, s.CITY, s.CONSENT_PROFILING, s.CONSENT_MARKETING)
+CONSENT_KEYS = (s.CONSENT_PROFILING, s.CONSENT_MARKETING)
 # free text may hold personal data: it is dropped before a message is stored
 FREE_TEXT_KEYS = ("text", "review_body", "body", "message", "comment")
 
@@ -136,8 +138,7 @@ def to_events(msg: Message, received: datetime | None = None) -> list[dict[str, 
             {"type": "link", "user_id": msg.userId, "anonymous_id": msg.previousId, "t": base["t"]}
         ]
     if msg.type == "identify":
-        traits = {k: v for k, v in (msg.traits or {}).items() if k in TRAIT_KEYS}
-        return [{**base, "type": "traits", "traits": traits}]
+        return [{**base, "type": "traits", "traits": kept_traits(msg.traits or {})}]
     if msg.type == "group":
         return [{**base, "type": "link"}] if msg.userId and msg.anonymousId else []
     props = msg.properties or {}
@@ -162,6 +163,29 @@ def to_events(msg: Message, received: datetime | None = None) -> list[dict[str, 
             return events
     events.append({**base, "type": "event", "event": name, "session_id": _session(msg, props)})
     return events
+
+
+def kept_traits(traits: dict[str, Any]) -> dict[str, Any]:
+    """The traits a profile keeps: :data:`TRAIT_KEYS` only, consent answers read by the
+    batch's rule (:func:`~shopperlens.privacy.consent.consent_answer`) and stored as
+    booleans, ``None`` for no answer. A consent answer that is neither rejects the message,
+    as ingestion rejects such a customers row.
+
+    >>> kept_traits({"region": "North", "email": "a@x.com", "consent_marketing": "no"})
+    {'region': 'North', 'consent_marketing': False}
+    """
+    kept = {k: v for k, v in traits.items() if k in TRAIT_KEYS}
+    for key in CONSENT_KEYS:
+        if key in kept:
+            try:
+                kept[key] = consent_answer(kept[key])
+            except InputError:
+                raise MalformedEvent(
+                    f"invalid_field:traits.{key}",
+                    f"traits.{key}: expected true or false (or yes/no, 1/0), "
+                    f"got {str(kept[key])[:40]!r}.",
+                ) from None
+    return kept
 
 
 def _session(msg: Message, props: dict[str, Any]) -> str | None:
