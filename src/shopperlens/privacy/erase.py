@@ -37,6 +37,7 @@ from typing import Any, Protocol, runtime_checkable
 import pandas as pd
 
 from shopperlens import schema as s
+from shopperlens._params import Interval, check_params
 from shopperlens.errors import InputError
 from shopperlens.privacy import _files as f
 from shopperlens.privacy._match import Matcher, build_matcher
@@ -320,8 +321,7 @@ def apply_retention(frame: pd.DataFrame, days: int, as_of: datetime | str) -> pd
     >>> apply_retention(events, 90, "2024-07-01").timestamp.dt.strftime("%Y-%m-%d").tolist()
     ['2024-06-01']
     """
-    if days < 0:
-        raise InputError(f"retention days={days} must be 0 or more.")
+    check_params("apply_retention", {"days": Interval(int, 0)}, {"days": days})
     if s.TIMESTAMP not in frame.columns:
         raise InputError(f"the frame is missing required column '{s.TIMESTAMP}' "
                          f"(found: {', '.join(map(str, frame.columns[:8]))}).")

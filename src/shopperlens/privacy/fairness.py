@@ -37,6 +37,7 @@ import pandas as pd
 from scipy.stats import chi2_contingency
 
 from shopperlens import schema as s
+from shopperlens._params import Interval, check_params
 from shopperlens.errors import InputError, PrivacyError
 from shopperlens.privacy._proxies import proxy_features, proxy_scores
 
@@ -276,6 +277,15 @@ def _equalised_odds(
     return rates, metric
 
 
+AUDIT_CONSTRAINTS = {
+    "threshold": Interval(float, 0.0, 1.0),
+    "score_threshold": Interval(float, 0.0, 1.0),
+    "min_group_size": Interval(int, 1),
+    "proxy_threshold": Interval(float, 0.5, 1.0),  # an AUC: 0.5 is chance
+    "alpha": Interval(float, 0.0, 1.0, low_open=True, allow_none=True),
+}
+
+
 def fairness_audit(
     outcomes: pd.DataFrame,
     groups: pd.DataFrame,
@@ -315,6 +325,10 @@ def fairness_audit(
     >>> fairness_audit(outcomes, groups).flagged
     False
     """
+    check_params("fairness_audit", AUDIT_CONSTRAINTS, {
+        "threshold": threshold, "score_threshold": score_threshold,
+        "min_group_size": min_group_size, "proxy_threshold": proxy_threshold, "alpha": alpha,
+    })
     out, grp = _by_customer(outcomes), _by_customer(groups)
     if len(out) != len(grp) or not out.index.equals(grp.index):
         out, grp = out.align(grp, join="inner", axis=0)
