@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from shopperlens.errors import ModelError
+from shopperlens.features.catalog import CATALOG, FREQUENCY
 from shopperlens.realtime.state import FEATURE_NAMES, CustomerState
 from shopperlens.segmentation import SegmentModel
 
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 CUSTOMER, ANONYMOUS = "c", "a"
+CATEGORICAL = frozenset(f.name for f in CATALOG if f.kind == "categorical")
 # The same values as pipeline.NO_PURCHASE_ID / NO_PURCHASE_NAME (a test checks it): the
 # core must not import the pipeline edge.
 NO_PURCHASE_ID = -1
@@ -147,7 +149,7 @@ def features_frame(rows: Sequence[dict[str, Any]], index: Sequence[str]) -> pd.D
     """
     frame = pd.DataFrame.from_records(list(rows), index=pd.Index(list(index), name="customer_id"))
     for name in frame.columns:
-        if name not in ("top_category", "region"):
+        if name not in CATEGORICAL:
             frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     return frame
 
@@ -203,7 +205,7 @@ class SegmentAssigner:
     def predict_many(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Segment ids of several feature dicts, in one model call."""
         labels = [NO_PURCHASE_ID] * len(rows)
-        buyers = [i for i, x in enumerate(rows) if (x.get("frequency") or 0) > 0]
+        buyers = [i for i, x in enumerate(rows) if (x.get(FREQUENCY) or 0) > 0]
         if buyers:
             predicted = self._predict(self._array([rows[i] for i in buyers]))
             for i, label in zip(buyers, predicted.tolist(), strict=True):
@@ -212,6 +214,6 @@ class SegmentAssigner:
 
     def explain_one(self, x: dict[str, Any]) -> str:
         """Why the customer is in their segment, in plain words ("" without purchases)."""
-        if not (x.get("frequency") or 0) > 0:
+        if not (x.get(FREQUENCY) or 0) > 0:
             return ""
         return str(self.model.segment_model.explain(self._matrix([x])).iloc[0])

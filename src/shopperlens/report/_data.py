@@ -15,12 +15,13 @@ import pandas as pd
 from sklearn.decomposition import PCA
 
 from shopperlens import schema as s
+from shopperlens.features import catalog
 from shopperlens.features.catalog import describe
 
 if TYPE_CHECKING:  # pipeline imports the report: a runtime import would be circular
     from shopperlens.pipeline import RunResult
 
-RECENCY, FREQUENCY, MONETARY = "recency_days", "frequency", "monetary"
+RECENCY, FREQUENCY, MONETARY = catalog.RECENCY_DAYS, catalog.FREQUENCY, catalog.MONETARY
 ACTIVE_DAYS = 365
 MAP_POINTS = 5_000
 MAP_FLOOR = 30  # so a 2% segment still shows as a visible cloud among 5,000 points
