@@ -21,7 +21,7 @@ features. :class:`SegmentAssigner` wraps a fitted segment model: ``predict_one(x
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -195,8 +195,11 @@ class SegmentAssigner:
 
     @property
     def names(self) -> dict[int, str]:
-        names = {i: str(n) for i, n in enumerate(self.model.segment_model.names_)}
-        return {NO_PURCHASE_ID: NO_PURCHASE_NAME, **names}
+        """Segment id -> the saved model's name (``names_`` is a dict; a list of names,
+        as older models kept, is read by position)."""
+        saved = self.model.segment_model.names_
+        pairs = saved.items() if isinstance(saved, Mapping) else enumerate(saved)
+        return {NO_PURCHASE_ID: NO_PURCHASE_NAME, **{int(i): str(n) for i, n in pairs}}
 
     def predict_one(self, x: dict[str, Any]) -> int:
         """Segment id of one customer's feature dict."""

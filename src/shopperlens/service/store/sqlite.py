@@ -90,7 +90,15 @@ class SQLiteStore(SQLStore):
 def path_from_url(url: str) -> str:
     """The file path of a ``sqlite:///`` URL (or the text itself when it is a path).
 
+    ``sqlite:///`` followed by an absolute path (``sqlite:////srv/x.db``) names that path,
+    not ``//srv/x.db``.
+
     >>> path_from_url("sqlite:///tmp/x.db"), path_from_url("data/x.db")
     ('/tmp/x.db', 'data/x.db')
+    >>> path_from_url("sqlite:////srv/x.db")
+    '/srv/x.db'
     """
-    return url.removeprefix("sqlite://") if url.startswith("sqlite://") else url
+    if not url.startswith("sqlite://"):
+        return url
+    path = url.removeprefix("sqlite://")
+    return "/" + path.lstrip("/") if path.startswith("/") else path
