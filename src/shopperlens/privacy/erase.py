@@ -189,11 +189,9 @@ def forget(
     >>> tmp.cleanup()
     """
     out = _check_folder(out_dir)
-    matcher = build_matcher(
-        customer_id, extra_identifiers, key=key, default_country=default_country
-    )
-    receipts = out / RECEIPTS_DIR
-    receipts.mkdir(exist_ok=True)
+    matcher = build_matcher(customer_id, extra_identifiers, key=key,
+                            default_country=default_country)
+    (receipts := out / RECEIPTS_DIR).mkdir(exist_ok=True)
     stamp = requested_at.isoformat() if isinstance(requested_at, datetime) else requested_at
     receipt = ErasureReceipt(_next_receipt(receipts), _subject(customer_id, key), stamp)
     for path in _files(out):
@@ -248,9 +246,8 @@ def export_subject(
     >>> tmp.cleanup()
     """
     out = _check_folder(out_dir)
-    matcher = build_matcher(
-        customer_id, extra_identifiers, key=key, default_country=default_country
-    )
+    matcher = build_matcher(customer_id, extra_identifiers, key=key,
+                            default_country=default_country)
     found: dict[str, Any] = {
         "customer_id": customer_id, "files": {}, "mentions": [], "models": []
     }

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -189,6 +189,20 @@ class TraitPolicy:
 
     key: bytes | str | None = None
     default_country: str | None = "GB"
+    # pseudonyms computed for this policy (one per ingestion call): the events, the
+    # stored payload and the answer each sort a message's traits
+    _seen: dict[tuple[str, str], str | None] = field(default_factory=dict, compare=False)
+
+    def pseudonym(self, value: Any, kind: Kind) -> str | None:
+        """The batch's keyed pseudonym of ``value`` (``None`` when it normalises to nothing)."""
+        if self.key is None or value is None:
+            return None
+        text = str(value)
+        if (text, kind) not in self._seen:
+            token = pseudonymise([text], key=self.key, kind=kind,
+                                 default_country=self.default_country)[0]
+            self._seen[(text, kind)] = None if token is None or token != token else str(token)
+        return self._seen[(text, kind)]
 
 
 def sort_traits(
@@ -222,10 +236,7 @@ def sort_traits(
             if policy.key is None:
                 refused[name] = "pseudonymisation_key_missing"
             elif value is not None:
-                kind = PSEUDONYMISED_KEYS[name]
-                token = pseudonymise([str(value)], key=policy.key, kind=kind,
-                                     default_country=policy.default_country)[0]
-                kept[name] = None if token is None or token != token else str(token)
+                kept[name] = policy.pseudonym(value, PSEUDONYMISED_KEYS[name])
         else:
             refused[name] = "sensitive" if name in SENSITIVE_KEYS else "not_a_trait"
     return kept, refused
