@@ -15,6 +15,7 @@ from shopperlens.realtime.assign import NO_PURCHASE_ID, NO_PURCHASE_NAME
 from shopperlens.schema import MODEL_FILE
 from shopperlens.service import ServiceSettings, create_app, hash_key
 from shopperlens.service.settings import STORE_FILE
+from shopperlens.service.store import open_store
 
 Make = Callable[..., TestClient]
 
@@ -47,3 +48,7 @@ def test_a_relative_model_path_keeps_the_store_beside_the_results(
     assert (tmp_path / "demo" / STORE_FILE).is_file()
     explicit = ServiceSettings(model_dir=Path("demo/results"), store_url="sqlite:///x.db")
     assert explicit.resolved_store_url() == "sqlite:///x.db"  # --store says otherwise
+    # ... and a relative --store (the README's sqlite:///service.sqlite3) is the working
+    # directory's, never the filesystem root's
+    open_store(explicit.resolved_store_url()).close()
+    assert (tmp_path / "x.db").is_file()

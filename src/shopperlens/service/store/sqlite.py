@@ -90,15 +90,15 @@ class SQLiteStore(SQLStore):
 def path_from_url(url: str) -> str:
     """The file path of a ``sqlite:///`` URL (or the text itself when it is a path).
 
-    ``sqlite:///`` followed by an absolute path (``sqlite:////srv/x.db``) names that path,
-    not ``//srv/x.db``.
+    As SQLAlchemy reads them: ``sqlite:///x.db`` is ``x.db`` in the working directory,
+    ``sqlite:////srv/x.db`` (four slashes) the absolute ``/srv/x.db``.
 
-    >>> path_from_url("sqlite:///tmp/x.db"), path_from_url("data/x.db")
-    ('/tmp/x.db', 'data/x.db')
-    >>> path_from_url("sqlite:////srv/x.db")
-    '/srv/x.db'
+    >>> path_from_url("sqlite:///service.sqlite3"), path_from_url("sqlite:////srv/x.db")
+    ('service.sqlite3', '/srv/x.db')
+    >>> path_from_url("data/x.db")
+    'data/x.db'
     """
     if not url.startswith("sqlite://"):
         return url
     path = url.removeprefix("sqlite://")
-    return "/" + path.lstrip("/") if path.startswith("/") else path
+    return path[1:] if path.startswith("/") else path
