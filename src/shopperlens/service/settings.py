@@ -4,8 +4,11 @@
 environment variable                           meaning
 =============================================  ===========================================
 ``SHOPPERLENS_SERVICE_MODEL_DIR``              output folder of ``shopperlens run``
-``SHOPPERLENS_SERVICE_STORE_URL``              ``sqlite:///FILE`` (default: beside the
-                                               model folder), ``postgresql://...``
+                                               (relative: to the working directory)
+``SHOPPERLENS_SERVICE_STORE_URL``              ``sqlite:///FILE`` (relative to the working
+                                               directory; ``sqlite:////ABS`` absolute;
+                                               default: beside the model folder),
+                                               ``postgresql://...``
 ``SHOPPERLENS_SERVICE_WRITE_KEY_HASHES``       JSON list of SHA-256 hex digests of the
                                                write keys (empty: no authentication)
 ``SHOPPERLENS_SERVICE_MAX_EVENT_BYTES``        largest event (32768)
