@@ -10,6 +10,7 @@ from shopperlens import demo
 from shopperlens.batch.window import parse_cutoff
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import compute_features
+from shopperlens.features.catalog import STATE_FEATURES
 from shopperlens.ingest import load_folder
 from shopperlens.realtime import Profiles, to_days
 from shopperlens.service.replay import messages_from_tables
@@ -42,4 +43,5 @@ def test_replay_equals_batch(demo_folder: tuple[Path, demo.DemoData], cutoff: st
             profiles.learn_one(event)
     stream = profiles.frame(batch.index, as_of=to_days(as_of))
     assert batch["frequency"].gt(0).sum() > 200
+    assert set(batch.columns) == set(STATE_FEATURES)  # both name them from the catalogue
     assert_same_features(batch, stream)

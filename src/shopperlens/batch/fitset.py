@@ -12,6 +12,7 @@ from shopperlens.config import Settings
 from shopperlens.engines.blocks import EVERYONE, Block, in_sample, sample_customers
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import FEATURES_TABLE, add_text_features, fetch_features, text_scores
+from shopperlens.privacy.consent import profiling_refused_sql, without
 
 
 @dataclass
@@ -47,19 +48,10 @@ def with_texts(engine: DuckDBEngine, features: pd.DataFrame, where: str,
 
 
 def profiled(engine: DuckDBEngine, features: pd.DataFrame) -> pd.DataFrame:
-    """Features of the customers who may be profiled: consent_profiling not false (GDPR
-    Art. 21/22). No copy when nobody refused (a million customers' features are 0.5 GB).
-
-    (The same rule as :mod:`shopperlens.privacy.consent`, which is to become its one
-    implementation.)
-    """
+    """Features of the customers who may be profiled (GDPR Art. 21/22), by
+    :mod:`shopperlens.privacy.consent`'s one rule; no copy when nobody refused."""
     if engine.has_table(s.CUSTOMERS.name) and s.CONSENT_PROFILING in engine.columns(
         s.CUSTOMERS.name
     ):
-        refused = engine.fetch_df(
-            f"SELECT {s.CUSTOMER_ID} FROM {s.CUSTOMERS.name} WHERE {s.CONSENT_PROFILING} = false"
-        )[s.CUSTOMER_ID]
-        refused = features.index.intersection(pd.Index(refused))
-        if len(refused):
-            return features.drop(index=refused)
+        return without(features, engine.fetch_df(profiling_refused_sql())[s.CUSTOMER_ID])
     return features

@@ -2,7 +2,8 @@
 
 Each feature is defined once (its SQL lives in the family module); this catalogue says
 what it means in plain words so segment names, rules and reasons can speak a marketer's
-language.
+language. It is also the one place that spells a feature's name: other modules use the
+constants below (``RECENCY_DAYS`` for ``"recency_days"`` ...).
 
 >>> FEATURES["monetary"].label
 'total spend'
@@ -14,6 +15,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+# The feature names: every other module spells a feature through these constants.
+RECENCY_DAYS = "recency_days"
+FREQUENCY = "frequency"
+MONETARY = "monetary"
+TENURE_DAYS = "tenure_days"
+AVG_ORDER_VALUE = "avg_order_value"
+IPT_MEAN_DAYS = "ipt_mean_days"
+IPT_STD_DAYS = "ipt_std_days"
+SPEND_TREND = "spend_trend"
+DISCOUNT_SHARE = "discount_share"
+RETURN_RATE = "return_rate"
+BASKET_SIZE = "basket_size"
+TOP_CATEGORY = "top_category"
+CATEGORY_ENTROPY = "category_entropy"
+STORE_SHARE = "store_share"
+ONLINE_SHARE = "online_share"
+APP_SHARE = "app_share"
+SESSIONS = "sessions"
+PRODUCT_VIEWS = "product_views"
+ADD_TO_CART_RATE = "add_to_cart_rate"
+CHECKOUT_CONVERSION = "checkout_conversion"
+CART_ABANDONMENT = "cart_abandonment"
+EMAIL_OPENS = "email_opens"
+EMAIL_CLICKS = "email_clicks"
+SOCIAL_ENGAGEMENTS = "social_engagements"
+REVIEW_COUNT = "review_count"
+MEAN_RATING = "mean_rating"
+SUPPORT_CONTACTS = "support_contacts"
+REGION = "region"
+TEXT_COUNT = "text_count"
+SENTIMENT_MEAN = "sentiment_mean"
+SENTIMENT_LATEST = "sentiment_latest"
+SENTIMENT_TREND = "sentiment_trend"
+NEGATIVE_SUPPORT_SHARE = "negative_support_share"
+ANGER_SHARE = "anger_share"
+DOMINANT_EMOTION = "dominant_emotion"
+COMPLAINT_TOPIC = "complaint_topic"
 
 Family = Literal["orders", "browsing", "engagement", "interactions", "customers", "text"]
 
@@ -40,10 +79,10 @@ class Feature:
 _F = Feature
 CATALOG: tuple[Feature, ...] = (
     # orders ---------------------------------------------------------------
-    _F("recency_days", "orders", "days since last order", "days", high="lapsed", low="recent"),
-    _F("frequency", "orders", "orders", "orders", heavy_tail=True, high="frequent", low="one-off"),
+    _F(RECENCY_DAYS, "orders", "days since last order", "days", high="lapsed", low="recent"),
+    _F(FREQUENCY, "orders", "orders", "orders", heavy_tail=True, high="frequent", low="one-off"),
     _F(
-        "monetary",
+        MONETARY,
         "orders",
         "total spend",
         "currency",
@@ -51,9 +90,9 @@ CATALOG: tuple[Feature, ...] = (
         high="high-value",
         low="low-spend",
     ),
-    _F("tenure_days", "orders", "days since first order", "days", high="long-standing", low="new"),
+    _F(TENURE_DAYS, "orders", "days since first order", "days", high="long-standing", low="new"),
     _F(
-        "avg_order_value",
+        AVG_ORDER_VALUE,
         "orders",
         "average order value",
         "currency",
@@ -62,7 +101,7 @@ CATALOG: tuple[Feature, ...] = (
         low="small-basket",
     ),
     _F(
-        "ipt_mean_days",
+        IPT_MEAN_DAYS,
         "orders",
         "mean days between orders",
         "days",
@@ -70,7 +109,7 @@ CATALOG: tuple[Feature, ...] = (
         segment_by_default=False,
     ),
     _F(
-        "ipt_std_days",
+        IPT_STD_DAYS,
         "orders",
         "spread of days between orders",
         "days",
@@ -78,44 +117,44 @@ CATALOG: tuple[Feature, ...] = (
         segment_by_default=False,
     ),
     _F(
-        "spend_trend",
+        SPEND_TREND,
         "orders",
         "spend trend (last half-year vs the one before, -1 to 1)",
         high="growing",
         low="declining",
     ),
     _F(
-        "discount_share",
+        DISCOUNT_SHARE,
         "orders",
         "share of value bought on discount",
         "share",
         high="discount-driven",
         low="full-price",
     ),
-    _F("return_rate", "orders", "share of value returned", "share", high="returns-prone"),
+    _F(RETURN_RATE, "orders", "share of value returned", "share", high="returns-prone"),
     _F(
-        "basket_size",
+        BASKET_SIZE,
         "orders",
         "items per order",
         "items",
         heavy_tail=True,
         segment_by_default=False,
     ),
-    _F("top_category", "orders", "most bought category", kind="categorical"),
+    _F(TOP_CATEGORY, "orders", "most bought category", kind="categorical"),
     _F(
-        "category_entropy",
+        CATEGORY_ENTROPY,
         "orders",
         "category variety (entropy, bits)",
         "bits",
         high="broad-range",
         low="single-category",
     ),
-    _F("store_share", "orders", "share of orders in store", "share", high="in-store"),
-    _F("online_share", "orders", "share of orders online", "share", high="online"),
-    _F("app_share", "orders", "share of orders in the app", "share", high="app"),
+    _F(STORE_SHARE, "orders", "share of orders in store", "share", high="in-store"),
+    _F(ONLINE_SHARE, "orders", "share of orders online", "share", high="online"),
+    _F(APP_SHARE, "orders", "share of orders in the app", "share", high="app"),
     # browsing -------------------------------------------------------------
     _F(
-        "sessions",
+        SESSIONS,
         "browsing",
         "browsing sessions",
         "sessions",
@@ -123,7 +162,7 @@ CATALOG: tuple[Feature, ...] = (
         high="browsing-heavy",
     ),
     _F(
-        "product_views",
+        PRODUCT_VIEWS,
         "browsing",
         "product views",
         "views",
@@ -131,23 +170,23 @@ CATALOG: tuple[Feature, ...] = (
         segment_by_default=False,
     ),
     _F(
-        "add_to_cart_rate",
+        ADD_TO_CART_RATE,
         "browsing",
         "add-to-cart rate per product view",
         "share",
         segment_by_default=False,
     ),
     _F(
-        "checkout_conversion",
+        CHECKOUT_CONVERSION,
         "browsing",
         "checkouts completed per checkout started",
         "share",
         segment_by_default=False,
     ),
-    _F("cart_abandonment", "browsing", "share of carts abandoned", "share", high="cart-abandoning"),
+    _F(CART_ABANDONMENT, "browsing", "share of carts abandoned", "share", high="cart-abandoning"),
     # engagement -----------------------------------------------------------
     _F(
-        "email_opens",
+        EMAIL_OPENS,
         "engagement",
         "e-mails opened",
         "opens",
@@ -155,7 +194,7 @@ CATALOG: tuple[Feature, ...] = (
         segment_by_default=False,
     ),
     _F(
-        "email_clicks",
+        EMAIL_CLICKS,
         "engagement",
         "e-mail clicks",
         "clicks",
@@ -163,7 +202,7 @@ CATALOG: tuple[Feature, ...] = (
         high="email-engaged",
     ),
     _F(
-        "social_engagements",
+        SOCIAL_ENGAGEMENTS,
         "engagement",
         "social engagements",
         "engagements",
@@ -172,7 +211,7 @@ CATALOG: tuple[Feature, ...] = (
     ),
     # interactions ---------------------------------------------------------
     _F(
-        "review_count",
+        REVIEW_COUNT,
         "interactions",
         "reviews written",
         "reviews",
@@ -181,7 +220,7 @@ CATALOG: tuple[Feature, ...] = (
         segment_by_default=False,
     ),
     _F(
-        "mean_rating",
+        MEAN_RATING,
         "interactions",
         "mean review rating",
         "stars",
@@ -190,7 +229,7 @@ CATALOG: tuple[Feature, ...] = (
         segment_by_default=False,
     ),
     _F(
-        "support_contacts",
+        SUPPORT_CONTACTS,
         "interactions",
         "support contacts",
         "contacts",
@@ -198,10 +237,10 @@ CATALOG: tuple[Feature, ...] = (
         high="support-heavy",
     ),
     # customers ------------------------------------------------------------
-    _F("region", "customers", "region", kind="categorical"),
+    _F(REGION, "customers", "region", kind="categorical"),
     # text (shopperlens.text.customer_text_features) -----------------------
     _F(
-        "text_count",
+        TEXT_COUNT,
         "text",
         "texts written (reviews, tickets, chats, posts)",
         "texts",
@@ -209,7 +248,7 @@ CATALOG: tuple[Feature, ...] = (
         segment_by_default=False,
     ),
     _F(
-        "sentiment_mean",
+        SENTIMENT_MEAN,
         "text",
         "mean sentiment of their texts (-1 to 1)",
         high="delighted",
@@ -217,19 +256,19 @@ CATALOG: tuple[Feature, ...] = (
         segment_by_default=False,
     ),
     _F(
-        "sentiment_latest",
+        SENTIMENT_LATEST,
         "text",
         "sentiment of their latest text (-1 to 1)",
         segment_by_default=False,
     ),
     _F(
-        "sentiment_trend",
+        SENTIMENT_TREND,
         "text",
         "sentiment trend (last 90 days vs before)",
         segment_by_default=False,
     ),
     _F(
-        "negative_support_share",
+        NEGATIVE_SUPPORT_SHARE,
         "text",
         "share of support contacts that were negative",
         "share",
@@ -237,18 +276,21 @@ CATALOG: tuple[Feature, ...] = (
         segment_by_default=False,
     ),
     _F(
-        "anger_share",
+        ANGER_SHARE,
         "text",
         "share of texts whose main emotion is anger",
         "share",
         high="angry",
         segment_by_default=False,
     ),
-    _F("dominant_emotion", "text", "main emotion in their texts", kind="categorical"),
-    _F("complaint_topic", "text", "what they complain about most", kind="categorical"),
+    _F(DOMINANT_EMOTION, "text", "main emotion in their texts", kind="categorical"),
+    _F(COMPLAINT_TOPIC, "text", "what they complain about most", kind="categorical"),
 )
 
 FEATURES: dict[str, Feature] = {f.name: f for f in CATALOG}
+# What the real-time state computes: every feature but the text family's (text is
+# scored in batch only).
+STATE_FEATURES: tuple[str, ...] = tuple(f.name for f in CATALOG if f.family != "text")
 
 
 def describe(name: str) -> Feature:

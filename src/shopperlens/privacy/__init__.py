@@ -1,7 +1,9 @@
 """Privacy and fairness by design: pseudonyms, encryption, consent, erasure, audits.
 
 Pure functions over frames with explicit keys and policies (only :mod:`.erase` touches
-the output folder it is given). See ``shared/design.md`` ("Privacy by default").
+the output folder it is given). Each rule lives once: consent in :mod:`.consent`,
+recognising and redacting one person's identifiers in :mod:`._match` (used by the output
+folder's erasure and by the service store's).
 
 >>> from shopperlens.privacy import pseudonymise
 >>> pseudonymise(["A@x.com "], key=b"k" * 16)[0] == pseudonymise(["a@x.com"], key=b"k" * 16)[0]
@@ -10,12 +12,19 @@ True
 
 from __future__ import annotations
 
+from shopperlens.privacy._match import Matcher, build_matcher, redact_json
 from shopperlens.privacy.consent import (
+    consent_answer,
+    consent_given,
     consent_summary,
     filter_audience,
     filter_profiling,
     marketing_allowed,
+    may_market,
+    may_profile,
     profiling_allowed,
+    profiling_refused_sql,
+    without,
 )
 from shopperlens.privacy.erase import (
     ErasableStore,
@@ -56,11 +65,15 @@ __all__ = [
     "ErasableStore",
     "ErasureReceipt",
     "FileErasure",
+    "Matcher",
     "age_band",
     "apply_retention",
     "arrow_udf",
+    "build_matcher",
     "check_key",
     "check_no_sensitive_features",
+    "consent_answer",
+    "consent_given",
     "consent_summary",
     "decrypt_values",
     "duckdb_functions",
@@ -74,17 +87,22 @@ __all__ = [
     "generate_vault_key",
     "is_pseudonym",
     "marketing_allowed",
+    "may_market",
+    "may_profile",
     "normalise_email",
     "normalise_id",
     "normalise_phone",
     "pii_columns",
     "profiling_allowed",
+    "profiling_refused_sql",
     "proxy_features",
     "proxy_scores",
     "pseudonymise",
     "pseudonymise_arrow",
     "pseudonymise_frame",
     "pseudonymise_sql",
+    "redact_json",
     "rotate",
     "sensitive_groups",
+    "without",
 ]

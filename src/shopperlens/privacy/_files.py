@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from shopperlens.privacy._match import ERASED, Matcher, is_id_column
+from shopperlens.privacy._match import Matcher, is_id_column, redact_json
 
 csv.field_size_limit(1 << 30)
 TEXT_SUFFIXES = frozenset({".html", ".htm", ".txt", ".md", ".log", ".jsonl", ".tsv", ".xml"})
@@ -175,36 +175,10 @@ def parquet_records(path: Path, matcher: Matcher) -> list[dict[str, Any]]:
 
 
 # JSON and text ------------------------------------------------------------
-def scrub_json_value(value: Any, matcher: Matcher) -> tuple[Any, int]:
-    """``value`` without the person: matching keys and list items dropped, text redacted."""
-    if isinstance(value, dict):
-        out, count = {}, 0
-        for k, v in value.items():
-            if matcher.matches(str(k), True):
-                count += 1
-                continue
-            out[k], n = scrub_json_value(v, matcher)
-            count += n
-        return out, count
-    if isinstance(value, list):
-        items, count = [], 0
-        for v in value:
-            if isinstance(v, str) and matcher.redact(v, True)[0] == ERASED:
-                count += 1
-                continue
-            item, n = scrub_json_value(v, matcher)
-            items.append(item)
-            count += n
-        return items, count
-    if isinstance(value, str):
-        return matcher.redact(value)
-    return value, 0
-
-
 def scrub_json(path: Path, matcher: Matcher) -> int:
     """Remove the person from a JSON file; return how many occurrences went."""
     record = json.loads(path.read_text(encoding="utf-8"))
-    cleaned, count = scrub_json_value(record, matcher)
+    cleaned, count = redact_json(record, matcher)
     if count:
         _replace(path, (json.dumps(cleaned, indent=2, default=str) + "\n").encode("utf-8"))
     return count

@@ -10,7 +10,11 @@ A cell matches when
   digits, however it is spaced or punctuated (``07700 900-123``, ``+44 7700900123``).
 
 A purely numeric customer id (``12``) is only matched exactly in id columns (``*_id``,
-``id_value``), so numbers elsewhere (a frequency of 12) are never taken for it.
+``id_value``) and in JSON strings, so numbers elsewhere (a frequency of 12) are never taken
+for it.
+
+:func:`redact_json` is the one JSON redaction: the output folder's erasure (``run.json``)
+and the service store's (stored events that name the person) both call it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from shopperlens import schema as s
 from shopperlens.privacy.pseudonymise import normalise_email, normalise_phone, pseudonymise
@@ -33,7 +38,7 @@ _MIN_WORD = 3  # shorter ids only match whole cells, never words inside text
 
 def is_id_column(name: str) -> bool:
     """Whether a column holds identifiers (so a numeric id may match it exactly)."""
-    return name == s.ID_VALUE or name == s.CUSTOMER_ID or name.endswith("_id")
+    return name == s.ID_VALUE or name == s.CUSTOMER_ID or name.endswith(("_id", "Id"))
 
 
 def _word_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
@@ -104,12 +109,19 @@ def build_matcher(
     *,
     key: bytes | str | None = None,
     default_country: str | None = "GB",
+    ids: Iterable[str] = (),
 ) -> Matcher:
-    """Compile the identifiers of one person: the id, e-mails, phones and their pseudonyms."""
+    """Compile the identifiers of one person: the id, e-mails, phones and their pseudonyms.
+
+    ``extra_identifiers`` are read as e-mails, phones or ids by their look; ``ids`` (the
+    service's anonymous ids, say) are always ids, never taken for a phone number.
+    """
     extras = [str(x).strip() for x in extra_identifiers if x is not None and str(x).strip()]
     emails = [e for e in (normalise_email(x) for x in extras if "@" in x) if e]
     phones = [x for x in extras if "@" not in x and _looks_like_phone(x)]
     others = [x for x in extras if x not in phones and "@" not in x]
+    others += [str(x).strip() for x in ids if x is not None and str(x).strip()]
+    extras += [x for x in others if x not in extras]
     tails = set()
     for phone in phones:
         digits = _NON_DIGIT.sub("", normalise_phone(phone, default_country) or "")
@@ -145,3 +157,38 @@ def _pseudonyms(
         tokens = pseudonymise(values, key=key, kind=kind, default_country=country)  # type: ignore[arg-type]
         out.update(t for t in tokens.tolist() if t)
     return sorted(out)
+
+
+def redact_json(value: Any, matcher: Matcher) -> tuple[Any, int]:
+    """``value`` (decoded JSON) without the person, and how many occurrences went.
+
+    Keys naming them are dropped with their values, list items that are one of their
+    identifiers are dropped, and identifiers inside other strings become ``[erased]``.
+    A JSON string is a label, not a count, so a numeric id matches it exactly.
+
+    >>> m = build_matcher("C100", ids=["a1"])
+    >>> redact_json({"note": "refund for C100", "C100": 2, "n": ["C100", "C10"], "a": "a1"}, m)
+    ({'note': 'refund for [erased]', 'n': ['C10'], 'a': '[erased]'}, 4)
+    """
+    if isinstance(value, dict):
+        out, count = {}, 0
+        for k, v in value.items():
+            if matcher.matches(str(k), True):
+                count += 1
+                continue
+            out[k], n = redact_json(v, matcher)
+            count += n
+        return out, count
+    if isinstance(value, list):
+        items, count = [], 0
+        for v in value:
+            if isinstance(v, str) and matcher.redact(v, True)[0] == ERASED:
+                count += 1
+                continue
+            item, n = redact_json(v, matcher)
+            items.append(item)
+            count += n
+        return items, count
+    if isinstance(value, str):
+        return matcher.redact(value, True)
+    return value, 0

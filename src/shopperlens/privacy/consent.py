@@ -1,5 +1,11 @@
 """Consent checks where data is used: profiling (GDPR Art. 21/22) and marketing.
 
+This module is the one place that decides consent. The batch run (a DuckDB ``customers``
+table: :func:`profiling_refused_sql`, :func:`without`), the output writers (frames:
+:func:`filter_profiling`, :func:`filter_audience`) and the service (one profile's traits:
+:func:`may_profile`, :func:`may_market`) all ask it, so they give the same answer on the
+same records.
+
 ``consent_profiling = false`` keeps a customer out of segmentation, predictions and
 personalisation: they are counted, not profiled. ``consent_marketing = false`` keeps them
 out of every exported audience. A *missing* answer (no column, empty cell, or a customer
@@ -15,6 +21,7 @@ marketing under PECR or the ePrivacy directive), pass ``default=False``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -37,26 +44,93 @@ def _customer_ids(frame: pd.DataFrame, what: str) -> pd.Index:
     )
 
 
-def _as_flag(value: Any, default: bool) -> bool:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return default
+def consent_answer(value: Any) -> bool | None:
+    """The one rule for reading one consent answer: ``True``, ``False`` or ``None`` (none).
+
+    Booleans and numbers as themselves; text true/t/yes/y/1 or false/f/no/n/0 in any
+    case and spacing; ``None``, NaN or empty text is no answer. Anything else raises
+    :class:`~shopperlens.errors.InputError` (ingestion rejects such a row, the service
+    such a message, so neither ever stores one).
+
+    Examples
+    --------
+    >>> consent_answer(" No "), consent_answer(1), consent_answer(""), consent_answer(None)
+    (False, True, None, None)
+    """
     if isinstance(value, str):
         text = value.strip().lower()
         if text in _TRUE or text in _FALSE:
             return text in _TRUE
         if not text:
-            return default
-        raise InputError(
-            "a consent column holds a value that is not true or false "
-            "(expected true/false, yes/no or 1/0)."
-        )
-    return bool(value)
+            return None
+    elif not isinstance(value, (list, tuple, dict, set)):
+        return None if value is None or pd.isna(value) else bool(value)
+    raise InputError(
+        "a consent column holds a value that is not true or false "
+        "(expected true/false, yes/no or 1/0)."
+    )
+
+
+def consent_given(value: Any, *, default: bool = True) -> bool:
+    """Whether one consent answer allows the use: the answer, or ``default`` when none.
+
+    >>> consent_given("no"), consent_given(None), consent_given(None, default=False)
+    (False, True, False)
+    """
+    answer = consent_answer(value)
+    return default if answer is None else answer
+
+
+def may_profile(traits: Mapping[str, Any] | None, *, default: bool = True) -> bool:
+    """Whether the customer with these traits (one profile's answers) may be profiled.
+
+    >>> may_profile({"consent_profiling": "false"}), may_profile({}), may_profile(None)
+    (False, True, True)
+    """
+    return consent_given((traits or {}).get(s.CONSENT_PROFILING), default=default)
+
+
+def may_market(traits: Mapping[str, Any] | None, *, default: bool = True) -> bool:
+    """Whether the customer with these traits may be in an exported audience or webhook.
+
+    >>> may_market({"consent_marketing": False}), may_market({"consent_marketing": "yes"})
+    (False, True)
+    """
+    return consent_given((traits or {}).get(s.CONSENT_MARKETING), default=default)
+
+
+def profiling_refused_sql(table: str = s.CUSTOMERS.name) -> str:
+    """DuckDB query for the ids of ``table`` who refused profiling (batch runs).
+
+    Ingestion has typed ``consent_profiling`` as BOOLEAN with :func:`consent_given`'s
+    words (text it cannot read is a rejected row), so a refusal is exactly ``false`` and
+    NULL is no answer (the default, allowed). Only refusals are read: a million customers
+    who all consent cost one empty result.
+
+    >>> profiling_refused_sql()
+    'SELECT customer_id FROM customers WHERE consent_profiling = false'
+    """
+    return f"SELECT {s.CUSTOMER_ID} FROM {table} WHERE {s.CONSENT_PROFILING} = false"
+
+
+def without(frame: pd.DataFrame, refused: Iterable[Any]) -> pd.DataFrame:
+    """``frame`` (indexed by ``customer_id``) without the ``refused`` customers.
+
+    The frame itself, not a copy, when none of them is in it (features of a million
+    customers are half a gigabyte).
+
+    >>> features = pd.DataFrame({"x": [1, 2]}, index=pd.Index(["a", "b"], name="customer_id"))
+    >>> without(features, ["b", "zz"]).index.tolist(), without(features, []) is features
+    (['a'], True)
+    """
+    gone = frame.index.intersection(pd.Index(list(refused)))
+    return frame.drop(index=gone) if len(gone) else frame
 
 
 def _allowed(customers: pd.DataFrame, column: str, default: bool) -> pd.Series:
     ids = _customer_ids(customers, "customers")
     if column in customers.columns:
-        flags = [_as_flag(v, default) for v in customers[column].tolist()]
+        flags = [consent_given(v, default=default) for v in customers[column].tolist()]
     else:
         flags = [default] * len(ids)
     out = pd.Series(flags, index=ids, name=column, dtype=bool)

@@ -37,6 +37,7 @@ from typing import Any, Protocol, runtime_checkable
 import pandas as pd
 
 from shopperlens import schema as s
+from shopperlens._params import Interval, check_params
 from shopperlens.errors import InputError
 from shopperlens.privacy import _files as f
 from shopperlens.privacy._match import Matcher, build_matcher
@@ -188,11 +189,9 @@ def forget(
     >>> tmp.cleanup()
     """
     out = _check_folder(out_dir)
-    matcher = build_matcher(
-        customer_id, extra_identifiers, key=key, default_country=default_country
-    )
-    receipts = out / RECEIPTS_DIR
-    receipts.mkdir(exist_ok=True)
+    matcher = build_matcher(customer_id, extra_identifiers, key=key,
+                            default_country=default_country)
+    (receipts := out / RECEIPTS_DIR).mkdir(exist_ok=True)
     stamp = requested_at.isoformat() if isinstance(requested_at, datetime) else requested_at
     receipt = ErasureReceipt(_next_receipt(receipts), _subject(customer_id, key), stamp)
     for path in _files(out):
@@ -247,9 +246,8 @@ def export_subject(
     >>> tmp.cleanup()
     """
     out = _check_folder(out_dir)
-    matcher = build_matcher(
-        customer_id, extra_identifiers, key=key, default_country=default_country
-    )
+    matcher = build_matcher(customer_id, extra_identifiers, key=key,
+                            default_country=default_country)
     found: dict[str, Any] = {
         "customer_id": customer_id, "files": {}, "mentions": [], "models": []
     }
@@ -320,8 +318,7 @@ def apply_retention(frame: pd.DataFrame, days: int, as_of: datetime | str) -> pd
     >>> apply_retention(events, 90, "2024-07-01").timestamp.dt.strftime("%Y-%m-%d").tolist()
     ['2024-06-01']
     """
-    if days < 0:
-        raise InputError(f"retention days={days} must be 0 or more.")
+    check_params("apply_retention", {"days": Interval(int, 0)}, {"days": days})
     if s.TIMESTAMP not in frame.columns:
         raise InputError(f"the frame is missing required column '{s.TIMESTAMP}' "
                          f"(found: {', '.join(map(str, frame.columns[:8]))}).")

@@ -37,6 +37,7 @@ import pandas as pd
 from scipy.stats import chi2_contingency
 
 from shopperlens import schema as s
+from shopperlens._params import Interval, check_params
 from shopperlens.errors import InputError, PrivacyError
 from shopperlens.privacy._proxies import proxy_features, proxy_scores
 
@@ -276,6 +277,18 @@ def _equalised_odds(
     return rates, metric
 
 
+RATE_COLUMNS = ["attribute", "group", "outcome", "n", "rate"]
+COMPOSITION_COLUMNS = ["attribute", "outcome", "segment", "group", "n", "share"]
+METRIC_COLUMNS = ["attribute", "outcome", "metric", "value", "p_value", "flagged", "detail"]
+AUDIT_CONSTRAINTS = {
+    "threshold": Interval(float, 0.0, 1.0),
+    "score_threshold": Interval(float, 0.0, 1.0),
+    "min_group_size": Interval(int, 1),
+    "proxy_threshold": Interval(float, 0.5, 1.0),  # an AUC: 0.5 is chance
+    "alpha": Interval(float, 0.0, 1.0, low_open=True, allow_none=True),
+}
+
+
 def fairness_audit(
     outcomes: pd.DataFrame,
     groups: pd.DataFrame,
@@ -315,33 +328,36 @@ def fairness_audit(
     >>> fairness_audit(outcomes, groups).flagged
     False
     """
+    check_params("fairness_audit", AUDIT_CONSTRAINTS, locals())
+    out, grp = _aligned(outcomes, groups)
+    rates: list[pd.DataFrame] = []
+    comps: list[pd.DataFrame] = []
+    metrics: list[dict[str, Any]] = []
+    for attribute in grp.columns:
+        group = grp[attribute].astype(object).where(grp[attribute].notna(), None)
+        known = group.notna()
+        for name in out.columns:
+            parts = _audit_outcome(attribute, out.loc[known, name], group[known],
+                                   min_group_size, threshold, score_threshold, alpha)
+            rates, comps, metrics = rates + parts[0], comps + parts[1], metrics + parts[2]
+        if y_true is not None and y_score is not None:
+            odds = _model_odds(attribute, y_true, y_score, group[known], min_group_size,
+                               threshold, score_threshold, alpha)
+            rates, metrics = [*rates, odds[0]], [*metrics, odds[1]]
+    proxies = _proxies(features, grp, proxy_threshold) if features is not None else pd.DataFrame()
+    return AuditResult(threshold, _frame(rates, RATE_COLUMNS), _frame(comps, COMPOSITION_COLUMNS),
+                       pd.DataFrame(metrics, columns=METRIC_COLUMNS), proxies, alpha)
+
+
+def _aligned(outcomes: pd.DataFrame, groups: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both frames by customer id, on the customers they share."""
     out, grp = _by_customer(outcomes), _by_customer(groups)
     if len(out) != len(grp) or not out.index.equals(grp.index):
         out, grp = out.align(grp, join="inner", axis=0)
         if not len(out):
             raise InputError("outcomes and groups share no customer ids; give both a "
                              f"'{s.CUSTOMER_ID}' column or index.")
-    rates, comps, metrics = [], [], []
-    for attribute in grp.columns:
-        group = grp[attribute].astype(object).where(grp[attribute].notna(), None)
-        known = group.notna()
-        for name in out.columns:
-            r, c, m = _audit_outcome(attribute, out.loc[known, name], group[known],
-                                     min_group_size, threshold, score_threshold, alpha)
-            rates += r
-            comps += c
-            metrics += m
-        if y_true is not None and y_score is not None:
-            r2, m2 = _model_odds(attribute, y_true, y_score, group[known], min_group_size,
-                                 threshold, score_threshold, alpha)
-            rates.append(r2)
-            metrics.append(m2)
-    proxies = _proxies(features, grp, proxy_threshold) if features is not None else pd.DataFrame()
-    return AuditResult(threshold, _frame(rates, ["attribute", "group", "outcome", "n", "rate"]),
-                       _frame(comps, ["attribute", "outcome", "segment", "group", "n", "share"]),
-                       pd.DataFrame(metrics, columns=["attribute", "outcome", "metric", "value",
-                                                      "p_value", "flagged", "detail"]),
-                       proxies, alpha)
+    return out, grp
 
 
 def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from shopperlens import schema as s
+from shopperlens._params import OneOf, check_params
 from shopperlens.errors import ConfigError, PrivacyError
 
 Kind = Literal["email", "phone", "id"]
@@ -155,9 +156,8 @@ def normaliser(kind: str, default_country: str | None = "GB") -> Callable[[Any],
         return normalise_email
     if kind == "phone":
         return lambda v: normalise_phone(v, default_country)
-    if kind == "id":
-        return normalise_id
-    raise ConfigError(f"kind={kind!r} is not a kind of identifier (allowed: {', '.join(KINDS)}).")
+    check_params("normaliser", {"kind": OneOf(*KINDS)}, {"kind": kind})
+    return normalise_id
 
 
 def check_key(key: bytes | str) -> bytes:
@@ -339,9 +339,7 @@ def pseudonymise_frame(
     >>> out.email[0].startswith("pii_"), out.phone[0] is None, frame.email[0]
     (True, True, ' A@x.com')
     """
-    if table not in s.TABLES:
-        allowed = ", ".join(s.TABLES)
-        raise ConfigError(f"table={table!r} is not a contract table (allowed: {allowed}).")
+    check_params("pseudonymise_frame", {"table": OneOf(*s.TABLES)}, {"table": table})
     out = frame.copy()
     for column, kind in pii_columns(table).items():
         if column in out.columns:

@@ -21,13 +21,14 @@ features. :class:`SegmentAssigner` wraps a fitted segment model: ``predict_one(x
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from shopperlens.errors import ModelError
+from shopperlens.features.catalog import CATALOG, FREQUENCY
 from shopperlens.realtime.state import FEATURE_NAMES, CustomerState
 from shopperlens.segmentation import SegmentModel
 
@@ -45,7 +46,8 @@ __all__ = [
 ]
 
 CUSTOMER, ANONYMOUS = "c", "a"
-# The same values as pipeline.NO_PURCHASE_ID / NO_PURCHASE_NAME (a test checks it): the
+CATEGORICAL = frozenset(f.name for f in CATALOG if f.kind == "categorical")
+# The same values as batch.segments.NO_PURCHASE_ID / NO_PURCHASE_NAME (a test checks it): the
 # core must not import the pipeline edge.
 NO_PURCHASE_ID = -1
 NO_PURCHASE_NAME = "No purchases yet"
@@ -147,7 +149,7 @@ def features_frame(rows: Sequence[dict[str, Any]], index: Sequence[str]) -> pd.D
     """
     frame = pd.DataFrame.from_records(list(rows), index=pd.Index(list(index), name="customer_id"))
     for name in frame.columns:
-        if name not in ("top_category", "region"):
+        if name not in CATEGORICAL:
             frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     return frame
 
@@ -193,8 +195,11 @@ class SegmentAssigner:
 
     @property
     def names(self) -> dict[int, str]:
-        names = {i: str(n) for i, n in enumerate(self.model.segment_model.names_)}
-        return {NO_PURCHASE_ID: NO_PURCHASE_NAME, **names}
+        """Segment id -> the saved model's name (``names_`` is a dict; a list of names,
+        as older models kept, is read by position)."""
+        saved = self.model.segment_model.names_
+        pairs = saved.items() if isinstance(saved, Mapping) else enumerate(saved)
+        return {NO_PURCHASE_ID: NO_PURCHASE_NAME, **{int(i): str(n) for i, n in pairs}}
 
     def predict_one(self, x: dict[str, Any]) -> int:
         """Segment id of one customer's feature dict."""
@@ -203,7 +208,7 @@ class SegmentAssigner:
     def predict_many(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Segment ids of several feature dicts, in one model call."""
         labels = [NO_PURCHASE_ID] * len(rows)
-        buyers = [i for i, x in enumerate(rows) if (x.get("frequency") or 0) > 0]
+        buyers = [i for i, x in enumerate(rows) if (x.get(FREQUENCY) or 0) > 0]
         if buyers:
             predicted = self._predict(self._array([rows[i] for i in buyers]))
             for i, label in zip(buyers, predicted.tolist(), strict=True):
@@ -212,6 +217,6 @@ class SegmentAssigner:
 
     def explain_one(self, x: dict[str, Any]) -> str:
         """Why the customer is in their segment, in plain words ("" without purchases)."""
-        if not (x.get("frequency") or 0) > 0:
+        if not (x.get(FREQUENCY) or 0) > 0:
             return ""
         return str(self.model.segment_model.explain(self._matrix([x])).iloc[0])

@@ -39,47 +39,19 @@ from typing import Any
 import orjson
 
 from shopperlens import schema as s
+from shopperlens.features import catalog as c
 from shopperlens.features.browsing import COUNTED_EVENTS
 from shopperlens.features.orders import TREND_WINDOW_DAYS
 
 __all__ = ["FEATURE_NAMES", "CustomerState", "to_days"]
 
 SECONDS_PER_DAY = 86400.0
-CHANNELS = ("store", "online", "app")
+CHANNEL_SHARES = {"store": c.STORE_SHARE, "online": c.ONLINE_SHARE, "app": c.APP_SHARE}
 # Events the browsing features look at; others only mark a session as seen.
 FUNNEL_EVENTS = (s.PRODUCT_ADDED, s.ORDER_COMPLETED, s.CHECKOUT_STARTED, *COUNTED_EVENTS.values())
 ADDED, COMPLETED = 1, 2  # session flags
 
-FEATURE_NAMES = (
-    "recency_days",
-    "frequency",
-    "monetary",
-    "tenure_days",
-    "avg_order_value",
-    "ipt_mean_days",
-    "ipt_std_days",
-    "spend_trend",
-    "discount_share",
-    "return_rate",
-    "basket_size",
-    "top_category",
-    "category_entropy",
-    "store_share",
-    "online_share",
-    "app_share",
-    "sessions",
-    "product_views",
-    "add_to_cart_rate",
-    "checkout_conversion",
-    "cart_abandonment",
-    "email_opens",
-    "email_clicks",
-    "social_engagements",
-    "review_count",
-    "mean_rating",
-    "support_contacts",
-    "region",
-)
+FEATURE_NAMES = c.STATE_FEATURES  # the catalogue's, in its order
 Features = dict[str, Any]
 
 # order summary: [t (first line), value, items, channel or None, [[t, amount], ...]]
@@ -240,9 +212,9 @@ class CustomerState:
         out.update(self._order_features(as_of))
         out.update(self._event_features())
         reviews, support, rating_sum, rated = self.interactions
-        out["review_count"], out["support_contacts"] = reviews, support
-        out["mean_rating"] = _ratio(rating_sum, rated)
-        out["region"] = self.traits.get(s.REGION)
+        out[c.REVIEW_COUNT], out[c.SUPPORT_CONTACTS] = reviews, support
+        out[c.MEAN_RATING] = _ratio(rating_sum, rated)
+        out[c.REGION] = self.traits.get(s.REGION)
         return out
 
     def _order_features(self, as_of: float) -> Features:
@@ -251,20 +223,20 @@ class CustomerState:
             key=lambda row: (row[0], row[1]),
         )
         if not purchases:  # no purchase: the batch SQL has no order row at all
-            return {"frequency": 0, "monetary": 0.0}
+            return {c.FREQUENCY: 0, c.MONETARY: 0.0}
         times = [t for t, _, _ in purchases]
         gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
         channels = [o[CHANNEL].lower() if o[CHANNEL] is not None else None for *_, o in purchases]
         out: Features = {
-            "frequency": len(purchases),
-            "recency_days": as_of - max(times),
-            "avg_order_value": _mean([o[VALUE] for *_, o in purchases]),
-            "ipt_mean_days": _mean(gaps),
-            "ipt_std_days": _sample_std(gaps),
-            "basket_size": _mean([o[ITEMS] for *_, o in purchases]),
+            c.FREQUENCY: len(purchases),
+            c.RECENCY_DAYS: as_of - max(times),
+            c.AVG_ORDER_VALUE: _mean([o[VALUE] for *_, o in purchases]),
+            c.IPT_MEAN_DAYS: _mean(gaps),
+            c.IPT_STD_DAYS: _sample_std(gaps),
+            c.BASKET_SIZE: _mean([o[ITEMS] for *_, o in purchases]),
         }
-        for name in CHANNELS:
-            out[f"{name}_share"] = _mean([1.0 if c == name else 0.0 for c in channels])
+        for channel, feature in CHANNEL_SHARES.items():
+            out[feature] = _mean([1.0 if ch == channel else 0.0 for ch in channels])
         out.update(self._line_features(as_of))
         out.update(self._category_features())
         return out
@@ -277,11 +249,11 @@ class CustomerState:
         earlier = sum(a for t, a in parts if recent_from >= t > earlier_from)
         positive, returned, discount = self.lines
         return {
-            "monetary": sum(a for _, a in parts),
-            "tenure_days": as_of - min(t for t, _ in parts),
-            "spend_trend": _ratio(recent - earlier, abs(recent) + abs(earlier)),
-            "return_rate": _ratio(returned, positive),
-            "discount_share": _ratio(discount, positive + discount),
+            c.MONETARY: sum(a for _, a in parts),
+            c.TENURE_DAYS: as_of - min(t for t, _ in parts),
+            c.SPEND_TREND: _ratio(recent - earlier, abs(recent) + abs(earlier)),
+            c.RETURN_RATE: _ratio(returned, positive),
+            c.DISCOUNT_SHARE: _ratio(discount, positive + discount),
         }
 
     def _category_features(self) -> Features:
@@ -291,19 +263,19 @@ class CustomerState:
         total = sum(spend.values())
         top = max(sorted(spend), key=lambda c: spend[c])
         entropy = -sum((v / total) * math.log2(v / total) for v in spend.values())
-        return {"top_category": top, "category_entropy": entropy}
+        return {c.TOP_CATEGORY: top, c.CATEGORY_ENTROPY: entropy}
 
     def _event_features(self) -> Features:
         ev = self.events
         added_sessions = [f for f in self.sessions.values() if f & ADDED]
         abandoned = sum(1 for f in added_sessions if not f & COMPLETED)
         out: Features = {name: ev.get(event, 0) for name, event in COUNTED_EVENTS.items()}
-        out["sessions"] = len(self.sessions)
-        out["add_to_cart_rate"] = _ratio(ev.get(s.PRODUCT_ADDED, 0), ev.get(s.PRODUCT_VIEWED, 0))
-        out["checkout_conversion"] = _ratio(
+        out[c.SESSIONS] = len(self.sessions)
+        out[c.ADD_TO_CART_RATE] = _ratio(ev.get(s.PRODUCT_ADDED, 0), ev.get(s.PRODUCT_VIEWED, 0))
+        out[c.CHECKOUT_CONVERSION] = _ratio(
             ev.get(s.ORDER_COMPLETED, 0), ev.get(s.CHECKOUT_STARTED, 0)
         )
-        out["cart_abandonment"] = _ratio(abandoned * 1.0, len(added_sessions))
+        out[c.CART_ABANDONMENT] = _ratio(abandoned * 1.0, len(added_sessions))
         return out
 
     # -- persistence ----------------------------------------------------------------

@@ -16,9 +16,10 @@ from sklearn.decomposition import PCA
 
 from shopperlens import schema as s
 from shopperlens.batch.result import RunResult
+from shopperlens.features import catalog
 from shopperlens.features.catalog import describe
 
-RECENCY, FREQUENCY, MONETARY = "recency_days", "frequency", "monetary"
+RECENCY, FREQUENCY, MONETARY = catalog.RECENCY_DAYS, catalog.FREQUENCY, catalog.MONETARY
 ACTIVE_DAYS = 365
 MAP_POINTS = 5_000
 MAP_FLOOR = 30  # so a 2% segment still shows as a visible cloud among 5,000 points

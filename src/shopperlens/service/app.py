@@ -21,7 +21,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from shopperlens import __version__
+from shopperlens._version import __version__
 from shopperlens.errors import ShopperLensError
 from shopperlens.service.errors import Overloaded, status_of
 from shopperlens.service.models import BatchRequest, Message

@@ -15,10 +15,24 @@ from typing import Any
 
 from shopperlens.realtime import CustomerState, apply
 from shopperlens.realtime.assign import CUSTOMER
-from shopperlens.service.models import Ack, Message, Rejected
+from shopperlens.service.models import Ack, Message, RefusedTrait, Rejected
 from shopperlens.service.runtime import LoadedModel, Runtime
-from shopperlens.service.spec import MalformedEvent, parse_message, stored_payload, to_events
-from shopperlens.service.store.base import Change, Key, Transaction, marketing_allowed
+from shopperlens.service.spec import (
+    REFUSED_DETAIL,
+    MalformedEvent,
+    TraitPolicy,
+    parse_message,
+    sort_traits,
+    stored_payload,
+    to_events,
+)
+from shopperlens.service.store.base import (
+    Change,
+    Key,
+    Transaction,
+    marketing_allowed,
+    profiling_allowed,
+)
 
 SECONDS_PER_DAY = 86400.0
 
@@ -28,6 +42,7 @@ class Parsed:
     message: Message
     events: list[dict[str, Any]]
     payload: str
+    refused: list[RefusedTrait]
 
 
 class CachedBook:
@@ -75,11 +90,15 @@ class CachedBook:
 
 
 def parse_all(
-    raws: list[Any], default_type: str | None, max_bytes: int | None
+    raws: list[Any],
+    default_type: str | None,
+    max_bytes: int | None,
+    policy: TraitPolicy | None = None,
 ) -> tuple[list[Parsed], list[Rejected]]:
     """Valid messages with their events, and the rejected ones with reasons.
 
     ``max_bytes`` None skips the per-event size check (the whole body was smaller).
+    ``policy`` says how ``identify`` traits are kept (see :func:`~.spec.sort_traits`).
     """
     good: list[Parsed] = []
     rejected: list[Rejected] = []
@@ -92,15 +111,33 @@ def parse_all(
             ):
                 raise MalformedEvent("event_too_large", f"an event is at most {max_bytes} bytes.")
             message = parse_message(raw, default_type)
-            events = to_events(message)
-            payload = stored_payload(raw, message)
+            events = to_events(message, policy=policy)
+            payload = stored_payload(raw, message, policy)
+            refused = _refused_traits(i, message, policy)
         except MalformedEvent as exc:
             rejected.append(
                 Rejected(index=i, messageId=_text(msg_id), reason=exc.reason, detail=str(exc))
             )
             continue
-        good.append(Parsed(message, events, payload))
+        good.append(Parsed(message, events, payload, refused))
     return good, rejected
+
+
+def _refused_traits(index: int, message: Message, policy: TraitPolicy | None) -> list[RefusedTrait]:
+    if message.type != "identify" or not message.traits:
+        return []
+    _, refused = sort_traits(message.traits, policy)
+    return [
+        RefusedTrait(index=index, messageId=_text(message.messageId), field=name[:64],
+                     reason=reason, detail=f"traits.{name[:64]}: {REFUSED_DETAIL[reason]}")
+        for name, reason in refused.items()
+    ]
+
+
+def trait_policy(rt: Runtime) -> TraitPolicy:
+    """The batch's way of keeping identify traits, from the service settings."""
+    key = rt.settings.pseudonymisation_key
+    return TraitPolicy(None if key is None else key.get_secret_value())
 
 
 def _text(value: Any) -> str | None:
@@ -117,7 +154,7 @@ def ingest(
     """
     limit = rt.settings.max_event_bytes
     small = body_bytes is not None and body_bytes <= limit
-    good, rejected = parse_all(raws, default_type, None if small else limit)
+    good, rejected = parse_all(raws, default_type, None if small else limit, trait_policy(rt))
     now = rt.clock()
     stored = duplicates = 0
     model = rt.model
@@ -146,7 +183,14 @@ def ingest(
     rt.hub.publish(changes)
     if changes and rt.settings.webhook_urls:
         rt.wakeup.set()
-    return Ack(success=not rejected, stored=stored, duplicates=duplicates, rejected=rejected)
+    refused = [r for p in good for r in p.refused]
+    return Ack(
+        success=not rejected,
+        stored=stored,
+        duplicates=duplicates,
+        rejected=rejected,
+        traits_refused=refused,
+    )
 
 
 def features_now(state: CustomerState, now_s: float) -> dict[str, Any]:
@@ -169,7 +213,7 @@ def assign(
     ids, rows, excluded = [], [], []
     for cid, state in states.items():
         state = state or CustomerState()
-        if state.traits.get("consent_profiling") is False:  # GDPR Art. 21/22
+        if not profiling_allowed(state):  # GDPR Art. 21/22, the batch's rule
             excluded.append(cid)
             continue
         ids.append(cid)

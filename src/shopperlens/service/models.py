@@ -56,6 +56,21 @@ class Rejected(BaseModel):
     detail: str
 
 
+class RefusedTrait(BaseModel):
+    """An ``identify`` trait that was not kept (the message itself was stored).
+
+    ``reason``: ``pseudonymisation_key_missing`` (an e-mail or phone, kept only as a
+    keyed pseudonym, as the batch keeps it), ``sensitive`` (birth year, gender: not
+    kept by the service), ``not_a_trait`` (not a column of the customers table).
+    """
+
+    index: int
+    messageId: str | None = None
+    field: str
+    reason: str
+    detail: str
+
+
 class Ack(BaseModel):
     """Answer to an ingestion call: every message is stored, a duplicate, or rejected."""
 
@@ -63,6 +78,7 @@ class Ack(BaseModel):
     stored: int = 0
     duplicates: int = 0
     rejected: list[Rejected] = Field(default_factory=list)
+    traits_refused: list[RefusedTrait] = Field(default_factory=list)
 
 
 class ErrorBody(BaseModel):

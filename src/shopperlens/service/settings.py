@@ -4,8 +4,11 @@
 environment variable                           meaning
 =============================================  ===========================================
 ``SHOPPERLENS_SERVICE_MODEL_DIR``              output folder of ``shopperlens run``
-``SHOPPERLENS_SERVICE_STORE_URL``              ``sqlite:///FILE`` (default: beside the
-                                               model folder), ``postgresql://...``
+                                               (relative: to the working directory)
+``SHOPPERLENS_SERVICE_STORE_URL``              ``sqlite:///FILE`` (relative to the working
+                                               directory; ``sqlite:////ABS`` absolute;
+                                               default: beside the model folder),
+                                               ``postgresql://...``
 ``SHOPPERLENS_SERVICE_WRITE_KEY_HASHES``       JSON list of SHA-256 hex digests of the
                                                write keys (empty: no authentication)
 ``SHOPPERLENS_SERVICE_MAX_EVENT_BYTES``        largest event (32768)
@@ -30,7 +33,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 STORE_FILE = "service.sqlite3"
@@ -77,9 +80,17 @@ class ServiceSettings(BaseSettings):
         ),
     )
 
+    @field_validator("model_dir")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        """A relative model folder is the working directory's, resolved once at start (a
+        later chdir, or a URL built from it, must not move it to the filesystem root)."""
+        return None if value is None else value.expanduser().absolute()
+
     def resolved_store_url(self) -> str:
-        """The store URL, defaulting to a SQLite file beside the model folder."""
+        """The store URL, defaulting to a SQLite file beside the model folder (the run's
+        output folder's parent, where ``forget`` looks for it too)."""
         if self.store_url:
             return self.store_url
         base = self.model_dir.parent if self.model_dir is not None else Path.cwd()
-        return f"sqlite:///{base / STORE_FILE}"
+        return f"sqlite:///{base.absolute() / STORE_FILE}"

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -35,6 +36,8 @@ from pydantic import ValidationError
 
 from shopperlens import schema as s
 from shopperlens.errors import InputError
+from shopperlens.privacy.consent import consent_answer
+from shopperlens.privacy.pseudonymise import Kind, pii_columns, pseudonymise
 from shopperlens.realtime import to_days
 from shopperlens.service.models import Message
 
@@ -47,6 +50,10 @@ INTERACTION_EVENTS = {
     "Social Commented": s.SOCIAL,
 }
 TRAIT_KEYS = (s.REGION, s.COUNTRY, s.CITY, s.CONSENT_PROFILING, s.CONSENT_MARKETING)
+CONSENT_KEYS = (s.CONSENT_PROFILING, s.CONSENT_MARKETING)
+# identifiers the batch keeps as keyed pseudonyms (privacy.pii_columns("customers"))
+PSEUDONYMISED_KEYS: dict[str, Kind] = pii_columns(s.CUSTOMERS.name)
+SENSITIVE_KEYS = tuple(c.name for c in s.CUSTOMERS.columns if c.sensitive)
 # free text may hold personal data: it is dropped before a message is stored
 FREE_TEXT_KEYS = ("text", "review_body", "body", "message", "comment")
 
@@ -103,13 +110,20 @@ def _check_required(msg: Message) -> None:
         raise MalformedEvent("missing_field:event", "track needs a non-empty event name.")
 
 
-def stored_payload(raw: dict[str, Any], msg: Message) -> str:
+def stored_payload(raw: dict[str, Any], msg: Message, policy: TraitPolicy | None = None) -> str:
     """The message as stored (JSON text): as received, with its resolved ``type`` and
-    ``messageId``, free-text properties removed."""
+    ``messageId``, free-text properties removed, and an ``identify``'s traits as the
+    profile keeps them (:func:`sort_traits`: identifiers pseudonymised, the rest refused).
+    ``context.traits`` (which Segment's libraries may fill with the same) is dropped."""
     data = {**raw, "type": msg.type, "messageId": msg.messageId}
     props = data.get("properties")
     if isinstance(props, dict) and any(k in props for k in FREE_TEXT_KEYS):
         data["properties"] = {k: v for k, v in props.items() if k not in FREE_TEXT_KEYS}
+    if isinstance(data.get("traits"), dict):
+        data["traits"] = kept_traits(data["traits"], policy)
+    context = data.get("context")
+    if isinstance(context, dict) and "traits" in context:
+        data["context"] = {k: v for k, v in context.items() if k != "traits"}
     return payload_json(data)
 
 
@@ -123,7 +137,9 @@ def payload_json(data: Any) -> str:
         return json.dumps(data, separators=(",", ":"), default=str)
 
 
-def to_events(msg: Message, received: datetime | None = None) -> list[dict[str, Any]]:
+def to_events(
+    msg: Message, received: datetime | None = None, policy: TraitPolicy | None = None
+) -> list[dict[str, Any]]:
     """The canonical real-time events of a valid message (see the module docstring)."""
     when = msg.timestamp or received or datetime.now(timezone.utc)  # receivedAt, as Segment
     base: dict[str, Any] = {
@@ -136,8 +152,7 @@ def to_events(msg: Message, received: datetime | None = None) -> list[dict[str, 
             {"type": "link", "user_id": msg.userId, "anonymous_id": msg.previousId, "t": base["t"]}
         ]
     if msg.type == "identify":
-        traits = {k: v for k, v in (msg.traits or {}).items() if k in TRAIT_KEYS}
-        return [{**base, "type": "traits", "traits": traits}]
+        return [{**base, "type": "traits", "traits": kept_traits(msg.traits or {}, policy)}]
     if msg.type == "group":
         return [{**base, "type": "link"}] if msg.userId and msg.anonymousId else []
     props = msg.properties or {}
@@ -162,6 +177,97 @@ def to_events(msg: Message, received: datetime | None = None) -> list[dict[str, 
             return events
     events.append({**base, "type": "event", "event": name, "session_id": _session(msg, props)})
     return events
+
+
+@dataclass(frozen=True)
+class TraitPolicy:
+    """How ``identify`` traits are kept: the batch's rules for the customers table.
+
+    ``key`` is the batch's pseudonymisation key: with it, e-mails and phones are kept as
+    the same keyed pseudonyms the batch writes; without it they are refused.
+    """
+
+    key: bytes | str | None = None
+    default_country: str | None = "GB"
+    # pseudonyms computed for this policy (one per ingestion call): the events, the
+    # stored payload and the answer each sort a message's traits
+    _seen: dict[tuple[str, str], str | None] = field(default_factory=dict, compare=False)
+
+    def pseudonym(self, value: Any, kind: Kind) -> str | None:
+        """The batch's keyed pseudonym of ``value`` (``None`` when it normalises to nothing)."""
+        if self.key is None or value is None:
+            return None
+        text = str(value)
+        if (text, kind) not in self._seen:
+            token = pseudonymise([text], key=self.key, kind=kind,
+                                 default_country=self.default_country)[0]
+            self._seen[(text, kind)] = None if token is None or token != token else str(token)
+        return self._seen[(text, kind)]
+
+
+def sort_traits(
+    traits: dict[str, Any], policy: TraitPolicy | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The traits a profile keeps, and the refused ones with their reason.
+
+    Kept: :data:`TRAIT_KEYS`, consent answers read by the batch's rule
+    (:func:`~shopperlens.privacy.consent.consent_answer`) as booleans (``None`` for no
+    answer); e-mail and phone as keyed pseudonyms when the policy has a key. Refused:
+    everything else, each with a reason (see :class:`~.models.RefusedTrait`). A consent
+    answer that is neither true nor false rejects the message, as ingestion rejects such
+    a customers row.
+
+    >>> kept, refused = sort_traits({"region": "North", "email": "a@x.com", "name": "Ann",
+    ...                              "consent_marketing": "no"})
+    >>> kept
+    {'region': 'North', 'consent_marketing': False}
+    >>> refused
+    {'email': 'pseudonymisation_key_missing', 'name': 'not_a_trait'}
+    """
+    policy = policy or TraitPolicy()
+    kept: dict[str, Any] = {}
+    refused: dict[str, str] = {}
+    for name, value in traits.items():
+        if name in CONSENT_KEYS:
+            kept[name] = _consent(name, value)
+        elif name in TRAIT_KEYS:
+            kept[name] = value
+        elif name in PSEUDONYMISED_KEYS:
+            if policy.key is None:
+                refused[name] = "pseudonymisation_key_missing"
+            elif value is not None:
+                kept[name] = policy.pseudonym(value, PSEUDONYMISED_KEYS[name])
+        else:
+            refused[name] = "sensitive" if name in SENSITIVE_KEYS else "not_a_trait"
+    return kept, refused
+
+
+def kept_traits(traits: dict[str, Any], policy: TraitPolicy | None = None) -> dict[str, Any]:
+    """The traits a profile keeps (see :func:`sort_traits`).
+
+    >>> kept_traits({"region": "North", "email": "a@x.com", "consent_marketing": "no"})
+    {'region': 'North', 'consent_marketing': False}
+    """
+    return sort_traits(traits, policy)[0]
+
+
+def _consent(name: str, value: Any) -> bool | None:
+    try:
+        return consent_answer(value)
+    except InputError:
+        raise MalformedEvent(
+            f"invalid_field:traits.{name}",
+            f"traits.{name}: expected true or false (or yes/no, 1/0), got {str(value)[:40]!r}.",
+        ) from None
+
+
+REFUSED_DETAIL = {
+    "pseudonymisation_key_missing": "kept only as a keyed pseudonym, and the service has no "
+    "pseudonymisation key (set SHOPPERLENS_PSEUDONYMISATION_KEY, the batch run's key).",
+    "sensitive": "a sensitive attribute: the service does not keep it.",
+    "not_a_trait": "not a customers column the service keeps "
+    f"({', '.join((*TRAIT_KEYS, *PSEUDONYMISED_KEYS))}).",
+}
 
 
 def _session(msg: Message, props: dict[str, Any]) -> str | None:

@@ -7,9 +7,11 @@ the in-memory store share one implementation:
   (``userId`` = the id, or only an ``anonymousId`` linked to them), their profile state
   and the states of their linked anonymous ids, the identity links, the segment history
   and the webhook outbox rows about them; other customers' events that name them (a
-  shared device's anonymous id, a note) are redacted. The write-through state cache is
-  cleared. SQLite also overwrites the freed bytes (see ``SQLiteStore.erase_customer``);
-  PostgreSQL keeps dead row versions on disk until (auto)vacuum reuses their space.
+  shared device's anonymous id, a note) are redacted by
+  :func:`shopperlens.privacy.redact_json`, the rule that also erases the person from a
+  run's output files. The write-through state cache is cleared. SQLite also overwrites
+  the freed bytes (see ``SQLiteStore.erase_customer``); PostgreSQL keeps dead row
+  versions on disk until (auto)vacuum reuses their space.
 - :meth:`~SubjectRights.export_customer` returns all of that as JSON-able data.
 - :meth:`~SubjectRights.drop_events_before` is the retention rule: raw events received
   before a cutoff go (profile states keep their running totals).
@@ -25,6 +27,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from shopperlens.privacy import build_matcher, redact_json
 from shopperlens.service.spec import payload_json
 from shopperlens.service.store.base import AuditEntry
 
@@ -33,7 +36,6 @@ AUDIT_KEY_META = "audit_key"
 # events are stored as JSON text: these fields name whom a message is about
 USER_FIELD, ANONYMOUS_FIELDS = "userId", ("anonymousId", "previousId")
 RETENTION_BATCH = 5000
-ERASED = "[erased]"
 
 
 def like_pattern(text: str) -> str:
@@ -69,30 +71,6 @@ def owned_by(payload: str, customer_id: str, anonymous_ids: set[str]) -> bool:
         message.get(f) not in (None, "") and str(message.get(f)) in anonymous_ids
         for f in ANONYMOUS_FIELDS
     )
-
-
-def redact(value: Any, needles: set[str]) -> tuple[Any, int]:
-    """``value`` (decoded JSON) with every string equal to a needle replaced by
-    ``[erased]`` and keys equal to one dropped; also how many went.
-
-    >>> redact({"note": "C1", "C1": 2, "n": ["C1", "C10"]}, {"C1"})
-    ({'note': '[erased]', 'n': ['[erased]', 'C10']}, 3)
-    """
-    if isinstance(value, dict):
-        out, count = {}, 0
-        for k, v in value.items():
-            if k in needles:
-                count += 1
-                continue
-            out[k], n = redact(v, needles)
-            count += n
-        return out, count
-    if isinstance(value, list):
-        pairs = [redact(v, needles) for v in value]
-        return [v for v, _ in pairs], sum(n for _, n in pairs)
-    if isinstance(value, str) and value in needles:
-        return ERASED, 1
-    return value, 0
 
 
 class SubjectRights:
@@ -144,9 +122,9 @@ class SubjectRights:
             removed = 0
             for message_id, _ in events:
                 removed += run("DELETE FROM events WHERE message_id = ?", (message_id,)).rowcount
-            needles = {customer_id, *anonymous}
+            matcher = build_matcher(customer_id, ids=anonymous)  # the one JSON redaction
             for message_id, payload in mentions:  # another customer's event naming them
-                cleaned, n = redact(json.loads(payload), needles)
+                cleaned, n = redact_json(json.loads(payload), matcher)
                 if n:
                     text = payload_json(cleaned)
                     run("UPDATE events SET payload = ? WHERE message_id = ?", (text, message_id))

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from shopperlens.realtime import CustomerState
+from shopperlens.schema import CONSENT_MARKETING
 from shopperlens.service.store._errors import map_store_errors
 from shopperlens.service.store._rights import SubjectRights
 from shopperlens.service.store.base import (
-    CONSENT_MARKETING,
     COUNTERS,
     Change,
     Delivery,

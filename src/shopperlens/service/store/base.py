@@ -13,8 +13,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from shopperlens.privacy.consent import may_market, may_profile
 from shopperlens.realtime import CustomerState
-from shopperlens.schema import CONSENT_MARKETING
 
 Key = tuple[str, str]  # ("c", customer_id) or ("a", anonymous_id)
 COUNTERS = ("received", "stored", "duplicates", "rejected")
@@ -23,17 +23,29 @@ COUNTERS = ("received", "stored", "duplicates", "rejected")
 def marketing_allowed(state: CustomerState | None) -> bool:
     """Whether a customer may be in an exported audience or a segment webhook.
 
-    Only an explicit ``consent_marketing`` false keeps them out; an unknown answer
-    counts as allowed (as ``consent_profiling`` does in ingestion).
+    The rule is :func:`shopperlens.privacy.consent.may_market` (the batch's): only a
+    ``consent_marketing`` refusal keeps them out, an unknown answer counts as allowed.
 
     >>> state = CustomerState()
     >>> marketing_allowed(state), marketing_allowed(None)
     (True, True)
-    >>> state.traits["consent_marketing"] = False
+    >>> state.traits["consent_marketing"] = "no"
     >>> marketing_allowed(state)
     False
     """
-    return state is None or state.traits.get(CONSENT_MARKETING) is not False
+    return state is None or may_market(state.traits)
+
+
+def profiling_allowed(state: CustomerState | None) -> bool:
+    """Whether a customer may be given a segment (GDPR Art. 21/22), by
+    :func:`shopperlens.privacy.consent.may_profile`, the rule the batch run uses.
+
+    >>> state = CustomerState()
+    >>> state.traits["consent_profiling"] = False
+    >>> profiling_allowed(state), profiling_allowed(None)
+    (False, True)
+    """
+    return state is None or may_profile(state.traits)
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,15 @@ class SQLiteStore(SQLStore):
 def path_from_url(url: str) -> str:
     """The file path of a ``sqlite:///`` URL (or the text itself when it is a path).
 
-    >>> path_from_url("sqlite:///tmp/x.db"), path_from_url("data/x.db")
-    ('/tmp/x.db', 'data/x.db')
+    As SQLAlchemy reads them: ``sqlite:///x.db`` is ``x.db`` in the working directory,
+    ``sqlite:////srv/x.db`` (four slashes) the absolute ``/srv/x.db``.
+
+    >>> path_from_url("sqlite:///service.sqlite3"), path_from_url("sqlite:////srv/x.db")
+    ('service.sqlite3', '/srv/x.db')
+    >>> path_from_url("data/x.db")
+    'data/x.db'
     """
-    return url.removeprefix("sqlite://") if url.startswith("sqlite://") else url
+    if not url.startswith("sqlite://"):
+        return url
+    path = url.removeprefix("sqlite://")
+    return path[1:] if path.startswith("/") else path
