@@ -1,0 +1,261 @@
+"""What segment names and RFM labels claim, checked on the customers they describe.
+
+A segment name is made of words that are claims about the segment's members relative to
+all customers: "recent" says its members ordered more recently than the others, "one-off"
+that they ordered fewer times, "big spenders" that they spent more. The words and the
+feature and side each one claims come from the feature catalogue (``high``/``low`` words)
+and from :data:`NOUNS`.
+
+A claim about a segment holds when all three are true:
+
+* **effect**: a member picked at random sits on the claimed side of a non-member picked
+  at random with probability at least :data:`CLAIM_EFFECT` (ties count half: the
+  Mann-Whitney common-language effect size). 0.65 is the effect of a gap of half a
+  standard deviation between two normal groups, the gap the names have always asked for;
+  being rank-based, it reads the same on skewed spend as on bounded shares;
+* **median**: the segment's median lies on the claimed side of the population's
+  (its mid-rank percentile among all customers is above or below one half);
+* **rules**: no rule of the segment contradicts it. A rule contradicts "low" on a
+  feature when its range there is open upwards ("days since last order above 240") or
+  lies wholly above the population's median; "high" the other way round.
+
+RFM labels claim things of *every* member (:data:`RFM_CLAIMS`); ``p`` below is the share
+of customers with purchases who score strictly worse on R (more days since the last
+order), F (fewer orders) or M (less spend). :func:`check_rfm` verifies them customer by
+customer, from the raw values, without the grid's cut values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from shopperlens.features.catalog import FEATURES, describe
+
+CLAIM_EFFECT = 0.65
+RECENCY = FEATURES["recency_days"].name
+FREQUENCY = FEATURES["frequency"].name
+MONETARY = FEATURES["monetary"].name
+TENURE = FEATURES["tenure_days"].name
+CART = FEATURES["cart_abandonment"].name
+RETURNS = FEATURES["return_rate"].name
+# Nouns of segment names: (feature, side, noun); side +1 = above the population.
+NOUNS: tuple[tuple[str, int, str], ...] = (
+    (TENURE, -1, "newcomers"),
+    (FREQUENCY, +1, "loyalists"),
+    (MONETARY, +1, "big spenders"),
+    (FREQUENCY, -1, "occasionals"),
+    (CART, +1, "cart-abandoners"),
+    (RETURNS, +1, "returners"),
+)
+Bound = tuple[float | None, float | None]  # a rule's range on a feature: (above, at most)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A name, rule or label that its members contradict."""
+
+    segment: int | str
+    name: str
+    claim: str
+    detail: str
+
+
+def plain_word(feature: str, side: int) -> str:
+    """The word of a feature without catalogue words: 'high-x3' or 'low-x3'."""
+    return f"{'high' if side > 0 else 'low'}-{describe(feature).label}"
+
+
+def vocabulary(features: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
+    """Each word a name may use -> the (feature, side) pairs it claims, for ``features``.
+
+    >>> vocabulary(["recency_days", "x3"])["recent"], vocabulary(["x3"])["high-x3"]
+    ([('recency_days', -1)], [('x3', 1)])
+    """
+    words: dict[str, list[tuple[str, int]]] = {}
+    for name in features:
+        entry = FEATURES.get(name)
+        for side in (+1, -1):
+            word = (entry.high if side > 0 else entry.low) if entry else plain_word(name, side)
+            if word:
+                words.setdefault(word.lower(), []).append((name, side))
+    for feature, side, noun in NOUNS:
+        if feature in features:
+            words.setdefault(noun, []).append((feature, side))
+    return words
+
+
+def name_words(name: str, vocab: Mapping[str, object]) -> list[str]:
+    """The words of ``name`` found in ``vocab`` (nouns of two words included).
+
+    >>> name_words("Lapsed big spenders 2", {"lapsed": 1, "big spenders": 1})
+    ['lapsed', 'big spenders']
+    """
+    text = re.sub(r" \d+$", "", name.lower())
+    found = []
+    for phrase in sorted(vocab, key=len, reverse=True):
+        pattern = rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"
+        if re.search(pattern, text):
+            found.append(phrase)
+            text = re.sub(pattern, " ", text)
+    return sorted(found, key=lambda w: name.lower().find(w.split()[0]))
+
+
+def effect_size(values: np.ndarray, members: np.ndarray, side: int) -> float:
+    """P(member on the ``side`` of a non-member) + half the ties; 0.5 when undefined.
+
+    >>> effect_size(np.array([1.0, 2, 3, 4]), np.array([False, False, True, True]), +1)
+    1.0
+    """
+    present = ~np.isnan(values)
+    v, m = values[present], members[present]
+    n1, n2 = int(m.sum()), int((~m).sum())
+    if n1 == 0 or n2 == 0:
+        return 0.5
+    u = rankdata(v)[m].sum() - n1 * (n1 + 1) / 2
+    above = u / (n1 * n2)
+    return float(above if side > 0 else 1.0 - above)
+
+
+def median_side(values: np.ndarray, members: np.ndarray) -> float:
+    """Mid-rank percentile of the members' median among all values (0.5 = the middle)."""
+    v = values[~np.isnan(values)]
+    mine = values[members & ~np.isnan(values)]
+    if len(v) == 0 or len(mine) == 0:
+        return 0.5
+    med = np.median(mine)
+    return float(((v < med).sum() + 0.5 * (v == med).sum()) / len(v))
+
+
+def rule_contradicts(bound: Bound, side: int, population_median: float) -> bool:
+    """Whether a rule's range on a feature contradicts a claim of ``side`` on it.
+
+    >>> rule_contradicts((240.0, None), -1, 472.0), rule_contradicts((None, 182.0), -1, 472)
+    (True, False)
+    """
+    low, high = bound
+    if side < 0:
+        return low is not None and (high is None or low >= population_median)
+    return high is not None and (low is None or high <= population_median)
+
+
+def check_claim(
+    values: np.ndarray, members: np.ndarray, side: int,
+    rules: Iterable[Mapping[str, Bound]] = (), feature: str = "",
+) -> str:
+    """Why the claim (``side`` on ``values``) fails for ``members``; '' when it holds."""
+    effect = effect_size(values, members, side)
+    if effect < CLAIM_EFFECT:
+        return f"effect {effect:.2f} < {CLAIM_EFFECT} against the other customers"
+    pct = median_side(values, members)
+    if (pct - 0.5) * side <= 0:
+        return f"median at percentile {pct:.2f} of all customers"
+    present = values[~np.isnan(values)]
+    median = float(np.median(present)) if len(present) else 0.0
+    for rule in rules:
+        if feature in rule and rule_contradicts(rule[feature], side, median):
+            return f"a rule bounds it {rule[feature]} (population median {median:g})"
+    return ""
+
+
+def check_names(
+    X: pd.DataFrame, labels: np.ndarray, names: Mapping[int, str],
+    rules: Mapping[int, list[Mapping[str, Bound]]] | None = None,
+) -> list[Violation]:
+    """Every word of every segment name that its members or its rules contradict.
+
+    ``X`` holds the raw features of the customers ``labels`` assigns to segments, ``rules``
+    the structured rules per segment (``SegmentModel.rule_ranges_``).
+    """
+    vocab = vocabulary([str(c) for c in X.columns])
+    out = []
+    for segment, name in names.items():
+        members = np.asarray(labels) == segment
+        for word in name_words(name, vocab):
+            reasons = [
+                check_claim(X[f].to_numpy(dtype=float), members, side,
+                            (rules or {}).get(segment, ()), f)
+                for f, side in vocab[word]
+            ]
+            if all(reasons):
+                out.append(Violation(segment, name, word, "; ".join(reasons)))
+    return out
+
+
+def worse_share(values: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Share of ``population`` strictly below each value (ties never lift a value)."""
+    ordered = np.sort(population)
+    return np.searchsorted(ordered, values, side="left") / max(len(ordered), 1)
+
+
+Test = Callable[[dict[str, np.ndarray]], np.ndarray]
+CLAIM_TESTS: dict[str, Test] = {
+    "recent (best fifth by days since last order)": lambda p: p["R"] >= 0.8,
+    "fairly recent (best two fifths)": lambda p: p["R"] >= 0.6,
+    "not lapsed (best three fifths)": lambda p: p["R"] >= 0.4,
+    "middling recency (third fifth)": lambda p: (p["R"] >= 0.4) & (p["R"] < 0.6),
+    "lapsed (worst two fifths)": lambda p: p["R"] < 0.4,
+    "long lapsed (worst fifth)": lambda p: p["R"] < 0.2,
+    "repeat buyer (two orders or more)": lambda p: p["orders"] >= 2,
+    "one order": lambda p: p["orders"] < 2,
+    "frequent (best two fifths by orders, two or more)":
+        lambda p: (p["F"] >= 0.6) & (p["orders"] >= 2),
+    "few orders (worst two fifths by orders)": lambda p: p["F"] < 0.4,
+    "high spend (best two fifths)": lambda p: p["M"] >= 0.6,
+    "no purchase": lambda p: ~p["scored"],
+}
+_R, _FR, _NL, _MID, _LAP, _LONG, _REP, _ONE, _FREQ, _FEW, _HIGH, _NONE = CLAIM_TESTS
+RFM_CLAIMS: dict[str, tuple[str, ...]] = {
+    "Champions": (_R, _FREQ, _HIGH),
+    "Loyal": (_NL, _FREQ),
+    "Potential loyalists": (_FR, _REP),
+    "New": (_R, _ONE),
+    "Promising": (_FR,),
+    "Need attention": (_MID, _REP),
+    "About to sleep": (_MID,),
+    "Can't lose them": (_LAP, _FREQ, _HIGH),
+    "At risk": (_LAP, _REP),
+    "Hibernating": (_LAP,),
+    "Lost": (_LONG, _FEW),
+    "No purchases": (_NONE,),
+}
+
+
+def rfm_shares(X: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per customer: whether scored, and the shares of scored customers scoring worse."""
+    rec = X[RECENCY].to_numpy(dtype=float)
+    freq = np.nan_to_num(X[FREQUENCY].to_numpy(dtype=float))
+    spend = np.nan_to_num(X[MONETARY].to_numpy(dtype=float))
+    scored = ~np.isnan(rec) & (freq > 0)
+    return {
+        "scored": scored, "orders": freq,
+        "R": worse_share(-np.nan_to_num(rec), -rec[scored]),
+        "F": worse_share(freq, freq[scored]),
+        "M": worse_share(spend, spend[scored]),
+    }
+
+
+def check_rfm(X: pd.DataFrame, labels: np.ndarray) -> list[Violation]:
+    """Every RFM label a member contradicts: one violation per (label, claim), with the
+    number of customers who break it. ``X`` is the population the grid was fitted on."""
+    p = rfm_shares(X)
+    labels = np.asarray(labels, dtype=object)
+    out = []
+    for label in pd.unique(labels):
+        members = labels == label
+        claims = RFM_CLAIMS.get(str(label))
+        if claims is None:
+            out.append(Violation(str(label), str(label), "known label", "not an RFM label"))
+            continue
+        scored = p["scored"] if label != "No purchases" else np.ones(len(labels), bool)
+        for claim in claims:
+            broken = members & ~(CLAIM_TESTS[claim](p) & scored)
+            if broken.any():
+                out.append(Violation(str(label), str(label), claim,
+                                     f"{int(broken.sum())} of {int(members.sum())} members"))
+    return out
