@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from shopperlens import schema as s
 from shopperlens.features.catalog import FEATURES, describe
 
 CLAIM_EFFECT = 0.65
@@ -258,4 +259,43 @@ def check_rfm(X: pd.DataFrame, labels: np.ndarray) -> list[Violation]:
             if broken.any():
                 out.append(Violation(str(label), str(label), claim,
                                      f"{int(broken.sum())} of {int(members.sum())} members"))
+    return out
+
+
+def check_segmentation(
+    features: pd.DataFrame, segments: pd.DataFrame,
+    rules: Mapping[int, list[Mapping[str, Bound]]] | None = None,
+) -> list[Violation]:
+    """Every segment name, rule, RFM label and "No purchases yet" a run's customers
+    contradict; ``[]`` when all are true of their members.
+
+    ``features`` is indexed by ``customer_id`` (the run's ``features`` output);
+    ``segments`` has ``customer_id``, ``segment_id``, ``segment_name`` and ``rfm_segment``
+    (the ``segments`` output); ``rules`` is the model's ``rule_ranges_``.
+    """
+    from shopperlens.segmentation._profiles import (
+        NO_PURCHASE_ID,
+        NO_PURCHASE_NAME,
+        has_purchases,
+    )
+
+    seg = segments.set_index(s.CUSTOMER_ID)
+    X = features.loc[seg.index]
+    ids = seg[s.SEGMENT_ID].to_numpy()
+    buyers = has_purchases(X)
+    out = []
+    misplaced = int((buyers == (ids == NO_PURCHASE_ID)).sum())
+    if misplaced:
+        out.append(Violation(NO_PURCHASE_ID, NO_PURCHASE_NAME, "no purchase",
+                             f"{misplaced} customers on the wrong side of it"))
+    pairs = seg[[s.SEGMENT_ID, s.SEGMENT_NAME]].drop_duplicates()
+    for segment, count in pairs[s.SEGMENT_ID].value_counts().items():
+        if count > 1:
+            out.append(Violation(int(segment), "", "one name", f"{count} names"))
+    names = {int(i): str(n) for i, n in zip(pairs[s.SEGMENT_ID], pairs[s.SEGMENT_NAME],
+                                            strict=True) if int(i) != NO_PURCHASE_ID}
+    numeric = X.select_dtypes("number")
+    out += check_names(numeric[buyers], ids[buyers], names, rules)
+    if s.RFM_SEGMENT in seg:
+        out += check_rfm(X, seg[s.RFM_SEGMENT].to_numpy())
     return out
