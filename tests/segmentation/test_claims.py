@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import mannwhitneyu
 
 from shopperlens import schema as s
 from shopperlens.features import numeric_features
@@ -150,3 +153,19 @@ def test_check_names_needs_the_median_on_the_claimed_side():
     labels = np.r_[np.zeros(8, int), [1, 1, 1, 1], np.zeros(8, int)]
     found = check_names(X, labels, {1: "Recent shoppers"})
     assert [v.claim for v in found] == ["recent"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.integers(0, 6).map(float), st.just(np.nan)),
+                          st.booleans()), min_size=2, max_size=40))
+def test_effect_size_is_the_mann_whitney_statistic(rows):
+    values = np.array([v for v, _ in rows])
+    members = np.array([m for _, m in rows])
+    ok = ~np.isnan(values)
+    mine, others = values[members & ok], values[~members & ok]
+    if len(mine) == 0 or len(others) == 0:
+        assert effect_size(values, members, +1) == 0.5
+        return
+    expected = mannwhitneyu(mine, others).statistic / (len(mine) * len(others))
+    assert effect_size(values, members, +1) == pytest.approx(expected)
+    assert effect_size(values, members, -1) == pytest.approx(1 - expected)

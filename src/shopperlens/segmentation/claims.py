@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from shopperlens import schema as s
 from shopperlens.features.catalog import FEATURES, describe
@@ -107,30 +106,54 @@ def name_words(name: str, vocab: Mapping[str, object]) -> list[str]:
     return sorted(found, key=lambda w: name.lower().find(w.split()[0]))
 
 
+class FeatureStats:
+    """One feature's values over all customers, sorted once so that every claim about
+    it (a few per segment) costs one pass over the members, not a sort."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=float)
+        self.present = ~np.isnan(values)
+        self.values = values
+        kept = values[self.present]
+        order = np.argsort(kept, kind="stable")
+        self.sorted = kept[order]
+        # mid-ranks: each run of equal values shares the mean of its ranks
+        starts = np.flatnonzero(np.r_[True, self.sorted[1:] != self.sorted[:-1]])
+        counts = np.diff(np.r_[starts, len(self.sorted)])
+        ranks = np.empty(len(order))
+        ranks[order] = np.repeat(starts + (counts + 1) / 2, counts)
+        self.ranks = np.zeros(len(values))
+        self.ranks[self.present] = ranks
+        self.median = float(np.median(self.sorted)) if len(self.sorted) else 0.0
+
+    def effect(self, members: np.ndarray, side: int) -> float:
+        """P(member on the ``side`` of a non-member) + half the ties; 0.5 if undefined."""
+        mine = members & self.present
+        n1 = int(mine.sum())
+        n2 = len(self.sorted) - n1
+        if n1 == 0 or n2 == 0:
+            return 0.5
+        above = (self.ranks[mine].sum() - n1 * (n1 + 1) / 2) / (n1 * n2)
+        return float(above if side > 0 else 1.0 - above)
+
+    def median_side(self, members: np.ndarray) -> float:
+        """Mid-rank percentile of the members' median among all values (0.5 = middle)."""
+        mine = self.values[members & self.present]
+        if len(mine) == 0:
+            return 0.5
+        med = np.median(mine)
+        below = np.searchsorted(self.sorted, med, side="left")
+        equal = np.searchsorted(self.sorted, med, side="right") - below
+        return float((below + 0.5 * equal) / len(self.sorted))
+
+
 def effect_size(values: np.ndarray, members: np.ndarray, side: int) -> float:
     """P(member on the ``side`` of a non-member) + half the ties; 0.5 when undefined.
 
     >>> effect_size(np.array([1.0, 2, 3, 4]), np.array([False, False, True, True]), +1)
     1.0
     """
-    present = ~np.isnan(values)
-    v, m = values[present], members[present]
-    n1, n2 = int(m.sum()), int((~m).sum())
-    if n1 == 0 or n2 == 0:
-        return 0.5
-    u = rankdata(v)[m].sum() - n1 * (n1 + 1) / 2
-    above = u / (n1 * n2)
-    return float(above if side > 0 else 1.0 - above)
-
-
-def median_side(values: np.ndarray, members: np.ndarray) -> float:
-    """Mid-rank percentile of the members' median among all values (0.5 = the middle)."""
-    v = values[~np.isnan(values)]
-    mine = values[members & ~np.isnan(values)]
-    if len(v) == 0 or len(mine) == 0:
-        return 0.5
-    med = np.median(mine)
-    return float(((v < med).sum() + 0.5 * (v == med).sum()) / len(v))
+    return FeatureStats(values).effect(members, side)
 
 
 def rule_contradicts(bound: Bound, side: int, population_median: float) -> bool:
@@ -146,21 +169,20 @@ def rule_contradicts(bound: Bound, side: int, population_median: float) -> bool:
 
 
 def check_claim(
-    values: np.ndarray, members: np.ndarray, side: int,
+    values: np.ndarray | FeatureStats, members: np.ndarray, side: int,
     rules: Iterable[Mapping[str, Bound]] = (), feature: str = "",
 ) -> str:
     """Why the claim (``side`` on ``values``) fails for ``members``; '' when it holds."""
-    effect = effect_size(values, members, side)
+    stats = values if isinstance(values, FeatureStats) else FeatureStats(values)
+    effect = stats.effect(members, side)
     if effect < CLAIM_EFFECT:
         return f"effect {effect:.2f} < {CLAIM_EFFECT} against the other customers"
-    pct = median_side(values, members)
+    pct = stats.median_side(members)
     if (pct - 0.5) * side <= 0:
         return f"median at percentile {pct:.2f} of all customers"
-    present = values[~np.isnan(values)]
-    median = float(np.median(present)) if len(present) else 0.0
     for rule in rules:
-        if feature in rule and rule_contradicts(rule[feature], side, median):
-            return f"a rule bounds it {rule[feature]} (population median {median:g})"
+        if feature in rule and rule_contradicts(rule[feature], side, stats.median):
+            return f"a rule bounds it {rule[feature]} (population median {stats.median:g})"
     return ""
 
 
@@ -174,13 +196,14 @@ def check_names(
     the structured rules per segment (``SegmentModel.rule_ranges_``).
     """
     vocab = vocabulary([str(c) for c in X.columns])
+    stats: dict[str, FeatureStats] = {}
     out = []
     for segment, name in names.items():
         members = np.asarray(labels) == segment
         for word in name_words(name, vocab):
             reasons = [
-                check_claim(X[f].to_numpy(dtype=float), members, side,
-                            (rules or {}).get(segment, ()), f)
+                check_claim(stats.setdefault(f, FeatureStats(X[f].to_numpy(dtype=float))),
+                            members, side, (rules or {}).get(segment, ()), f)
                 for f, side in vocab[word]
             ]
             if all(reasons):

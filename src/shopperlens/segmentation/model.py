@@ -37,7 +37,7 @@ from shopperlens.segmentation._validation import (
     top_columns,
 )
 from shopperlens.segmentation.actions import suggest_actions
-from shopperlens.segmentation.claims import check_claim
+from shopperlens.segmentation.claims import FeatureStats, check_claim
 from shopperlens.segmentation.naming import name_segments
 from shopperlens.segmentation.rules import Ranges, surrogate_rules
 from shopperlens.segmentation.scaling import SegmentScaler
@@ -277,10 +277,13 @@ def _verifier(
     A: np.ndarray, labels: np.ndarray, names: list[str], ranges: dict[int, list[Ranges]]
 ) -> Callable[[int, str, int], bool]:
     """Whether a name's claim (segment, feature, side) holds on the raw members and rules."""
+    stats: dict[str, FeatureStats] = {}
+
     def verify(segment: int, feature: str, side: int) -> bool:
-        values = A[:, names.index(feature)]
-        return not check_claim(values, labels == segment, side, ranges.get(segment, ()),
-                               feature)
+        if feature not in stats:
+            stats[feature] = FeatureStats(A[:, names.index(feature)])
+        return not check_claim(stats[feature], labels == segment, side,
+                               ranges.get(segment, ()), feature)
     return verify
 
 
