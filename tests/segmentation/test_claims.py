@@ -110,19 +110,20 @@ def test_no_purchases_yet_is_a_segment_of_the_profiles(runs):
     totals = totals_for(model, columns)
     totals.add(features[columns].to_numpy(dtype=float), segments[s.SEGMENT_ID].to_numpy())
     profiles = segment_profiles(model, totals.table())
-    row = profiles.set_index(s.SEGMENT_ID).loc[NO_PURCHASE_ID]
+    row = profiles.loc[NO_PURCHASE_ID]
     assert row[s.SEGMENT_NAME] == NO_PURCHASE_NAME
     assert row["size"] == (~buyers).sum() > 0
     assert profiles["size"].sum() == len(features)
     assert profiles["share"].sum() == pytest.approx(1.0)
-    assert list(profiles.columns[:6]) == [s.SEGMENT_ID, s.SEGMENT_NAME, "size", "share",
-                                          "revenue_share", "rules"]
+    assert profiles.index.name == s.SEGMENT_ID
+    assert list(profiles.columns[:5]) == [s.SEGMENT_NAME, "size", "share", "revenue_share",
+                                          "rules"]
     assert profiles["rules"].str.len().gt(0).all()
 
 
 def test_profiles_without_totals_still_list_no_purchases(planted_model):
     profiles = segment_profiles(planted_model)
-    assert profiles[s.SEGMENT_ID].tolist() == [*planted_model.profiles_.index, NO_PURCHASE_ID]
+    assert profiles.index.tolist() == [*planted_model.profiles_.index, NO_PURCHASE_ID]
     assert profiles["size"].tolist()[-1] == 0
 
 

@@ -46,7 +46,8 @@ def segment_profiles(model: Any, totals: pd.DataFrame | None = None) -> pd.DataF
 
     ``totals`` is :meth:`SegmentTotals.table` over every customer scored (see
     :func:`totals_for`); without it the sizes are the model's training customers' and
-    "No purchases yet" is empty. Columns: ``segment_id``, ``segment_name``, ``size``,
+    "No purchases yet" is empty. Index ``segment_id`` (the model's segments, then
+    :data:`NO_PURCHASE_ID`); columns ``segment_name``, ``size``,
     ``share``, ``revenue_share``, ``rules`` (joined by ``" OR "``), ``mean_*``,
     ``diff_*`` (empty for "No purchases yet", which the model does not describe) and
     ``rule_fidelity``.
@@ -55,7 +56,7 @@ def segment_profiles(model: Any, totals: pd.DataFrame | None = None) -> pd.DataF
     table.loc[NO_PURCHASE_ID] = np.nan
     if totals is None:
         totals = table[[c for c in table.columns if c in ("size", "share", "revenue_share")
-                        or c.startswith("mean_")]].fillna({"size": 0})
+                        or c.startswith("mean_")]].fillna({"size": 0, "revenue_share": 0.0})
         totals = totals.assign(share=totals["size"] / max(totals["size"].sum(), 1))
     table[totals.columns] = totals.reindex(table.index)
     table["size"] = table["size"].fillna(0).astype("int64")
@@ -65,7 +66,7 @@ def segment_profiles(model: Any, totals: pd.DataFrame | None = None) -> pd.DataF
     table.insert(0, s.SEGMENT_NAME, [names[int(i)] for i in table.index])
     table.insert(4 if "revenue_share" in table else 3, RULES,
                  [RULE_SEPARATOR.join(rules[int(i)]) for i in table.index])
-    return table.rename_axis(s.SEGMENT_ID).reset_index()
+    return table.rename_axis(s.SEGMENT_ID)
 
 
 def group_means(values: np.ndarray, labels: np.ndarray, n_segments: int) -> np.ndarray:
