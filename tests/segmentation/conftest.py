@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import datetime
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -67,3 +71,63 @@ def planted_model(planted):
     from shopperlens.segmentation import SegmentModel
 
     return SegmentModel(k_range=(2, 6), n_resamples=2).fit(planted[0])
+
+
+# --- data sets for the checks that names and labels are true of their members -------------
+CDNOW_SAMPLE = Path(__file__).parents[1] / "data" / "cdnow" / "sample_transactions.csv"
+CDNOW_AS_OF = datetime(1998, 7, 1)
+
+
+def folder_features(folder: Path, as_of: datetime) -> pd.DataFrame:
+    """The product's features of a data folder, as a run computes them."""
+    from shopperlens.engines.duckdb import DuckDBEngine
+    from shopperlens.features import compute_features
+    from shopperlens.ingest import load_folder
+
+    with DuckDBEngine(threads=1) as engine:
+        load_folder(engine, folder)
+        return compute_features(engine, as_of=as_of)
+
+
+def one_time_heavy_shape(n: int = 3_000, seed: int = 7) -> pd.DataFrame:
+    """A feature matrix unlike the demo's: 85% one-time buyers, recency in whole weeks
+    (many ties), spend with a heavy tail, 2% without a purchase."""
+    rng = np.random.default_rng(seed)
+    freq = np.where(rng.random(n) < 0.85, 1.0, 1.0 + rng.geometric(0.3, n))
+    recency = 7.0 * rng.integers(0, 80, n)
+    tenure = recency + 7.0 * rng.integers(0, 40, n) * (freq > 1)
+    aov = rng.lognormal(3.5, 0.9, n)
+    frame = pd.DataFrame({
+        "recency_days": recency, "frequency": freq, "monetary": aov * freq,
+        "tenure_days": tenure, "avg_order_value": aov,
+        "return_rate": np.where(rng.random(n) < 0.1, rng.uniform(0, 0.5, n), 0.0),
+    })
+    none = rng.random(n) < 0.02
+    frame.loc[none, ["frequency", "monetary"]] = 0.0
+    frame.loc[none, ["recency_days", "tenure_days", "avg_order_value"]] = np.nan
+    frame.index = pd.Index([f"s{i}" for i in range(n)], name="customer_id")
+    return frame
+
+
+@pytest.fixture(scope="session")
+def cdnow_features(tmp_path_factory) -> pd.DataFrame:
+    """Features of the vendored CDNOW sample (2,357 real customers) as of 1998-07-01."""
+    folder = tmp_path_factory.mktemp("cdnow")
+    shutil.copy(CDNOW_SAMPLE, folder / "transactions.csv")
+    return folder_features(folder, CDNOW_AS_OF)
+
+
+@pytest.fixture(scope="session")
+def demo_features(tmp_path_factory) -> pd.DataFrame:
+    """Features of a small generated demo folder (400 customers)."""
+    from shopperlens import demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    demo.write(demo.generate(400, seed=3), folder)
+    return folder_features(folder, datetime(2025, 12, 31))
+
+
+@pytest.fixture(scope="session")
+def shape_features() -> pd.DataFrame:
+    """:func:`one_time_heavy_shape`, a synthetic shape apart from the demo generator."""
+    return one_time_heavy_shape()

@@ -44,3 +44,19 @@ def test_clashes_are_resolved_deterministically():
 def test_unknown_features_get_plain_words():
     gaps = pd.DataFrame({"x0": [1.0], "x1": [-0.7]})
     assert name_segments(gaps) == {0: "High-x0 low-x1 shoppers"}
+
+
+def test_a_word_whose_claim_fails_is_not_used_and_the_next_one_holds():
+    gaps = pd.DataFrame({"recency_days": [-1.3], "frequency": [1.2], "monetary": [1.1]})
+    assert name_segments(gaps) == {0: "Recent high-value loyalists"}
+    no_recent = name_segments(gaps, verify=lambda s, f, d: f != "recency_days")
+    assert no_recent == {0: "High-value loyalists"}
+    # the noun gives way: not loyalists, so big spenders (its own word is used up)
+    no_loyal = name_segments(gaps, verify=lambda s, f, d: f != "frequency")
+    assert no_loyal == {0: "Recent big spenders"}
+
+
+def test_nothing_that_holds_is_mainstream_and_names_stay_unique():
+    gaps = pd.DataFrame({"recency_days": [-1.3, 1.4], "frequency": [1.2, -1.0]})
+    assert name_segments(gaps, verify=lambda s, f, d: False) == {
+        0: "Mainstream shoppers", 1: "Mainstream shoppers 2"}

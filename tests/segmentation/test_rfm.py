@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from shopperlens.errors import InputError, NotFittedError
 from shopperlens.segmentation import RFMGrid
-from shopperlens.segmentation.rfm import GRID, NO_PURCHASES, SEGMENTS
+from shopperlens.segmentation.claims import RFM_CLAIMS, check_rfm
+from shopperlens.segmentation.rfm import NO_PURCHASES, SEGMENTS
 
 
 @pytest.fixture
@@ -34,12 +35,11 @@ def test_scores_are_quintiles_with_r5_most_recent(ten):
     assert scores.index.equals(ten.index)
 
 
-def test_segment_names_follow_the_grid(ten):
-    # FM = (F + M + 1) // 2 = 3 for every customer of this frame.
+def test_labels_follow_the_conditions(ten):
+    # R = F = 5 5 4 4 3 3 2 2 1 1, M the reverse: the most recent and frequent spend the
+    # least, so nobody is a Champion (M >= 4); c8 has two orders, c9 one.
     names = RFMGrid().fit_predict(ten).tolist()
-    assert names == ["Potential loyalists"] * 2 + ["Loyal"] * 2 + ["Need attention"] * 2 + [
-        "At risk"
-    ] * 4
+    assert names == ["Loyal"] * 4 + ["Need attention"] * 2 + ["At risk"] * 3 + ["Lost"]
 
 
 def test_grid_corners():
@@ -76,9 +76,31 @@ def test_no_purchases_get_score_zero_and_their_own_name(ten):
     assert grid.predict(X)[:2].tolist() == [NO_PURCHASES] * 2
 
 
-def test_grid_names_are_the_eleven_classics():
-    assert {n for row in GRID.values() for n in row} == set(SEGMENTS)
+def test_labels_are_the_eleven_classics_each_with_claims():
     assert len(SEGMENTS) == 11
+    assert set(RFM_CLAIMS) == {*SEGMENTS, NO_PURCHASES}
+
+
+def test_champions_need_the_best_fifth_by_recency_not_the_best_two():
+    # e3d3a36 gave Champions to R = 4: on a file where most customers lapsed long ago
+    # that is a year without an order (702 such Champions on CDNOW).
+    rec = np.r_[np.arange(10.0, 60, 5), [400.0] * 10, np.full(30, 500.0)]
+    freq = np.r_[[5.0] * 20, [1.0] * 30]
+    X = pd.DataFrame({"recency_days": rec, "frequency": freq, "monetary": freq * 30})
+    names = RFMGrid().fit_predict(X)
+    assert set(names[10:20]) == {"Loyal"}  # R = 4 at 400 days: not Champions
+    assert (X["recency_days"][names == "Champions"] < 60).all()
+    assert check_rfm(X, names) == []
+
+
+def test_one_time_buyers_are_never_called_repeat_buyers():
+    # 90% repeat buyers: a one-time buyer ties nobody below and still scores F = 1, and a
+    # one-time big spender is not a "Potential loyalist" (two orders or more)
+    X = pd.DataFrame({"recency_days": np.arange(20.0), "frequency": [1.0] * 2 + [3.0] * 18,
+                      "monetary": [1e4] * 2 + [10.0] * 18})
+    names = RFMGrid().fit_predict(X)
+    assert names[:2].tolist() == ["New", "New"]
+    assert check_rfm(X, names) == []
 
 
 def test_missing_column_is_named(ten):
@@ -123,3 +145,13 @@ def test_scores_within_1_to_5_and_permutation_invariant(rows, seed):
     shuffled = X.iloc[order]
     again = RFMGrid().fit(shuffled).scores(shuffled)
     pd.testing.assert_frame_equal(again.loc[X.index], scores.loc[X.index])
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(st.one_of(st.integers(0, 600), st.none()), st.integers(0, 12),
+                               st.floats(0, 1e4)), min_size=1, max_size=80))
+def test_every_label_is_true_of_every_member(rows):
+    X = pd.DataFrame(rows, columns=["recency_days", "frequency", "monetary"], dtype=float)
+    if not ((X["frequency"] > 0) & X["recency_days"].notna()).any():
+        return
+    assert check_rfm(X, RFMGrid().fit_predict(X)) == []

@@ -1,13 +1,72 @@
-"""Per-segment profiles: size, share, revenue share, feature means, standardised gaps."""
+"""Per-segment profiles: size, share, revenue share, feature means, standardised gaps.
+
+The segment model describes customers with at least one purchase (an order with a
+positive amount). Everyone else is in one more segment, :data:`NO_PURCHASE_ID`
+"No purchases yet", which :func:`segment_profiles` counts beside the model's segments so
+that every output shows every customer.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-MONETARY = "monetary"  # the catalogue's total-spend feature; gives revenue_share
+from shopperlens import schema as s
+from shopperlens.features.catalog import FEATURES
+
+MONETARY = FEATURES["monetary"].name  # gives revenue_share
+FREQUENCY = FEATURES["frequency"].name
+NO_PURCHASE_ID = -1
+NO_PURCHASE_NAME = "No purchases yet"
+NO_PURCHASE_RULE = "no order with a positive amount yet"
+RULES = "rules"  # the profiles column of a segment's rules, joined by RULE_SEPARATOR
+RULE_SEPARATOR = " OR "
+
+
+def has_purchases(features: pd.DataFrame) -> np.ndarray:
+    """Customers the segment model describes: at least one order with a positive amount.
+
+    >>> has_purchases(pd.DataFrame({"frequency": [2.0, 0.0, None]})).tolist()
+    [True, False, False]
+    """
+    return (features[FREQUENCY].fillna(0) > 0).to_numpy()
+
+
+def totals_for(model: Any, names: list[str]) -> SegmentTotals:
+    """Empty totals for a fitted ``SegmentModel``'s segments and "No purchases yet";
+    add every customer, those without purchases under :data:`NO_PURCHASE_ID`."""
+    return SegmentTotals([*model.profiles_.index, NO_PURCHASE_ID], names)
+
+
+def segment_profiles(model: Any, totals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ``segment_profiles`` output: one row per segment, "No purchases yet" included.
+
+    ``totals`` is :meth:`SegmentTotals.table` over every customer scored (see
+    :func:`totals_for`); without it the sizes are the model's training customers' and
+    "No purchases yet" is empty. Index ``segment_id`` (the model's segments, then
+    :data:`NO_PURCHASE_ID`); columns ``segment_name``, ``size``,
+    ``share``, ``revenue_share``, ``rules`` (joined by ``" OR "``), ``mean_*``,
+    ``diff_*`` (empty for "No purchases yet", which the model does not describe) and
+    ``rule_fidelity``.
+    """
+    table = model.profiles_.drop(columns="name")
+    table.loc[NO_PURCHASE_ID] = np.nan
+    if totals is None:
+        totals = table[[c for c in table.columns if c in ("size", "share", "revenue_share")
+                        or c.startswith("mean_")]].fillna({"size": 0, "revenue_share": 0.0})
+        totals = totals.assign(share=totals["size"] / max(totals["size"].sum(), 1))
+    table[totals.columns] = totals.reindex(table.index)
+    table["size"] = table["size"].fillna(0).astype("int64")
+    table.loc[NO_PURCHASE_ID, "rule_fidelity"] = 1.0
+    names = {**{int(k): v for k, v in model.names_.items()}, NO_PURCHASE_ID: NO_PURCHASE_NAME}
+    rules = {**{int(k): v for k, v in model.rules_.items()}, NO_PURCHASE_ID: [NO_PURCHASE_RULE]}
+    table.insert(0, s.SEGMENT_NAME, [names[int(i)] for i in table.index])
+    table.insert(4 if "revenue_share" in table else 3, RULES,
+                 [RULE_SEPARATOR.join(rules[int(i)]) for i in table.index])
+    return table.rename_axis(s.SEGMENT_ID)
 
 
 def group_means(values: np.ndarray, labels: np.ndarray, n_segments: int) -> np.ndarray:

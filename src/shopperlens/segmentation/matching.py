@@ -75,7 +75,7 @@ def relabel_model(model: Any, old_labels: Any, new_labels: Any = None) -> Any:
 
     ``new_labels`` defaults to ``model.labels_`` (the training customers, in order).
     Every per-segment attribute (``labels_``, ``profiles_``, ``names_``, ``rules_``,
-    ``actions_``, ``segment_fidelity_``) and ``predict`` use the matched ids, so
+    ``rule_ranges_``, ``actions_``, ``segment_fidelity_``) and ``predict`` use the matched ids, so
     segment 0 may no longer be the biggest.
 
     Examples
@@ -96,6 +96,7 @@ def relabel_model(model: Any, old_labels: Any, new_labels: Any = None) -> Any:
     out.segment_ids_ = np.array([ids[int(i)] for i in model.segment_ids_])
     out.labels_ = np.array([ids[int(i)] for i in model.labels_], dtype=np.intp)
     out.profiles_ = model.profiles_.rename(index=ids)
-    for attr in ("names_", "rules_", "actions_", "segment_fidelity_"):
-        setattr(out, attr, {ids[k]: v for k, v in getattr(model, attr).items()})
+    for attr in ("names_", "rules_", "rule_ranges_", "actions_", "segment_fidelity_"):
+        if hasattr(model, attr):  # rule_ranges_: models saved before it existed lack it
+            setattr(out, attr, {ids[k]: v for k, v in getattr(model, attr).items()})
     return out

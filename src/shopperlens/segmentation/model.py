@@ -8,7 +8,7 @@ Segments are numbered by size: 0 is the biggest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,8 +37,9 @@ from shopperlens.segmentation._validation import (
     top_columns,
 )
 from shopperlens.segmentation.actions import suggest_actions
+from shopperlens.segmentation.claims import FeatureStats, check_claim
 from shopperlens.segmentation.naming import name_segments
-from shopperlens.segmentation.rules import surrogate_rules
+from shopperlens.segmentation.rules import Ranges, surrogate_rules
 from shopperlens.segmentation.scaling import SegmentScaler
 
 _MAX_SEED = 2**31 - 1
@@ -99,6 +100,9 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         rule_fidelity.
     names_, rules_, actions_ : dict
         Per segment: name, readable rules (list of str), suggested actions (list of str).
+        Every word of a name is a claim its members and rules bear out (:mod:`.claims`).
+    rule_ranges_ : dict of int to list of dict
+        The rules in structured form: per rule, feature -> (above, at most).
     rule_fidelity_ : float
         Share of customers whose surrogate-tree rule gives their segment.
     segment_fidelity_ : dict of int to float
@@ -196,13 +200,14 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         gaps, self._pop_mean, self._pop_std = standardised_gaps(Z, labels, self.n_segments_)
         self._gaps = gaps
         frame = pd.DataFrame(gaps, columns=names)
-        self.names_ = name_segments(frame)
-        self.actions_ = suggest_actions(frame)
         ruleset = surrogate_rules(self.scaler_._impute_array(A), labels, names,
                                   sample=sample, random_state=seed)
         self.rules_, self.rule_fidelity_ = ruleset.rules, ruleset.fidelity
+        self.rule_ranges_ = ruleset.ranges
         self.segment_fidelity_ = ruleset.segment_fidelity
         self.surrogate_tree_ = ruleset.tree
+        self.names_ = name_segments(frame, verify=_verifier(A, labels, names, ruleset.ranges))
+        self.actions_ = suggest_actions(frame)
         profiles = build_profiles(A, gaps, labels, names)
         profiles.insert(0, "name", [self.names_[s] for s in range(self.n_segments_)])
         profiles["rule_fidelity"] = [self.segment_fidelity_[s] for s in range(self.n_segments_)]
@@ -266,6 +271,20 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+def _verifier(
+    A: np.ndarray, labels: np.ndarray, names: list[str], ranges: dict[int, list[Ranges]]
+) -> Callable[[int, str, int], bool]:
+    """Whether a name's claim (segment, feature, side) holds on the raw members and rules."""
+    stats: dict[str, FeatureStats] = {}
+
+    def verify(segment: int, feature: str, side: int) -> bool:
+        if feature not in stats:
+            stats[feature] = FeatureStats(A[:, names.index(feature)])
+        return not check_claim(stats[feature], labels == segment, side,
+                               ranges.get(segment, ()), feature)
+    return verify
 
 
 def segment(X: Any, **params: Any) -> SegmentModel:

@@ -15,23 +15,43 @@ Customers without purchases
     ``monetary`` counts as 0 spend.
 
 Segments
-    FM is the rounded-half-up mean of F and M, ``(F + M + 1) // 2``. The segment is read
-    from the R x FM grid below (after Putler's RFM segment definitions, which name the
-    same 11 segments by score ranges; the grid settles their overlaps):
+    Each label is a claim about every one of its customers, so a label is given only
+    where its scores make the claim true (the claims are checked customer by customer in
+    :func:`shopperlens.segmentation.claims.check_rfm`). The first row that holds wins;
+    "orders" is the raw count, so a customer with one order is never called a repeat
+    buyer, whatever ties do to the F score:
 
-=  ==============  ===================  ===================  ===============  ===============
-R  FM 1            FM 2                 FM 3                 FM 4             FM 5
-=  ==============  ===================  ===================  ===============  ===============
-5  New             Potential loyalists  Potential loyalists  Champions        Champions
-4  Promising       Potential loyalists  Loyal                Champions        Champions
-3  About to sleep  Need attention       Need attention       Loyal            Loyal
-2  Hibernating     About to sleep       At risk              At risk          Can't lose them
-1  Lost            Hibernating          At risk              Can't lose them  Can't lose them
-=  ==============  ===================  ===================  ===============  ===============
+===================  ==============================================  ==================
+label                condition                                       claims
+===================  ==============================================  ==================
+Champions            R = 5, F >= 4, M >= 4, orders >= 2              recent, frequent,
+                                                                     high spend
+Loyal                R >= 3, F >= 4, orders >= 2                     not lapsed,
+                                                                     frequent
+Potential loyalists  R >= 4, orders >= 2                             fairly recent,
+                                                                     repeat
+New                  R = 5, one order                                recent, one order
+Promising            R >= 4                                          fairly recent
+Need attention       R = 3, orders >= 2                              middling, repeat
+About to sleep       R = 3                                           middling recency
+Can't lose them      R <= 2, F >= 4, M >= 4, orders >= 2             lapsed, frequent,
+                                                                     high spend
+At risk              R <= 2, orders >= 2                             lapsed, repeat
+Lost                 R = 1, F <= 2                                   long lapsed,
+                                                                     few orders
+Hibernating          R <= 2 (the rest)                               lapsed
+===================  ==============================================  ==================
+
+    R = 5 is the best fifth by days since the last order, as the data's quintiles put
+    it: on a file where most customers lapsed long ago, R = 4 can mean a year without an
+    order, which is why only R = 5 earns "recent". (Putler's classic grid of R x FM, which
+    gave Champions to R = 4 and to FM = 4 with F = 2, made a third of CDNOW "Champions",
+    702 of them with no order for over a year.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -48,17 +68,21 @@ FREQUENCY = FEATURES["frequency"].name
 MONETARY = FEATURES["monetary"].name
 COLUMNS = (RECENCY, FREQUENCY, MONETARY)
 NO_PURCHASES = "No purchases"
-GRID: dict[int, tuple[str, str, str, str, str]] = {
-    5: ("New", "Potential loyalists", "Potential loyalists", "Champions", "Champions"),
-    4: ("Promising", "Potential loyalists", "Loyal", "Champions", "Champions"),
-    3: ("About to sleep", "Need attention", "Need attention", "Loyal", "Loyal"),
-    2: ("Hibernating", "About to sleep", "At risk", "At risk", "Can't lose them"),
-    1: ("Lost", "Hibernating", "At risk", "Can't lose them", "Can't lose them"),
-}
-SEGMENTS = (
-    "Champions", "Loyal", "Potential loyalists", "New", "Promising", "Need attention",
-    "About to sleep", "At risk", "Can't lose them", "Hibernating", "Lost",
+# (label, condition on R, F, M scores and the raw order count), first match wins.
+LABELS: tuple[tuple[str, Callable[..., np.ndarray]], ...] = (
+    ("Champions", lambda r, f, m, n: (r == 5) & (f >= 4) & (m >= 4) & (n >= 2)),
+    ("Loyal", lambda r, f, m, n: (r >= 3) & (f >= 4) & (n >= 2)),
+    ("Potential loyalists", lambda r, f, m, n: (r >= 4) & (n >= 2)),
+    ("New", lambda r, f, m, n: (r == 5) & (n < 2)),
+    ("Promising", lambda r, f, m, n: r >= 4),
+    ("Need attention", lambda r, f, m, n: (r == 3) & (n >= 2)),
+    ("About to sleep", lambda r, f, m, n: r == 3),
+    ("Can't lose them", lambda r, f, m, n: (r <= 2) & (f >= 4) & (m >= 4) & (n >= 2)),
+    ("At risk", lambda r, f, m, n: (r <= 2) & (n >= 2)),
+    ("Lost", lambda r, f, m, n: (r == 1) & (f <= 2)),
+    ("Hibernating", lambda r, f, m, n: r >= 1),
 )
+SEGMENTS = tuple(label for label, _ in LABELS)
 _N_SCORES = 5
 
 
@@ -66,7 +90,7 @@ def _edges(values: np.ndarray) -> np.ndarray:
     """Cut values so that ``1 + #(edges < x)`` is the min-rank quintile score of ``x``."""
     ordered = np.sort(values)
     n = len(ordered)
-    ranks = np.ceil(n * np.arange(1, _N_SCORES) / _N_SCORES).astype(int)
+    ranks = -(-n * np.arange(1, _N_SCORES) // _N_SCORES)  # ceil(n k / 5), exact in integers
     return ordered[ranks - 1]
 
 
@@ -91,7 +115,7 @@ class RFMGrid(BaseEstimator):
     >>> grid.scores(X).values.tolist()
     [[4, 4, 4], [3, 3, 3], [2, 1, 2], [1, 1, 1], [0, 0, 0]]
     >>> grid.predict(X).tolist()
-    ['Champions', 'Need attention', 'About to sleep', 'Lost', 'No purchases']
+    ['Loyal', 'Need attention', 'Hibernating', 'Lost', 'No purchases']
     """
 
     def fit(self, X: Any, y: Any = None) -> RFMGrid:
@@ -123,11 +147,10 @@ class RFMGrid(BaseEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """RFM segment name of each customer (object array)."""
         s = self.scores(X).to_numpy()
-        fm = (s[:, 1] + s[:, 2] + 1) // 2
-        names = np.array([NO_PURCHASES] * len(s), dtype=object)
-        for i in np.flatnonzero(s[:, 0] > 0):
-            names[i] = GRID[int(s[i, 0])][int(fm[i]) - 1]
-        return names
+        orders = np.nan_to_num(self._validate(X, reset=False)[:, 1])
+        r, f, m = s[:, 0], s[:, 1], s[:, 2]
+        conditions = [rule(r, f, m, orders) & (r > 0) for _, rule in LABELS]
+        return np.select(conditions, list(SEGMENTS), default=NO_PURCHASES).astype(object)
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
         """``fit(X).predict(X)``."""

@@ -5,11 +5,21 @@ the units a marketer knows (currency, days, shares). Depth 3 is tried first and 
 only when depth 3 reproduces fewer than ``min_fidelity`` of the segment labels: shallower
 rules are easier to read. Fidelity is the share of customers whose tree prediction equals
 their segment, overall and per segment (the per-segment figure is the segment's recall).
+
+Each leaf is a conjunction of ranges, one per feature. A segment's leaves are then
+simplified without changing which customers they cover:
+
+* two leaves of the same segment whose ranges agree on every feature but one, where
+  the two ranges touch or overlap, become one leaf (a split both sides of which give the
+  same segment says nothing: "variety above 1.2" and "variety at most 1.2" merge);
+* a bound that excludes none of the fitted customers the rest of its leaf admits is
+  dropped (it is implied by the other clauses on the data the rules were learned from).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import combinations
 
 import numpy as np
 from sklearn.tree import DecisionTreeClassifier
@@ -20,15 +30,23 @@ from shopperlens.segmentation._validation import format_number
 DEPTHS = (3, 4)
 _LEAF_SHARE = 0.005  # leaves under 0.5% of customers would give rules nobody can use
 
+Bound = tuple[float | None, float | None]  # (above, at most); None = unbounded
+Ranges = dict[str, Bound]  # feature name -> its range in one rule
+
 
 @dataclass
 class RuleSet:
-    """Rules per segment, their fidelity and the surrogate tree behind them."""
+    """Rules per segment, their fidelity and the surrogate tree behind them.
+
+    ``ranges`` holds the same rules as ``rules`` in structured form (feature name ->
+    (above, at most)), for checks that read what a rule says about a feature.
+    """
 
     rules: dict[int, list[str]]
     fidelity: float
     segment_fidelity: dict[int, float]
     tree: DecisionTreeClassifier | None
+    ranges: dict[int, list[Ranges]] = field(default_factory=dict)
 
 
 def _bounds_text(label: str, low: float | None, high: float | None) -> str:
@@ -37,6 +55,18 @@ def _bounds_text(label: str, low: float | None, high: float | None) -> str:
     if low is not None:
         return f"{label} above {format_number(low)}"
     return f"{label} at most {format_number(high)}"  # type: ignore[arg-type]
+
+
+def rule_text(ranges: Ranges) -> str:
+    """One conjunction in words, catalogue labels and rounded thresholds.
+
+    >>> rule_text({"monetary": (100.0, None), "recency_days": (None, 30.0)})
+    'total spend above 100 and days since last order at most 30'
+    >>> rule_text({})
+    'all customers'
+    """
+    parts = [_bounds_text(describe(f).label, lo, hi) for f, (lo, hi) in ranges.items()]
+    return " and ".join(parts) if parts else "all customers"
 
 
 def _leaf_paths(tree: DecisionTreeClassifier) -> list[tuple[int, list[tuple[int, str, float]]]]:
@@ -54,30 +84,117 @@ def _leaf_paths(tree: DecisionTreeClassifier) -> list[tuple[int, list[tuple[int,
     return out
 
 
-def _path_text(path: list[tuple[int, str, float]], names: list[str]) -> str:
-    """One conjunction, with repeated tests on a feature merged into one range."""
-    bounds: dict[int, list[float | None]] = {}
+def _path_ranges(path: list[tuple[int, str, float]], names: list[str]) -> Ranges:
+    """Repeated tests on a feature merged into one range."""
+    ranges: Ranges = {}
     for f, op, thr in path:
-        low, high = bounds.setdefault(f, [None, None])
+        low, high = ranges.get(names[f], (None, None))
         if op == ">":
-            bounds[f][0] = thr if low is None else max(low, thr)
+            low = thr if low is None else max(low, thr)
         else:
-            bounds[f][1] = thr if high is None else min(high, thr)
-    parts = [_bounds_text(describe(names[f]).label, lo, hi) for f, (lo, hi) in bounds.items()]
-    return " and ".join(parts) if parts else "all customers"
+            high = thr if high is None else min(high, thr)
+        ranges[names[f]] = (low, high)
+    return ranges
 
 
-def _describe_tree(tree: DecisionTreeClassifier, names: list[str]) -> dict[int, list[str]]:
+def _union(a: Bound, b: Bound) -> Bound | None:
+    """The union of two ranges when it is one range (they touch or overlap), else None."""
+    lows = [a[0], b[0]]
+    highs = [a[1], b[1]]
+    top_low = max((v for v in lows if v is not None), default=None)
+    bottom_high = min((v for v in highs if v is not None), default=None)
+    if top_low is not None and bottom_high is not None and top_low > bottom_high:
+        return None
+    low = None if None in lows else min(lows)  # type: ignore[type-var]
+    high = None if None in highs else max(highs)  # type: ignore[type-var]
+    return low, high
+
+
+def _merge_pair(a: Ranges, b: Ranges) -> Ranges | None:
+    """``a`` or ``b`` as one rule when they differ on at most one feature's range."""
+    features = list(dict.fromkeys([*a, *b]))
+    differ = [f for f in features if a.get(f, (None, None)) != b.get(f, (None, None))]
+    if len(differ) > 1:
+        return None
+    if not differ:
+        return a
+    f = differ[0]
+    merged = _union(a.get(f, (None, None)), b.get(f, (None, None)))
+    if merged is None:
+        return None
+    out = dict(a)
+    out[f] = merged
+    if merged == (None, None):
+        del out[f]
+    return out
+
+
+def merge_rules(rules: list[Ranges]) -> list[Ranges]:
+    """Merge a segment's rules pairwise until no two differ on one feature's range alone.
+
+    >>> merge_rules([{"recency_days": (None, 30.0), "category_entropy": (1.2, None)},
+    ...              {"recency_days": (None, 30.0), "category_entropy": (None, 1.2)}])
+    [{'recency_days': (None, 30.0)}]
+    """
+    rules = list(rules)
+    merged = True
+    while merged:
+        merged = False
+        for i, j in combinations(range(len(rules)), 2):
+            union = _merge_pair(rules[i], rules[j])
+            if union is not None:
+                rules[i] = union
+                del rules[j]
+                merged = True
+                break
+    return rules
+
+
+def _masks(X: np.ndarray, ranges: Ranges, names: list[str]) -> dict[tuple[str, int], np.ndarray]:
+    out = {}
+    for f, (lo, hi) in ranges.items():
+        column = X[:, names.index(f)]
+        if lo is not None:
+            out[(f, 0)] = column > lo
+        if hi is not None:
+            out[(f, 1)] = column <= hi
+    return out
+
+
+def drop_redundant(ranges: Ranges, X: np.ndarray, names: list[str]) -> Ranges:
+    """``ranges`` without the bounds that exclude no row of ``X`` the others admit."""
+    masks = _masks(X, ranges, names)
+    for key in list(masks):
+        others = [m for k, m in masks.items() if k != key]
+        admitted = np.logical_and.reduce(others) if others else np.ones(len(X), bool)
+        if masks[key][admitted].all():
+            del masks[key]
+    out: Ranges = {}
+    for f, (lo, hi) in ranges.items():
+        bound = (lo if (f, 0) in masks else None, hi if (f, 1) in masks else None)
+        if bound != (None, None):
+            out[f] = bound
+    return out
+
+
+def _segment_ranges(
+    tree: DecisionTreeClassifier, X: np.ndarray, names: list[str]
+) -> dict[int, list[Ranges]]:
+    """Each segment's simplified rules, the rule covering most rows of ``X`` first."""
     t = tree.tree_
-    leaves = []
+    leaves: dict[int, list[Ranges]] = {int(c): [] for c in tree.classes_}
     for node, path in _leaf_paths(tree):
         segment = int(tree.classes_[int(np.argmax(t.value[node][0]))])
-        leaves.append((segment, -int(t.n_node_samples[node]), _path_text(path, names)))
-    rules: dict[int, list[str]] = {int(c): [] for c in tree.classes_}
-    for segment, _, text in sorted(leaves):  # biggest leaf first within a segment
-        if text not in rules[segment]:
-            rules[segment].append(text)
-    return rules
+        leaves[segment].append(_path_ranges(path, names))
+    out = {}
+    for segment, rules in leaves.items():
+        simple = [drop_redundant(r, X, names) for r in merge_rules(rules)]
+        simple = merge_rules(simple)
+        size = [int(np.logical_and.reduce([*_masks(X, r, names).values(),
+                                           np.ones(len(X), bool)]).sum()) for r in simple]
+        order = sorted(range(len(simple)), key=lambda i: -size[i])
+        out[segment] = [simple[i] for i in order]
+    return out
 
 
 def _fit_tree(X: np.ndarray, labels: np.ndarray, depth: int, seed: int) -> DecisionTreeClassifier:
@@ -115,7 +232,7 @@ def surrogate_rules(
     """
     n_segments = int(labels.max()) + 1 if len(labels) else 0
     if n_segments <= 1:
-        return RuleSet({0: ["all customers"]}, 1.0, {0: 1.0}, None)
+        return RuleSet({0: ["all customers"]}, 1.0, {0: 1.0}, None, {0: [{}]})
     fit_rows = np.arange(len(X)) if sample is None else sample
     for depth in DEPTHS:
         tree = _fit_tree(X[fit_rows], labels[fit_rows], depth, random_state)
@@ -125,7 +242,9 @@ def surrogate_rules(
     per_segment = np.bincount(labels, weights=agree, minlength=n_segments) / np.maximum(
         np.bincount(labels, minlength=n_segments), 1
     )
-    rules = {s: [] for s in range(n_segments)} | _describe_tree(tree, names)
+    ranges = {s: [] for s in range(n_segments)} | _segment_ranges(tree, X[fit_rows], names)
+    rules = {s: [rule_text(r) for r in rs] for s, rs in ranges.items()}
     return RuleSet(
-        rules, float(agree.mean()), {s: float(v) for s, v in enumerate(per_segment)}, tree
+        rules, float(agree.mean()), {s: float(v) for s, v in enumerate(per_segment)}, tree,
+        ranges,
     )
