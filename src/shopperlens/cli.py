@@ -437,7 +437,7 @@ def _print_summary(result: RunResult) -> None:
     for _, row in result.profiles.iterrows():
         revenue = row.get("revenue_share", float("nan"))
         table.add_row(
-            str(row.get("name", row.name)),
+            str(row.get(schema.SEGMENT_NAME, row.name)),
             f"{int(row['size']):,}",
             f"{row['share']:.1%}",
             f"{revenue:.1%}",

@@ -53,9 +53,20 @@ class OutputFiles:
 def write_tables(result: RunResult, out: Path, engine: DuckDBEngine) -> None:
     """The outputs besides the per-customer files: segment profiles, rejected rows and
     the saved segment model."""
-    write_frame(result.profiles.reset_index(), out / s.PROFILES_FILE)
+    write_frame(with_deprecated_columns(result.profiles.reset_index()), out / s.PROFILES_FILE)
     write_rejected(engine, out / s.REJECTED_DIR, result.quality)
     result.model.save(out / s.MODEL_FILE)
+
+
+# segment_profiles' columns before 0.2, still written for one release (docs/data-contract.md)
+DEPRECATED_PROFILE_COLUMNS = {"segment": s.SEGMENT_ID, "name": s.SEGMENT_NAME}
+
+
+def with_deprecated_columns(profiles: pd.DataFrame) -> pd.DataFrame:
+    """``profiles`` plus the old ``segment``/``name`` copies of ``segment_id``/
+    ``segment_name``, last, so scripts that read them keep working for one release."""
+    return profiles.assign(**{old: profiles[new] for old, new in
+                              DEPRECATED_PROFILE_COLUMNS.items()})
 
 
 def write_frame(frame: pd.DataFrame, stem: Path) -> None:

@@ -67,7 +67,9 @@ def _segmentation(result: RunResult, sizes: pd.Series) -> dict[str, Any]:
     seg = result.model.segment_model
     return {
         "algorithm": seg.algorithm_,
-        "n_segments": int(seg.n_segments_),
+        # every segment that holds customers, "No purchases yet" included; the model's own
+        "n_segments": int((sizes > 0).sum()),
+        "n_model_segments": int(seg.n_segments_),
         "features": list(result.model.feature_names),
         "rule_fidelity": float(seg.rule_fidelity_),
         "selection": _records(seg.selection_),

@@ -11,7 +11,7 @@ from shopperlens import schema as s
 from shopperlens.artifacts import SavedSegmentModel
 from shopperlens.batch.outputs import OutputFiles
 from shopperlens.batch.result import STORED
-from shopperlens.segmentation import SegmentTotals
+from shopperlens.segmentation import segment_profiles, totals_for
 
 
 class Scored:
@@ -19,14 +19,12 @@ class Scored:
     the output files, kept in memory when asked, and tallied for the run record and,
     across blocks, for the segment profiles."""
 
-    def __init__(self, model: SavedSegmentModel, out: Path | None, *, keep: bool,
-                 one_pass: bool) -> None:
+    def __init__(self, model: SavedSegmentModel, out: Path | None, *, keep: bool) -> None:
         self.model, self.keep = model, keep
         self.files = None if out is None else OutputFiles(out)
         self.parts: dict[str, list[pd.DataFrame]] = {"features": [], "segments": [],
                                                      "predictions": []}
-        self.totals = (None if one_pass else
-                       SegmentTotals(model.segment_model.profiles_.index, model.feature_names))
+        self.totals = totals_for(model.segment_model, model.feature_names)
         self.customers = self.profiled = self.n_features = 0
         self.segment_counts: Counter[str] = Counter()
 
@@ -36,10 +34,8 @@ class Scored:
         self.profiled += len(segments)
         self.n_features = features.shape[1]
         self.segment_counts.update(segments[s.SEGMENT_NAME].value_counts().to_dict())
-        if self.totals is not None:
-            buyers = (profiled["frequency"] > 0).to_numpy()
-            self.totals.add(self.model.matrix(profiled[buyers]).to_numpy(dtype=float),
-                            segments[s.SEGMENT_ID].to_numpy()[buyers])
+        self.totals.add(self.model.matrix(profiled).to_numpy(dtype=float),
+                        segments[s.SEGMENT_ID].to_numpy())
         if self.files is not None:
             self.files.append(s.FEATURES_FILE.removesuffix(".parquet"),
                               features.reset_index(), csv=False)
@@ -55,15 +51,11 @@ class Scored:
                 "n_features": self.n_features}
 
     def close(self) -> pd.DataFrame:
-        """Close the files; the segment profiles: the fitted model's when it was fitted
-        on everyone in one pass, else with the sizes and means of everyone."""
+        """Close the files; the segment profiles, with the sizes and means of everyone
+        scored ("No purchases yet" included)."""
         if self.files is not None:
             self.files.close()
-        profiles = self.model.segment_model.profiles_.copy()
-        if self.totals is not None:
-            counted = self.totals.table()
-            profiles[counted.columns] = counted
-        return profiles
+        return segment_profiles(self.model.segment_model, self.totals.table())
 
     def frame(self, name: str) -> pd.DataFrame | str:
         """The concatenated blocks of ``name``, or :data:`STORED` when not kept."""

@@ -10,18 +10,24 @@ from shopperlens import schema as s
 from shopperlens.artifacts import SavedSegmentModel
 from shopperlens.config import Settings
 from shopperlens.features import numeric_features
-from shopperlens.segmentation import RFMGrid, SegmentModel
+from shopperlens.segmentation import (
+    NO_PURCHASE_ID,
+    NO_PURCHASE_NAME,
+    RFMGrid,
+    SegmentModel,
+    has_purchases,
+    segment_profiles,
+)
 from shopperlens.text import emotion_segments
 
-NO_PURCHASE_ID = -1
-NO_PURCHASE_NAME = "No purchases yet"
+__all__ = ["NO_PURCHASE_ID", "NO_PURCHASE_NAME", "assign_segments", "fit_segment_model"]
 
 
 def fit_segment_model(
     features: pd.DataFrame, *, settings: Settings, as_of: datetime
 ) -> SavedSegmentModel:
     """Fit the segment and RFM models on buyers' features and wrap them for saving."""
-    buyers = features[features["frequency"] > 0]
+    buyers = features[has_purchases(features)]
     columns = numeric_features(buyers)
     segment_model = SegmentModel(
         k_range=(2, settings.max_segments),
@@ -36,7 +42,7 @@ def assign_segments(
     model: SavedSegmentModel, features: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Segment, RFM segment and reasons per customer, plus the segment profiles."""
-    buyers = features["frequency"] > 0
+    buyers = has_purchases(features)
     X = model.matrix(features[buyers])
     labels, reasons = model.segment_model.predict_explain(X)
     segments = pd.DataFrame(index=features.index)
@@ -51,5 +57,4 @@ def assign_segments(
         segments["emotion_segment"] = (
             emotion_segments(features, features).reindex(segments.index).astype(str)
         )
-    profiles = model.segment_model.profiles_.copy()
-    return segments.reset_index(), profiles
+    return segments.reset_index(), segment_profiles(model.segment_model)

@@ -30,7 +30,7 @@ import pandas as pd
 from shopperlens.errors import ModelError
 from shopperlens.features.catalog import CATALOG, FREQUENCY
 from shopperlens.realtime.state import FEATURE_NAMES, CustomerState
-from shopperlens.segmentation import SegmentModel
+from shopperlens.segmentation import NO_PURCHASE_ID, NO_PURCHASE_NAME, SegmentModel
 
 __all__ = [
     "ANONYMOUS",
@@ -47,10 +47,6 @@ __all__ = [
 
 CUSTOMER, ANONYMOUS = "c", "a"
 CATEGORICAL = frozenset(f.name for f in CATALOG if f.kind == "categorical")
-# The same values as batch.segments.NO_PURCHASE_ID / NO_PURCHASE_NAME (a test checks it): the
-# core must not import the pipeline edge.
-NO_PURCHASE_ID = -1
-NO_PURCHASE_NAME = "No purchases yet"
 Key = tuple[str, str]
 
 

@@ -22,7 +22,7 @@ from shopperlens.batch.result import RunResult
 from shopperlens.errors import InputError
 from shopperlens.ingest import TableQuality
 
-_PROFILE_INDEX = "segment"  # index name of SegmentModel.profiles_
+_OLD_PROFILE_INDEX = "segment"  # segment_profiles before segment_id (one release)
 
 
 def result_from_outputs(out_dir: str | Path) -> RunResult:
@@ -51,8 +51,12 @@ def result_from_outputs(out_dir: str | Path) -> RunResult:
     features = _read_frame(out, s.FEATURES_FILE).set_index(s.CUSTOMER_ID)
     segments = _read_frame(out, s.SEGMENTS_FILE)
     profiles = _read_frame(out, s.PROFILES_FILE)
-    if _PROFILE_INDEX in profiles.columns:
-        profiles = profiles.set_index(_PROFILE_INDEX)
+    if s.SEGMENT_ID in profiles.columns:
+        profiles = profiles.set_index(s.SEGMENT_ID).drop(
+            columns=[_OLD_PROFILE_INDEX, "name"], errors="ignore")
+    elif _OLD_PROFILE_INDEX in profiles.columns:
+        profiles = profiles.set_index(_OLD_PROFILE_INDEX).rename(
+            columns={"name": s.SEGMENT_NAME}).rename_axis(s.SEGMENT_ID)
     predictions = _read_frame(out, s.PREDICTIONS_FILE) if _exists(out, s.PREDICTIONS_FILE) else None
     model = SavedSegmentModel.load(out / s.MODEL_FILE)
     return RunResult(

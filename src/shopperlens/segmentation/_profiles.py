@@ -47,13 +47,14 @@ def segment_profiles(model: Any, totals: pd.DataFrame | None = None) -> pd.DataF
     ``totals`` is :meth:`SegmentTotals.table` over every customer scored (see
     :func:`totals_for`); without it the sizes are the model's training customers' and
     "No purchases yet" is empty. Index ``segment_id`` (the model's segments, then
-    :data:`NO_PURCHASE_ID`); columns ``segment_name``, ``size``,
+    :data:`NO_PURCHASE_ID`, left out when ``totals`` count nobody in it); columns ``segment_name``, ``size``,
     ``share``, ``revenue_share``, ``rules`` (joined by ``" OR "``), ``mean_*``,
     ``diff_*`` (empty for "No purchases yet", which the model does not describe) and
     ``rule_fidelity``.
     """
     table = model.profiles_.drop(columns="name")
     table.loc[NO_PURCHASE_ID] = np.nan
+    counted = totals is not None
     if totals is None:
         totals = table[[c for c in table.columns if c in ("size", "share", "revenue_share")
                         or c.startswith("mean_")]].fillna({"size": 0, "revenue_share": 0.0})
@@ -66,6 +67,8 @@ def segment_profiles(model: Any, totals: pd.DataFrame | None = None) -> pd.DataF
     table.insert(0, s.SEGMENT_NAME, [names[int(i)] for i in table.index])
     table.insert(4 if "revenue_share" in table else 3, RULES,
                  [RULE_SEPARATOR.join(rules[int(i)]) for i in table.index])
+    if counted and table.loc[NO_PURCHASE_ID, "size"] == 0:  # counted, and nobody is in it
+        table = table.drop(index=NO_PURCHASE_ID)
     return table.rename_axis(s.SEGMENT_ID)
 
 

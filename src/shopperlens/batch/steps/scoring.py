@@ -19,8 +19,7 @@ def score(state: RunState) -> None:
     when there is one block or no output folder)."""
     blocks, fitting, model = state.blocks, state.fit_set, state.model
     assert fitting is not None and model is not None
-    state.scored = Scored(model, state.out_dir, keep=state.out_dir is None or len(blocks) == 1,
-                          one_pass=fitting.block is not None)
+    state.scored = Scored(model, state.out_dir, keep=state.out_dir is None or len(blocks) == 1)
     for number, block in enumerate(blocks, 1):
         if len(blocks) > 1 and state.timer.progress:
             state.timer.progress(f"customers, block {number} of {len(blocks)}")
