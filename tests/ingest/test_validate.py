@@ -133,11 +133,7 @@ m2,,,2024-01-01,Page Viewed
     )
     assert quality["events"].duplicates == 1
     assert quality["events"].rows_kept == 1
-    # an exact repeat is quarantined as such (a repeated message id with other values
-    # would be dropped, counted once)
-    assert rejected(engine, "events") == {
-        2: "duplicate of row 1", 3: "missing customer_id and anonymous_id (one is needed)"
-    }
+    assert rejected(engine, "events") == {3: "missing customer_id and anonymous_id (one is needed)"}
 
 
 def test_properties_are_checked_though_not_kept(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from shopperlens import schema
 from shopperlens.engines.duckdb import DuckDBEngine
-from shopperlens.ingest.duplicates import find_duplicates, quarantine_duplicates
+from shopperlens.ingest.duplicates import mark_duplicates
 from shopperlens.ingest.mapping import Mapping, quote, source_column
 from shopperlens.ingest.readers import RawTable
 
@@ -65,8 +65,8 @@ def validate_table(
     keep_duplicates: bool = False,
 ) -> int:
     """Build ``<table>`` (typed good rows) and ``rejected_<table>`` from ``raw_<table>``;
-    return how many rows exactly repeat an earlier one (quarantined as duplicates
-    unless ``keep_duplicates``).
+    return how many valid rows repeat an earlier one in every value (quarantined as
+    duplicates unless ``keep_duplicates``: :mod:`~shopperlens.ingest.duplicates`).
 
     ``extra`` checks run after typing, in order, on rows that passed so far: each is a
     SQL condition over the typed columns and the SQL of its reason.
@@ -96,12 +96,11 @@ def validate_table(
         f"SELECT _k AS {schema.ROW}, {', '.join(typed)}, {_reason(checks)} AS _reason "
         f"FROM raw_{raw.name}",
     )
-    repeats = find_duplicates(engine, raw.name, raw.columns, mapping)
-    if repeats and not keep_duplicates:
-        quarantine_duplicates(engine, raw.name)
-    engine.execute(f"DROP TABLE _duplicates_{raw.name}")
     if apart:
         _check_apart(engine, raw, apart)
+    # repeats before the cross-checks: an exact repeat of a customer is a duplicate row
+    # rather than a "duplicate customer_id"
+    repeats = mark_duplicates(engine, raw.name, keep=keep_duplicates)
     for condition, reason_sql in extra or []:
         engine.execute(
             f"UPDATE _checked_{raw.name} SET _reason = {reason_sql} "
