@@ -57,10 +57,11 @@ SECONDS_PER_DAY = 86_400.0
 # silence the data cannot show (Settings.max_cutoff_gap_days overrides it).
 MAX_GAP_DAYS = 365
 EXPECTED = "an ISO 8601 date YYYY-MM-DD or date-time YYYY-MM-DDTHH:MM:SS, e.g. 1997-09-30"
-# ISO 8601 shapes only: fromisoformat alone would also read '19970930' and '1997-W40-2'.
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ISO 8601's extended shapes only: fromisoformat alone also reads the basic '19970930'
+# and the week date '1997-W40-2', which a reader may take for something else.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _DATETIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?"
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?", re.ASCII
 )
 
 

@@ -52,16 +52,11 @@ def _check_columns(frame: pd.DataFrame) -> None:
                                  [str(c) for c in frame.columns])
 
 
-def _end(as_of: str | datetime | pd.Timestamp) -> datetime:
-    """The window's end: a datetime is the end itself, text a cutoff (a date includes
-    its whole day), as :func:`shopperlens.timewindow.parse_cutoff` reads it."""
-    return parse_cutoff(as_of)
-
-
 def _up_to(frame: pd.DataFrame, as_of: str | datetime | pd.Timestamp) -> pd.DataFrame:
+    # a datetime is the window's end itself, text a cutoff (a date includes its day)
     stamps = pd.to_datetime(frame[schema.TIMESTAMP])
     frame = frame.assign(**{schema.TIMESTAMP: stamps})
-    return frame[before(frame[schema.TIMESTAMP], _end(as_of))]
+    return frame[before(frame[schema.TIMESTAMP], parse_cutoff(as_of))]
 
 
 def score_interactions(interactions: pd.DataFrame, *, n_jobs: int | None = None,
@@ -186,7 +181,8 @@ def text_features_from_scores(scored: pd.DataFrame, *,
     out.index.name = cid
     out["sentiment_mean"] = groups[SENTIMENT].mean()
     out["sentiment_latest"] = scored.dropna(subset=[SENTIMENT]).groupby(cid)[SENTIMENT].last()
-    cutoff = in_frame_zone(scored[schema.TIMESTAMP], _end(as_of)) - pd.Timedelta(days=trend_days)
+    end = in_frame_zone(scored[schema.TIMESTAMP], parse_cutoff(as_of))
+    cutoff = end - pd.Timedelta(days=trend_days)
     out["sentiment_trend"] = _trend(scored, cutoff)
     support = scored[scored[schema.SOURCE].isin(SUPPORT_SOURCES)]
     out["negative_support_share"] = (support[SENTIMENT] < NEGATIVE_BELOW).groupby(
