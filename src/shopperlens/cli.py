@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from shopperlens import demo as demo_data
-from shopperlens import pipeline, schema, timewindow
+from shopperlens import pipeline, schema
 from shopperlens.config import Settings
 from shopperlens.errors import ShopperLensError
 from shopperlens.hints import large_csv_hint
@@ -168,8 +168,7 @@ def run(
 ) -> None:
     """Build profiles, features, explained segments and predictions for DATA into OUT."""
     with _errors():
-        if cutoff is not None:
-            timewindow.parse_cutoff(cutoff)  # ISO 8601 only: refused before any work
+        _check_cutoff(cutoff)
         _hint_large_csv(data)
         settings = Settings(
             seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon,
@@ -194,8 +193,7 @@ def assign(
 ) -> None:
     """Assign customers of DATA to the segments of a saved MODEL, without refitting."""
     with _errors():
-        if cutoff is not None:
-            timewindow.parse_cutoff(cutoff)  # ISO 8601 only: refused before any work
+        _check_cutoff(cutoff)
         segments = pipeline.assign(
             model, data, out, cutoff=cutoff, mappings=map or [], engine=engine
         )
@@ -365,6 +363,15 @@ def export_subject(
             if service is not None:
                 found["service_store"] = service.export_customer(customer_id)
         typer.echo(json.dumps(found, indent=2, default=str))
+
+
+def _check_cutoff(cutoff: str | None) -> None:
+    """Refuse a cutoff that is not ISO 8601 before any work (imported here: the window
+    module loads pandas, which ``--help`` does not need)."""
+    if cutoff is not None:
+        from shopperlens.timewindow import parse_cutoff
+
+        parse_cutoff(cutoff)
 
 
 def _hint_large_csv(data: Path) -> None:
