@@ -40,12 +40,12 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]), log_level="error")
 def fit_model(base: Path) -> Path:
     from shopperlens import demo
     from shopperlens.batch.segments import fit_segment_model
-    from shopperlens.batch.window import parse_cutoff
     from shopperlens.config import Settings
     from shopperlens.engines.duckdb import DuckDBEngine
     from shopperlens.features import compute_features
     from shopperlens.ingest import load_folder
     from shopperlens.schema import MODEL_FILE
+    from shopperlens.timewindow import parse_cutoff
 
     demo.write(demo.generate(300, seed=1), base / "data")
     as_of = parse_cutoff("2025-12-30")

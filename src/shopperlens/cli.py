@@ -28,7 +28,21 @@ if TYPE_CHECKING:
     from shopperlens.batch.result import RunResult
     from shopperlens.config import Settings
 
+DEBUG = "--debug"
+
+
+class _Commands(typer.core.TyperGroup):
+    """Accepts ``--debug`` after the command too (``shopperlens run DATA --debug``), as
+    the error hint invites; it is an option of the program, so it is moved in front."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        if DEBUG in args[1:end]:
+            args = [DEBUG, *(a for a in args[:end] if a != DEBUG), *args[end:]]
+        return super().parse_args(ctx, args)
+
 app = typer.Typer(
+    cls=_Commands,
     name="shopperlens",
     help="Customer intelligence for retailers: profiles, explained segments, predictions.",
     no_args_is_help=True,
@@ -37,7 +51,7 @@ app = typer.Typer(
 )
 out_console = Console()
 err_console = Console(stderr=True)
-_state = {"debug": False}
+_state: dict[str, Any] = {"debug": False, "command": "COMMAND"}
 
 MapOption = Annotated[
     Optional[list[str]],  # noqa: UP045 - Typer needs the runtime type
@@ -48,14 +62,26 @@ EngineOption = Annotated[
 ]
 CutoffOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option(help="Ignore everything after this date (YYYY-MM-DD)."),
+    typer.Option(help="Ignore everything after this date, ISO 8601 only: YYYY-MM-DD "
+                 "(through the end of that day) or YYYY-MM-DDTHH:MM:SS (UTC; that instant "
+                 "excluded)."),
+]
+KeepDuplicatesOption = Annotated[
+    bool,
+    typer.Option("--keep-duplicates", help="Keep rows that repeat an earlier row exactly "
+                 "(they are counted either way; by default they are quarantined)."),
 ]
 
 
 @app.callback()
-def main(debug: Annotated[bool, typer.Option(help="Show tracebacks of errors.")] = False) -> None:
+def main(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks of errors (before or after "
+                                        "the command).")] = False,
+) -> None:
     """Customer intelligence for retailers."""
     _state["debug"] = debug
+    _state["command"] = ctx.invoked_subcommand or "COMMAND"
 
 
 @contextmanager
@@ -73,8 +99,9 @@ def _errors() -> Iterator[None]:
     except Exception as exc:
         if _state["debug"]:
             traceback.print_exc()
+        again = f"shopperlens --debug {_state['command']} ..."
         err_console.print(
-            f"Internal error: {type(exc).__name__}: {exc} (re-run with --debug for details).",
+            f"Internal error: {type(exc).__name__}: {exc} (re-run with {again} for details).",
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -110,17 +137,23 @@ def demo(
 
 @app.command()
 def validate(
-    data: Annotated[Path, typer.Argument(help="Data folder.")], map: MapOption = None
+    data: Annotated[Path, typer.Argument(help="Data folder.")],
+    map: MapOption = None,
+    keep_duplicates: KeepDuplicatesOption = False,
 ) -> None:
-    """Check a data folder against the data contract and report its quality."""
+    """Check a data folder against the data contract and report its quality.
+
+    Exits 2 when no row of a required table can be used."""
     with _errors():
         _hint_large_csv(data)
         from shopperlens.engines.duckdb import DuckDBEngine
-        from shopperlens.ingest import load_folder, parse_mappings
+        from shopperlens.ingest import load_folder, parse_mappings, require_rows
 
         with DuckDBEngine() as engine:
-            quality = load_folder(engine, data, parse_mappings(map or []))
+            quality = load_folder(engine, data, parse_mappings(map or []),
+                                  keep_duplicates=keep_duplicates)
         _print_quality(quality)
+        require_rows(quality)
 
 
 @app.command()
@@ -138,14 +171,17 @@ def run(
     value_horizon: Annotated[int, typer.Option(min=1, help="Days of expected value (CLV).")] = 365,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
     engine: EngineOption = "duckdb",
+    keep_duplicates: KeepDuplicatesOption = False,
 ) -> None:
     """Build profiles, features, explained segments and predictions for DATA into OUT."""
     with _errors():
         from shopperlens.config import Settings
 
+        _check_cutoff(cutoff)
         _hint_large_csv(data)
         settings = Settings(
-            seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon
+            seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon,
+            keep_duplicates=keep_duplicates,
         )
         result = _run(
             data, out, cutoff, settings, map or [], holdout, report=not no_report, engine=engine
@@ -168,6 +204,7 @@ def assign(
     with _errors():
         from shopperlens.batch.assign import assign as assign_segments
 
+        _check_cutoff(cutoff)
         segments = assign_segments(
             model, data, out, cutoff=cutoff, mappings=map or [], engine=engine
         )
@@ -347,6 +384,15 @@ def export_subject(
         typer.echo(json.dumps(found, indent=2, default=str))
 
 
+def _check_cutoff(cutoff: str | None) -> None:
+    """Refuse a cutoff that is not ISO 8601 before any work (imported here: the window
+    module loads pandas, which ``--help`` does not need)."""
+    if cutoff is not None:
+        from shopperlens.timewindow import parse_cutoff
+
+        parse_cutoff(cutoff)
+
+
 def _hint_large_csv(data: Path) -> None:
     """Recommend Parquet on stderr, before a long read of a big CSV starts."""
     hint = large_csv_hint(data)
@@ -443,6 +489,8 @@ def _print_summary(result: RunResult) -> None:
             f"{revenue:.1%}",
         )
     out_console.print(table)
+    for warning in result.record.get("warnings", []):
+        err_console.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.record.get("timings_s", {}).items())
     out_console.print(f"Timings: {timings}")
     if result.out_dir is not None:

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     orders_horizon_days: int = Field(default=90, ge=1)
     value_horizon_days: int = Field(default=365, ge=1)
     churn_days: int = Field(default=90, ge=1)
+    # ingestion keeps rows that repeat an earlier row exactly (quarantined by default)
+    keep_duplicates: bool = False
+    # a cutoff more days than this after the last transaction is refused
+    # (shopperlens.timewindow.MAX_GAP_DAYS)
+    max_cutoff_gap_days: int = Field(default=365, ge=0)
     pseudonymisation_key: SecretStr | None = None
     default_country: str = "GB"
 

@@ -21,7 +21,7 @@ from shopperlens.batch.segments import (
 )
 from shopperlens.batch.state import Progress
 from shopperlens.batch.steps.report import REPORT_SAMPLE
-from shopperlens.batch.window import parse_cutoff
+from shopperlens.timewindow import parse_cutoff
 
 warnings.warn(
     "shopperlens.pipeline is deprecated and will be removed in the next release; import "

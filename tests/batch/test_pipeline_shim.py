@@ -8,7 +8,8 @@ import sys
 import pytest
 
 import shopperlens
-from shopperlens.batch import result, segments, window
+from shopperlens import timewindow
+from shopperlens.batch import result, segments
 
 
 def test_the_old_module_warns_and_hands_on_the_new_names() -> None:
@@ -19,6 +20,6 @@ def test_the_old_module_warns_and_hands_on_the_new_names() -> None:
     assert pipeline.RunResult is result.RunResult
     assert pipeline.assign_segments is segments.assign_segments
     assert pipeline.NO_PURCHASE_ID == segments.NO_PURCHASE_ID
-    assert pipeline.parse_cutoff("2025-01-31") == window.parse_cutoff("2025-01-31")
+    assert pipeline.parse_cutoff("2025-01-31") == timewindow.parse_cutoff("2025-01-31")
     assert sorted(pipeline.__all__) == pipeline.__all__
     assert all(hasattr(pipeline, name) for name in pipeline.__all__)

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from shopperlens import demo
-from shopperlens.batch.window import parse_cutoff
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import compute_features
 from shopperlens.features.catalog import STATE_FEATURES
@@ -16,6 +15,7 @@ from shopperlens.realtime import Profiles, to_days
 from shopperlens.service.replay import messages_from_tables
 from shopperlens.service.spec import parse_message, to_events
 from shopperlens.testing import check_same_features as assert_same_features
+from shopperlens.timewindow import parse_cutoff
 
 
 @pytest.fixture(scope="module")

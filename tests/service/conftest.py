@@ -11,7 +11,6 @@ from service_support import KEY, Fitted, TestClient
 
 from shopperlens import demo
 from shopperlens.batch.segments import assign_segments, fit_segment_model
-from shopperlens.batch.window import parse_cutoff
 from shopperlens.config import Settings
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import compute_features
@@ -19,6 +18,7 @@ from shopperlens.ingest import load_folder
 from shopperlens.schema import MODEL_FILE
 from shopperlens.service import ServiceSettings, create_app, hash_key
 from shopperlens.service.store import MemoryStore, SQLiteStore, Store
+from shopperlens.timewindow import parse_cutoff
 
 PG_URL = os.environ.get("SHOPPERLENS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 

@@ -14,7 +14,7 @@ from shopperlens.batch.outputs import OutputFiles
 from shopperlens.batch.runner import open_engine
 from shopperlens.batch.segments import assign_segments
 from shopperlens.batch.steps.features import feature_table_by
-from shopperlens.batch.window import as_of as run_as_of
+from shopperlens.batch.window import window
 from shopperlens.config import Settings
 from shopperlens.engines import check_engine
 from shopperlens.engines.blocks import customer_blocks
@@ -40,14 +40,15 @@ def assign(
     settings = settings or Settings()
     saved = SavedSegmentModel.load(model)
     with open_engine(settings) as engine:
-        load_folder(
+        quality = load_folder(
             engine,
             data,
             parse_mappings(mappings or []),
             pseudonymisation_key=settings.key(),
             default_country=settings.default_country,
+            keep_duplicates=settings.keep_duplicates,
         )
-        as_of = run_as_of(engine, cutoff)
+        as_of, _ = window(quality, cutoff, max_gap_days=settings.max_cutoff_gap_days)
         feature_table_by(engine, as_of, feature_engine, settings.block_customers)
         blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
         score_texts_table(engine, as_of, settings.block_customers,

@@ -15,7 +15,6 @@ import pyarrow.parquet as pq
 from shopperlens import schema as s
 from shopperlens.batch.result import RunResult
 from shopperlens.engines.duckdb import DuckDBEngine
-from shopperlens.ingest import TableQuality
 
 
 class OutputFiles:
@@ -51,10 +50,9 @@ class OutputFiles:
 
 
 def write_tables(result: RunResult, out: Path, engine: DuckDBEngine) -> None:
-    """The outputs besides the per-customer files: segment profiles, rejected rows and
-    the saved segment model."""
+    """The outputs besides the per-customer files: segment profiles and the saved segment
+    model (the rejected rows were written as soon as they were known)."""
     write_frame(with_deprecated_columns(result.profiles.reset_index()), out / s.PROFILES_FILE)
-    write_rejected(engine, out / s.REJECTED_DIR, result.quality)
     result.model.save(out / s.MODEL_FILE)
 
 
@@ -75,19 +73,3 @@ def write_frame(frame: pd.DataFrame, stem: Path) -> None:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pcsv.write_csv(table, stem.with_suffix(".csv"))
     pq.write_table(table, stem.with_suffix(".parquet"))
-
-
-def write_rejected(engine: DuckDBEngine, folder: Path, quality: dict[str, TableQuality]) -> None:
-    """``folder/<table>.csv`` with the rejected rows of each table that had some (a stale
-    file of an earlier run is removed)."""
-    for table, q in quality.items():
-        path = folder / f"{table}.csv"
-        if q.rows_rejected:
-            folder.mkdir(parents=True, exist_ok=True)
-            target = str(path).replace("'", "''")
-            engine.execute(
-                f"COPY (SELECT * FROM rejected_{table} ORDER BY {s.ROW}) TO '{target}' (HEADER)",
-                f"writing {path}",
-            )
-        elif path.exists():
-            path.unlink()

@@ -68,6 +68,7 @@ class RunState:
     submit: Callable[..., Future] | None = None  # work on a thread beside the step
     quality: dict[str, TableQuality] = field(default_factory=dict)  # ingest
     as_of: datetime | None = None  # ingest
+    warnings: list[str] = field(default_factory=list)  # ingest: about the window
     texts: Future | None = None  # features: the text scoring, running beside
     blocks: list[Block] = field(default_factory=list)  # features
     fit_set: FitSet | None = None  # segmentation (its texts: text)

@@ -1,46 +1,33 @@
-"""The run's ``as_of``: the day after the last transaction, or the ``--cutoff`` given.
+"""The run's window: where it ends (``as_of``) and whether the data can fill it.
 
-(The one time-window module of the data-trust issue will own this rule; until then the
-run and ``assign`` take it from here.)
+The rule itself (ISO parsing, UTC, the half-open window) is :mod:`shopperlens.timewindow`'s;
+this module applies it to an ingested folder, for the run and ``assign`` alike.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-import pandas as pd
+from shopperlens import timewindow
+from shopperlens.ingest import TableQuality, require_rows, transaction_range
 
-from shopperlens import schema as s
-from shopperlens.engines.duckdb import DuckDBEngine
-from shopperlens.errors import InputError
-
-
-def as_of(engine: DuckDBEngine, cutoff: str | datetime | None) -> datetime:
-    """The moment the run looks from: ``cutoff``, else midnight after the last order."""
-    if cutoff is None:
-        last = engine.scalar(f"SELECT max({s.TIMESTAMP}) FROM {s.TRANSACTIONS.name}")
-        if last is None:
-            raise InputError("transactions: no valid rows left after validation; see rejected/.")
-        return pd.Timestamp(last).normalize().to_pydatetime() + pd.Timedelta(days=1)  # type: ignore[return-value]
-    return parse_cutoff(cutoff)
+__all__ = ["window"]
 
 
-def parse_cutoff(cutoff: str | datetime) -> datetime:
-    """A cutoff date as a naive UTC datetime (end of the given day for a plain date).
+def window(
+    quality: dict[str, TableQuality],
+    cutoff: str | datetime | None,
+    holdout_days: int | None = None,
+    *,
+    max_gap_days: int = timewindow.MAX_GAP_DAYS,
+) -> tuple[datetime, list[str]]:
+    """The end of the run's window and the warnings about it.
 
-    Examples
-    --------
-    >>> parse_cutoff("2025-03-04")
-    datetime.datetime(2025, 3, 5, 0, 0)
+    Raises :class:`~shopperlens.errors.InputError` or ``SchemaError`` (exit 2) when no
+    transaction survived, or the cutoff or holdout falls outside the data.
     """
-    if isinstance(cutoff, datetime):
-        return cutoff
-    try:
-        stamp = pd.Timestamp(cutoff)
-    except ValueError as exc:
-        raise InputError(f"--cutoff {cutoff!r} is not a date (expected YYYY-MM-DD).") from exc
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    if len(cutoff.strip()) <= 10:
-        stamp = stamp + pd.Timedelta(days=1)  # a plain date includes that whole day
-    return stamp.to_pydatetime()
+    require_rows(quality)
+    first, last = transaction_range(quality)
+    end = timewindow.resolve_end(cutoff, last)
+    return end, timewindow.check_window(first, last, end, holdout_days,
+                                        max_gap_days=max_gap_days)

@@ -1,7 +1,8 @@
 """Per-customer features, computed by an engine from the ingested tables.
 
 One definition per feature family (``orders``, ``browsing``, ``interactions``); a
-source that is absent yields no feature. Everything after ``as_of`` is ignored.
+source that is absent yields no feature. Only the records before ``as_of`` count
+(:mod:`shopperlens.timewindow`: the window ends at ``as_of``, excluded).
 
 The definitions are SQL that DuckDB and Spark SQL both run (``tests/engines`` proves it
 feature by feature). Keep to that shared subset: numeric day columns instead of date
@@ -25,6 +26,7 @@ from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import browsing, interactions, orders
 from shopperlens.features.catalog import CATALOG, FEATURES, Feature, describe
 from shopperlens.text import score_interactions, text_features_from_scores
+from shopperlens.timewindow import SECONDS_PER_DAY, before, epoch_days, sql_before
 
 __all__ = [
     "CATALOG",
@@ -43,7 +45,6 @@ __all__ = [
 
 SOURCE_TABLES = (s.TRANSACTIONS.name, s.EVENTS.name, s.INTERACTIONS.name, s.CUSTOMERS.name)
 """The ingested tables :func:`compute_features` reads."""
-SECONDS_PER_DAY = 86400.0
 ONLY_CUSTOMERS = "_feature_customers"
 FEATURES_TABLE = "customer_features"
 UNIVERSE_TABLE = "customer_universe"  # one row per customer with any features
@@ -62,7 +63,7 @@ def compute_features(
     """Every available feature per customer, indexed by ``customer_id``, as of ``as_of``.
 
     The customers are those of the ``customers`` table and anyone with an order,
-    event or interaction up to ``as_of``; with ``customers``, only those of them (a
+    event or interaction before ``as_of``; with ``customers``, only those of them (a
     sample costs a fraction of the whole). The features stay in the engine as ``table``
     (see :func:`feature_table`).
     """
@@ -84,7 +85,7 @@ def feature_table(
     On DuckDB, ``block_customers`` bounds how many customers' feature families are
     joined at once: one query holds the hash tables of all its joins in memory, which
     grows with the customers (at 10M, past the memory limit)."""
-    as_of_days = as_of.timestamp() / SECONDS_PER_DAY
+    as_of_days = epoch_days(as_of)
     # (window, its family's SQL, features zero when absent, whether the family has a row
     # for every customer of its window)
     families: list[tuple[str, str, tuple[str, ...], bool]] = []
@@ -161,14 +162,14 @@ def score_texts_table(
         if c in engine.columns(s.INTERACTIONS.name)
     ]
     engine.execute(f"DROP TABLE IF EXISTS {TEXT_SCORES_TABLE}")
-    before = f"{s.TIMESTAMP} < TIMESTAMP '{as_of.isoformat(sep=' ')}'"
-    writers = f"(SELECT DISTINCT {s.CUSTOMER_ID} FROM {s.INTERACTIONS.name} WHERE {before})"
+    in_window = sql_before(as_of, s.TIMESTAMP)
+    writers = f"(SELECT DISTINCT {s.CUSTOMER_ID} FROM {s.INTERACTIONS.name} WHERE {in_window})"
     seq = 0
     for block in customer_blocks(engine, writers, block_customers):
         # in score_interactions' order: by customer and time, ties as the rows came
         interactions = engine.fetch_df(
             f"SELECT {', '.join(columns)} FROM {s.INTERACTIONS.name} "
-            f"WHERE {before} AND {block.where()} "
+            f"WHERE {in_window} AND {block.where()} "
             f"ORDER BY {s.CUSTOMER_ID}, {s.TIMESTAMP}, {s.ROW}"
         )
         if interactions.empty:
@@ -199,9 +200,9 @@ def add_text_features(
     (``scores`` from :func:`text_scores`; None adds nothing)."""
     if scores is None:
         return features
-    early = scores[s.TIMESTAMP] < pd.Timestamp(as_of)
-    before = scores if early.all() else scores[early]  # no copy of millions of rows
-    joined = features.join(text_features_from_scores(before, as_of=as_of), how="left")
+    early = before(scores[s.TIMESTAMP], as_of)
+    written = scores if early.all() else scores[early]  # no copy of millions of rows
+    joined = features.join(text_features_from_scores(written, as_of=as_of), how="left")
     joined["text_count"] = joined["text_count"].fillna(0)
     return joined
 
@@ -220,7 +221,7 @@ def numeric_features(frame: pd.DataFrame, *, default_only: bool = True) -> list[
 
 
 def _window(engine: SQLEngine, name: str, table: str, as_of: datetime, extra: str) -> None:
-    """View ``name``: the rows of ``table`` up to ``as_of`` matching ``extra``, with a
+    """View ``name``: the rows of ``table`` before ``as_of`` matching ``extra``, with a
     day column ``t`` (so feature SQL needs no engine-specific date functions).
 
     A view, for a sample too: each family's SQL reads its window once, and storing a
@@ -230,7 +231,7 @@ def _window(engine: SQLEngine, name: str, table: str, as_of: datetime, extra: st
     engine.create_view(
         name,
         f"SELECT *, epoch({s.TIMESTAMP}) / {SECONDS_PER_DAY} AS t FROM {table} "
-        f"WHERE {s.TIMESTAMP} <= TIMESTAMP '{as_of.isoformat(sep=' ')}' AND {extra}",
+        f"WHERE {sql_before(as_of, s.TIMESTAMP)} AND {extra}",
     )
 
 

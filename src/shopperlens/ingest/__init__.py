@@ -7,13 +7,17 @@ tables, the bad ones in ``rejected_<table>``, and returns a quality summary.
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 
 from shopperlens import schema as s
 from shopperlens.engines.duckdb import DuckDBEngine
+from shopperlens.errors import SchemaError
+from shopperlens.ingest.duplicates import reason_group
 from shopperlens.ingest.identity import ANON_MAP, link_anonymous_ids, stitched_events_sql
 from shopperlens.ingest.mapping import Mapping, parse_mappings
 from shopperlens.ingest.privacy import protect_table, register_privacy_functions
+from shopperlens.ingest.quarantine import write_rejected
 from shopperlens.ingest.readers import discover, is_large_csv, load_raw
 from shopperlens.ingest.validate import Check, TableQuality, validate_table
 
@@ -24,7 +28,16 @@ REPEATS = "_repeats"  # row numbers of the events whose message id came earlier
 # thread (a core DuckDB leaves idle) while the big tables are checked.
 LOAD_ORDER = ("customers", "identities", "interactions", "transactions", "events")
 
-__all__ = ["LOAD_ORDER", "TableQuality", "discover", "load_folder", "parse_mappings"]
+__all__ = [
+    "LOAD_ORDER",
+    "TableQuality",
+    "discover",
+    "load_folder",
+    "parse_mappings",
+    "require_rows",
+    "transaction_range",
+    "write_rejected",
+]
 
 
 def load_folder(
@@ -34,12 +47,17 @@ def load_folder(
     *,
     pseudonymisation_key: bytes | str | None = None,
     default_country: str = "GB",
+    keep_duplicates: bool = False,
 ) -> dict[str, TableQuality]:
     """Load every contract table found in ``folder`` into ``engine``.
 
-    Returns the data-quality summary per table. Raises
-    :class:`~shopperlens.errors.MissingTableError` or
-    :class:`~shopperlens.errors.MissingColumnError` for files that cannot be used at all.
+    Returns the data-quality summary per table. Rows exactly repeating an earlier row
+    are counted and quarantined, or kept with ``keep_duplicates``. Raises
+    :class:`~shopperlens.errors.MissingTableError`,
+    :class:`~shopperlens.errors.MissingColumnError` or
+    :class:`~shopperlens.errors.InputError` (an empty file) for files that cannot be
+    used at all; a table whose every row was rejected is reported, not raised (see
+    :func:`require_rows`), so that its rejected rows can be written first.
     """
     mapping = mapping or {}
     files = discover(folder)
@@ -49,16 +67,21 @@ def load_folder(
         for table in (t for t in LOAD_ORDER if t in files):
             raw = load_raw(engine, table, files[table], mapping)
             checks = _cross_checks(engine, table)
-            validate_table(engine, raw, mapping, checks)
+            repeats = validate_table(engine, raw, mapping, checks,
+                                     keep_duplicates=keep_duplicates)
             submit(protect_table, table)
             quality[table] = _summarise(engine, table, files[table])
+            quality[table].duplicates = repeats
+            if repeats and keep_duplicates:
+                quality[table].extra["duplicates_kept"] = 1
             quality[table].extra["malformed_lines"] = raw.malformed
             if is_large_csv(files[table]):
                 quality[table].extra["large_csv"] = 1
     if s.EVENTS.name in quality:
         events = quality[s.EVENTS.name]
-        events.duplicates, stitched = _clean_events(engine)
-        events.rows_kept -= events.duplicates
+        repeats, stitched = _clean_events(engine)
+        events.duplicates += repeats
+        events.rows_kept -= repeats
         events.extra.update(stitched)
     if s.TRANSACTIONS.name in quality:
         quality[s.TRANSACTIONS.name].extra["return_lines"] = int(
@@ -159,13 +182,64 @@ def _summarise(engine: DuckDBEngine, table: str, path: Path) -> TableQuality:
     kept = int(engine.scalar(f"SELECT count(*) FROM {table}"))  # type: ignore[arg-type]
     rejected = int(engine.scalar(f"SELECT count(*) FROM rejected_{table}"))  # type: ignore[arg-type]
     reasons = engine.rows(
-        f"SELECT split_part(r, ':', 1) AS why, count(*) FROM (SELECT unnest(string_split("
+        f"SELECT {reason_group('r')} AS why, count(*) FROM (SELECT unnest(string_split("
         f"{s.REASON}, '; ')) AS r FROM rejected_{table}) GROUP BY why ORDER BY 2 DESC, 1"
     )
     quality = TableQuality(table, path.name, kept + rejected, kept, rejected)
     quality.rejected_by_reason = {str(why): int(n) for why, n in reasons}
+    if rejected:
+        ((row, reason),) = engine.rows(
+            f"SELECT {s.ROW}, {s.REASON} FROM rejected_{table} ORDER BY {s.ROW} LIMIT 1"
+        )
+        quality.first_rejected = f"row {row}: {reason}"
     if s.TIMESTAMP in engine.columns(table):
         ((low, high),) = engine.rows(f"SELECT min({s.TIMESTAMP}), max({s.TIMESTAMP}) FROM {table}")
         quality.date_min = None if low is None else low.isoformat()
         quality.date_max = None if high is None else high.isoformat()
     return quality
+
+
+def require_rows(quality: dict[str, TableQuality]) -> None:
+    """Raise :class:`~shopperlens.errors.SchemaError` when a required table has no
+    usable row, naming its first rejected row, the value and the fix."""
+    for name, table in s.TABLES.items():
+        q = quality.get(name)
+        if not table.required or q is None or q.rows_kept:
+            continue
+        if not q.rows_read:
+            raise SchemaError(f"{q.file} has a header but no rows: {name} needs at least one.")
+        raise SchemaError(
+            f"{q.file}: none of its {q.rows_read:,} rows can be used; {q.first_rejected}. "
+            f"{_fix(name, q.first_rejected or '')} Every rejected row and its reason: "
+            f"{s.REJECTED_DIR}/{name}.csv in the output folder of `shopperlens run`."
+        )
+
+
+# The usual fix for the reason a row gives: (start of the reason, what to do).
+FIXES = (
+    ("bad timestamp", "Write dates as ISO 8601, YYYY-MM-DD or YYYY-MM-DD HH:MM:SS "
+                      "(e.g. 1997-09-30), not 09/30/1997."),
+    ("bad decimal", "Write amounts as plain numbers with a dot (12.50), without currency "
+                    "signs or thousands separators."),
+    ("missing ", "Fill that column in, or map the right one with --map TABLE.COLUMN=NAME."),
+    ("unknown customer", "Add those customers to customers.csv, or leave customers.csv out."),
+    ("duplicate of row", "The file repeats rows; keep them with --keep-duplicates if they "
+                         "are real."),
+)
+
+
+def _fix(table: str, reason: str) -> str:
+    why = reason.partition(": ")[2]
+    for start, fix in FIXES:
+        if why.startswith(start):
+            return fix.replace("TABLE", table)
+    return "Correct the values as the reason says."
+
+
+def transaction_range(quality: dict[str, TableQuality]) -> tuple[datetime, datetime]:
+    """The first and last transaction (naive UTC), from the quality summary."""
+    q = quality[s.TRANSACTIONS.name]
+    if q.date_min is None or q.date_max is None:
+        require_rows(quality)
+        raise SchemaError(f"{q.file}: no transaction has a usable timestamp.")
+    return datetime.fromisoformat(q.date_min), datetime.fromisoformat(q.date_max)

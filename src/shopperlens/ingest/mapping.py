@@ -42,3 +42,8 @@ def parse_mappings(options: Iterable[str]) -> Mapping:
 def source_column(mapping: Mapping, table: str, column: str) -> str:
     """The user's name for a contract column (the contract name when not mapped)."""
     return mapping.get(table, {}).get(column, column)
+
+
+def quote(name: str) -> str:
+    """A SQL identifier (a user's column name may hold anything), quoted."""
+    return '"' + name.replace('"', '""') + '"'

@@ -7,6 +7,7 @@ even split into the right number of fields are kept aside as malformed.
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,9 @@ def load_raw(engine: DuckDBEngine, table: str, path: Path, mapping: Mapping) -> 
         columns = [c for c in engine.columns(raw) if c != "_k"]
         _check_required(table, path, columns, mapping)
         return RawTable(table, path, columns, 0, "VIEW")
+    if _is_empty(path):
+        required = ", ".join(schema.TABLES[table].required_columns)
+        raise InputError(f"{path} is empty: {table} needs a header line ({required}) and rows.")
     engine.create_table(raw, _csv_query(path, table))
     malformed = _keep_malformed(engine, table)
     columns = [c for c in engine.columns(raw) if c != "_k"]
@@ -81,6 +85,17 @@ def load_raw(engine: DuckDBEngine, table: str, path: Path, mapping: Mapping) -> 
 def is_large_csv(path: Path) -> bool:
     """Whether a CSV is big enough that Parquet would be much faster."""
     return not path.name.endswith(".parquet") and path.stat().st_size > LARGE_CSV_BYTES
+
+
+def _is_empty(path: Path) -> bool:
+    """Whether a CSV (maybe gzipped) holds nothing but white space; reading stops at
+    the first block with text, the first for any real file."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as stream:
+        while block := stream.read(65536):
+            if block.strip():
+                return False
+    return True
 
 
 def _sql_path(path: Path) -> str:

@@ -1,7 +1,8 @@
 """Coerce raw tables to the contract's types; quarantine every bad row with its reason.
 
 A row is rejected for its own faults only (missing id, bad timestamp, non-numeric
-amount, out-of-range value, unknown customer, duplicate key); its neighbours are kept.
+amount, out-of-range value, unknown customer, duplicate key, exact repeat of an earlier
+row: :mod:`~shopperlens.ingest.duplicates`); its neighbours are kept.
 Rejected rows keep the values as given, their data row number (1-based, header
 excluded) and a ``reason`` a person can act on.
 """
@@ -12,10 +13,14 @@ from dataclasses import dataclass, field
 
 from shopperlens import schema
 from shopperlens.engines.duckdb import DuckDBEngine
-from shopperlens.ingest.mapping import Mapping, source_column
+from shopperlens.ingest.duplicates import mark_duplicates
+from shopperlens.ingest.mapping import Mapping, quote, source_column
 from shopperlens.ingest.readers import RawTable
 
 Check = tuple[str, str]
+# Optional columns that ingestion itself reads (the events' two identities, for the
+# identity checks and stitching): when a file lacks one, it is NULL in every row.
+NULL_WHEN_ABSENT = {schema.EVENTS.name: (schema.CUSTOMER_ID, schema.ANONYMOUS_ID)}
 
 EXPECTED = {
     "timestamp": "an ISO 8601 date or date-time",
@@ -30,7 +35,13 @@ EXPECTED = {
 
 @dataclass
 class TableQuality:
-    """What happened to one table on its way in."""
+    """What happened to one table on its way in.
+
+    ``duplicates`` counts the rows that exactly repeat an earlier row (quarantined with
+    the reason ``duplicate of row N``, so also in ``rows_rejected``, unless kept: then
+    ``extra["duplicates_kept"]`` is 1) plus, for events, the later events of a
+    repeated ``message_id`` (dropped: counted once, as the contract says).
+    """
 
     table: str
     file: str
@@ -41,18 +52,21 @@ class TableQuality:
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     date_min: str | None = None
     date_max: str | None = None
+    first_rejected: str | None = None  # "row N: reason" of the first rejected row
     extra: dict[str, int] = field(default_factory=dict)
 
 
-def quote(name: str) -> str:
-    """A SQL identifier, quoted."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def validate_table(
-    engine: DuckDBEngine, raw: RawTable, mapping: Mapping, extra: list[Check] | None = None
-) -> None:
-    """Build ``<table>`` (typed good rows) and ``rejected_<table>`` from ``raw_<table>``.
+    engine: DuckDBEngine,
+    raw: RawTable,
+    mapping: Mapping,
+    extra: list[Check] | None = None,
+    *,
+    keep_duplicates: bool = False,
+) -> int:
+    """Build ``<table>`` (typed good rows) and ``rejected_<table>`` from ``raw_<table>``;
+    return how many valid rows repeat an earlier one in every value (quarantined as
+    duplicates unless ``keep_duplicates``: :mod:`~shopperlens.ingest.duplicates`).
 
     ``extra`` checks run after typing, in order, on rows that passed so far: each is a
     SQL condition over the typed columns and the SQL of its reason.
@@ -75,6 +89,8 @@ def validate_table(
         elif col.kept:
             typed.append(f"{value} AS {quote(col.name)}")
         (checks if col.kept else apart).extend(_checks(raw.name, col, text, value, given))
+    typed += [f"CAST(NULL AS VARCHAR) AS {quote(name)}"
+              for name in NULL_WHEN_ABSENT.get(raw.name, ()) if spec.column(name) not in present]
     engine.create_table(
         f"_checked_{raw.name}",
         f"SELECT _k AS {schema.ROW}, {', '.join(typed)}, {_reason(checks)} AS _reason "
@@ -82,6 +98,9 @@ def validate_table(
     )
     if apart:
         _check_apart(engine, raw, apart)
+    # repeats before the cross-checks: an exact repeat of a customer is a duplicate row
+    # rather than a "duplicate customer_id"
+    repeats = mark_duplicates(engine, raw.name, keep=keep_duplicates)
     for condition, reason_sql in extra or []:
         engine.execute(
             f"UPDATE _checked_{raw.name} SET _reason = {reason_sql} "
@@ -89,6 +108,7 @@ def validate_table(
             f"checking {raw.path}",
         )
     _split(engine, raw)
+    return repeats
 
 
 def _reason(checks: list[str]) -> str:

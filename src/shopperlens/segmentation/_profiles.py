@@ -47,10 +47,10 @@ def segment_profiles(model: Any, totals: pd.DataFrame | None = None) -> pd.DataF
     ``totals`` is :meth:`SegmentTotals.table` over every customer scored (see
     :func:`totals_for`); without it the sizes are the model's training customers' and
     "No purchases yet" is empty. Index ``segment_id`` (the model's segments, then
-    :data:`NO_PURCHASE_ID`, left out when ``totals`` count nobody in it); columns ``segment_name``, ``size``,
-    ``share``, ``revenue_share``, ``rules`` (joined by ``" OR "``), ``mean_*``,
-    ``diff_*`` (empty for "No purchases yet", which the model does not describe) and
-    ``rule_fidelity``.
+    :data:`NO_PURCHASE_ID`, left out when ``totals`` count nobody in it); columns
+    ``segment_name``, ``size``, ``share``, ``revenue_share``, ``rules`` (joined by
+    ``" OR "``), ``mean_*``, ``diff_*`` (empty for "No purchases yet", which the model
+    does not describe) and ``rule_fidelity``.
     """
     table = model.profiles_.drop(columns="name")
     table.loc[NO_PURCHASE_ID] = np.nan

@@ -19,6 +19,7 @@ import pandas as pd
 
 from shopperlens import schema as s
 from shopperlens.service.spec import INTERACTION_EVENTS, TRAIT_KEYS
+from shopperlens.timewindow import is_before
 
 SOURCE_EVENTS = {source: name for name, source in INTERACTION_EVENTS.items()}
 Messages = list[dict[str, Any]]
@@ -33,7 +34,8 @@ def _clean(value: Any) -> Any:
 def messages_from_tables(
     tables: dict[str, pd.DataFrame], *, as_of: datetime | None = None
 ) -> Messages:
-    """Segment messages equivalent to the contract ``tables`` (rows after ``as_of`` dropped).
+    """Segment messages equivalent to the contract ``tables`` (only the rows before the
+    window's end ``as_of`` are kept, as :mod:`shopperlens.timewindow` rules).
 
     Links seen in events after ``as_of`` are still sent (as ``alias``), because batch
     identity stitching uses every event of the table.
@@ -44,7 +46,7 @@ def messages_from_tables(
     timed += _transactions(tables[s.TRANSACTIONS.name])
     timed += _events(tables.get(s.EVENTS.name), cut, first)
     timed += _interactions(tables.get(s.INTERACTIONS.name))
-    timed = [(t, m) for t, m in timed if cut is None or t <= cut]
+    timed = [(t, m) for t, m in timed if cut is None or is_before(t, cut)]
     timed.sort(key=lambda tm: tm[0])
     return first + [m for _, m in timed]
 
@@ -144,7 +146,7 @@ def _events(
     for row in _rows(frame):
         when = pd.Timestamp(row[s.TIMESTAMP])
         user, anon = row.get(s.CUSTOMER_ID), row.get(s.ANONYMOUS_ID)
-        if cut is not None and when > cut:
+        if cut is not None and not is_before(when, cut):
             if user and anon:
                 links.append(
                     {

@@ -29,6 +29,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import MissingColumnError
+from ..timewindow import before, in_frame_zone, parse_cutoff
 from .emotion import EMOTIONS, NEUTRAL
 from .score import SENTIMENT, TOPICS_COLUMN, score_texts
 from .topics import TOPICS
@@ -51,21 +52,11 @@ def _check_columns(frame: pd.DataFrame) -> None:
                                  [str(c) for c in frame.columns])
 
 
-def _as_of(ts: pd.Series, as_of: str | datetime | pd.Timestamp) -> pd.Timestamp:
-    """``as_of`` in the time zone of the data, so naive and aware stamps compare."""
-    stamp = pd.Timestamp(as_of)
-    tz = getattr(ts.dt, "tz", None)
-    if tz is not None and stamp.tzinfo is None:
-        return stamp.tz_localize(tz)
-    if tz is None and stamp.tzinfo is not None:
-        return stamp.tz_convert(None)
-    return stamp
-
-
 def _up_to(frame: pd.DataFrame, as_of: str | datetime | pd.Timestamp) -> pd.DataFrame:
+    # a datetime is the window's end itself, text a cutoff (a date includes its day)
     stamps = pd.to_datetime(frame[schema.TIMESTAMP])
     frame = frame.assign(**{schema.TIMESTAMP: stamps})
-    return frame[frame[schema.TIMESTAMP] <= _as_of(frame[schema.TIMESTAMP], as_of)]
+    return frame[before(frame[schema.TIMESTAMP], parse_cutoff(as_of))]
 
 
 def score_interactions(interactions: pd.DataFrame, *, n_jobs: int | None = None,
@@ -142,9 +133,11 @@ def customer_text_features(interactions: pd.DataFrame, *,
     ----------
     interactions
         The contract's interactions table: ``customer_id``, ``timestamp``, ``source``,
-        ``text`` and optional ``rating`` (1-5). Rows after ``as_of`` are ignored.
+        ``text`` and optional ``rating`` (1-5). Only rows before the window's end count.
     as_of
-        End of the observation window (passed in, never "now").
+        End of the observation window (passed in, never "now"), excluded: a datetime
+        is the end itself, a date string includes its whole day
+        (:mod:`shopperlens.timewindow`).
     trend_days
         ``sentiment_trend`` compares texts in the last ``trend_days`` before ``as_of``
         with earlier ones.
@@ -152,7 +145,7 @@ def customer_text_features(interactions: pd.DataFrame, *,
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``customer_id`` (customers with at least one text up to ``as_of``):
+        Indexed by ``customer_id`` (customers with at least one text in the window):
         ``text_count``; ``sentiment_mean`` and ``sentiment_latest`` in [-1, 1];
         ``sentiment_trend`` = mean sentiment of the last ``trend_days`` minus mean
         sentiment before them (NaN unless both periods have texts; positive means
@@ -188,7 +181,8 @@ def text_features_from_scores(scored: pd.DataFrame, *,
     out.index.name = cid
     out["sentiment_mean"] = groups[SENTIMENT].mean()
     out["sentiment_latest"] = scored.dropna(subset=[SENTIMENT]).groupby(cid)[SENTIMENT].last()
-    cutoff = _as_of(scored[schema.TIMESTAMP], as_of) - pd.Timedelta(days=trend_days)
+    end = in_frame_zone(scored[schema.TIMESTAMP], parse_cutoff(as_of))
+    cutoff = end - pd.Timedelta(days=trend_days)
     out["sentiment_trend"] = _trend(scored, cutoff)
     support = scored[scored[schema.SOURCE].isin(SUPPORT_SOURCES)]
     out["negative_support_share"] = (support[SENTIMENT] < NEGATIVE_BELOW).groupby(
