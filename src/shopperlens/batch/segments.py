@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from shopperlens import schema as s
 from shopperlens.artifacts import SavedSegmentModel
 from shopperlens.config import Settings
+from shopperlens.errors import ModelError
 from shopperlens.features import numeric_features
 from shopperlens.segmentation import (
     NO_PURCHASE_ID,
@@ -16,11 +19,14 @@ from shopperlens.segmentation import (
     RFMGrid,
     SegmentModel,
     has_purchases,
+    match_segments,
+    relabel_model,
     segment_profiles,
 )
 from shopperlens.text import emotion_segments
 
-__all__ = ["NO_PURCHASE_ID", "NO_PURCHASE_NAME", "assign_segments", "fit_segment_model"]
+__all__ = ["NO_PURCHASE_ID", "NO_PURCHASE_NAME", "assign_segments", "fit_segment_model",
+           "follow_previous_ids"]
 
 
 def fit_segment_model(
@@ -36,6 +42,28 @@ def fit_segment_model(
     ).fit(buyers[columns])
     rfm = RFMGrid().fit(buyers)
     return SavedSegmentModel(segment_model, rfm, columns, as_of.isoformat())
+
+
+def follow_previous_ids(
+    model: SavedSegmentModel, previous: Path, features: pd.DataFrame
+) -> tuple[SavedSegmentModel, dict[str, Any]]:
+    """``model`` with the segment ids of the run saved at ``previous``, so that "segment
+    3" keeps meaning the same people across re-fits (each new segment takes the id of
+    the old one it shares most of the fit set's buyers with; see
+    :func:`~shopperlens.segmentation.match_segments`).
+
+    Returns the model and what the run record says: the mapping, or why there is none.
+    """
+    buyers = features[has_purchases(features)]
+    try:
+        old = SavedSegmentModel.load(previous)
+        old_labels = old.segment_model.predict(old.matrix(buyers))
+    except ModelError as exc:
+        return model, {"previous": str(previous), "matched": False, "why": str(exc)}
+    mapping = match_segments(old_labels, model.segment_model.labels_)
+    model.segment_model = relabel_model(model.segment_model, old_labels)
+    return model, {"previous": str(previous), "previous_as_of": old.as_of, "matched": True,
+                   "new_to_previous": {str(k): v for k, v in mapping.items()}}
 
 
 def assign_segments(

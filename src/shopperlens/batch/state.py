@@ -74,6 +74,7 @@ class RunState:
     fit_set: FitSet | None = None  # segmentation (its texts: text)
     training: Future | None = None  # segmentation: the predictions' data, read beside
     model: SavedSegmentModel | None = None  # segmentation
+    segment_ids: dict[str, Any] | None = None  # segmentation: matched to a previous run's
     predictor: Predictor | None = None  # predictions
     scored: Scored | None = None  # scoring
     result: RunResult | None = None  # outputs

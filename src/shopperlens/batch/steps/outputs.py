@@ -24,6 +24,8 @@ def write(state: RunState) -> None:
     result.record["parameters"]["holdout_days"] = state.holdout_days
     result.record["parameters"]["engine"] = state.feature_engine
     result.record["warnings"] = state.warnings
+    if state.segment_ids is not None:
+        result.record["metrics"]["segmentation"]["segment_ids"] = state.segment_ids
     predictions = predictor.finish()
     # Fitted parameters live once, under "models"; the rest are prediction metrics.
     result.record["models"] = predictions.pop("models")

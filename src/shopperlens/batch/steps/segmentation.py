@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from shopperlens import schema as s
 from shopperlens.batch.fitset import fit_set
-from shopperlens.batch.segments import fit_segment_model
+from shopperlens.batch.segments import fit_segment_model, follow_previous_ids
 from shopperlens.batch.state import RunState
 from shopperlens.predict import gather_training_data
 
@@ -17,3 +18,7 @@ def fit(state: RunState) -> None:
                                   **state.predicting)
     state.model = fit_segment_model(fitting.profiled, settings=state.settings,
                                     as_of=state.as_of)
+    previous = None if state.out_dir is None else state.out_dir / s.MODEL_FILE
+    if previous is not None and previous.is_file():  # a re-run: keep the segments' ids
+        state.model, state.segment_ids = follow_previous_ids(state.model, previous,
+                                                             fitting.profiled)
