@@ -42,7 +42,8 @@ def _bounds_text(label: str, low: float | None, high: float | None) -> str:
 def _leaf_paths(tree: DecisionTreeClassifier) -> list[tuple[int, list[tuple[int, str, float]]]]:
     """(leaf node, [(feature, '<=' or '>', threshold), ...]) for every leaf."""
     t = tree.tree_
-    out, stack = [], [(0, [])]
+    out: list[tuple[int, list[tuple[int, str, float]]]] = []
+    stack: list[tuple[int, list[tuple[int, str, float]]]] = [(0, [])]
     while stack:
         node, path = stack.pop()
         if t.children_left[node] == -1:
@@ -125,7 +126,8 @@ def surrogate_rules(
     per_segment = np.bincount(labels, weights=agree, minlength=n_segments) / np.maximum(
         np.bincount(labels, minlength=n_segments), 1
     )
-    rules = {s: [] for s in range(n_segments)} | _describe_tree(tree, names)
+    empty: dict[int, list[str]] = {s: [] for s in range(n_segments)}
+    rules = empty | _describe_tree(tree, names)
     return RuleSet(
         rules, float(agree.mean()), {s: float(v) for s, v in enumerate(per_segment)}, tree
     )
