@@ -19,6 +19,8 @@ import shopperlens
 import shopperlens.pipeline as pipeline
 from shopperlens import demo
 
+pytestmark = pytest.mark.slow  # a whole pipeline run of 2,500 customers
+
 TEXT = ["sentiment_mean", "sentiment_latest", "anger_share", "negative_support_share"]
 ANGRY = {
     "sentiment_mean": -0.8,
