@@ -203,19 +203,36 @@ def test_no_module_over_500_lines() -> None:
     )
 
 
+def _code_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """A function's lines from ``def`` to its end, its docstring left out (documentation
+    is not what makes a function long to read)."""
+    length = (node.end_lineno or node.lineno) - node.lineno + 1
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(
+        first.value.value, str
+    ):
+        length -= (first.end_lineno or first.lineno) - first.lineno + 1
+    return length
+
+
+def test_function_length_leaves_out_the_docstring() -> None:
+    tree = ast.parse('def f():\n    """Doc.\n\n    More.\n    """\n    a = 1\n    return a\n')
+    assert _code_lines(tree.body[0]) == 3  # type: ignore[arg-type]
+
+
 def test_no_function_over_60_lines() -> None:
     offenders = []
     for path in sorted(SRC.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                length = _code_lines(node)
                 if length > MAX_FUNCTION_LINES:
                     offenders.append(
                         f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {length} lines"
                     )
     assert not offenders, (
-        f"functions over {MAX_FUNCTION_LINES} lines, docstring included (extract steps):\n  "
+        f"functions over {MAX_FUNCTION_LINES} lines, docstring not counted (extract steps):\n  "
         + "\n  ".join(offenders)
     )
 
