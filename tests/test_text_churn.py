@@ -19,6 +19,8 @@ import shopperlens
 from shopperlens import demo
 from shopperlens.batch.steps import predictions as predictions_step
 
+pytestmark = pytest.mark.slow  # a whole pipeline run of 2,500 customers
+
 TEXT = ["sentiment_mean", "sentiment_latest", "anger_share", "negative_support_share"]
 ANGRY = {
     "sentiment_mean": -0.8,

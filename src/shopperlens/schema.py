@@ -1,7 +1,7 @@
 """The data contract as code.
 
 This module is the one place that spells table and column names (see
-``shared/data-contract.md``). Every other module imports the constants below.
+``docs/data-contract.md`` in the repository). Every other module imports the constants below.
 
 >>> TRANSACTIONS.name, TRANSACTIONS.required_columns
 ('transactions', ('customer_id', 'order_id', 'timestamp', 'amount'))

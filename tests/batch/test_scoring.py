@@ -38,6 +38,7 @@ def one_pass(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow  # three whole pipeline runs of 2,000 customers
 def test_blocks_write_what_one_pass_writes(folder: Path, one_pass: Path, tmp_path: Path) -> None:
     result = _run(folder, tmp_path, block_customers=450)  # 5 blocks, the last one short
     for name in PER_CUSTOMER:
@@ -55,6 +56,7 @@ def test_blocks_write_what_one_pass_writes(folder: Path, one_pass: Path, tmp_pat
     pd.testing.assert_frame_equal(result.segments, pd.read_parquet(one_pass / PER_CUSTOMER[1]))
 
 
+@pytest.mark.slow
 def test_a_sampled_fit_still_segments_and_counts_everyone(
     folder: Path, one_pass: Path, tmp_path: Path
 ) -> None:

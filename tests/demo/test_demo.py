@@ -315,6 +315,7 @@ def test_chunks_differ_and_cover_every_persona(chunked: dict) -> None:
     assert len({tuple(row) for row in personas}) == 7
 
 
+@pytest.mark.slow  # two pipeline runs
 def test_pipeline_rejects_nothing_more_from_chunks(chunked: dict, tmp_path) -> None:
     demo.write(demo.generate(CHUNKED, seed=4), tmp_path, fmt="parquet")
     whole, parts = (shopperlens.run(f, None, report=False).quality

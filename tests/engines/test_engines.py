@@ -100,6 +100,7 @@ def test_cli_rejects_an_unknown_engine(tmp_path: Path) -> None:
     assert result.stderr.strip() == "Error: engine='polars' is not one of: duckdb, spark."
 
 
+@pytest.mark.slow  # sorts 6M rows under a 64 MB limit
 def test_duckdb_spills_to_a_private_folder_removed_on_close() -> None:
     engine = DuckDBEngine(memory_limit="64MB")
     folder = Path(str(engine.scalar("SELECT current_setting('temp_directory')")))

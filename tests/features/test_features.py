@@ -161,6 +161,7 @@ orders = st.lists(
 )
 
 
+@pytest.mark.slow  # 25 feature computations
 @settings(max_examples=25, deadline=None)
 @given(rows=orders, seed=st.integers(0, 1000))
 def test_features_are_row_order_invariant_and_bounded(rows: list, seed: int) -> None:

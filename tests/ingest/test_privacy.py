@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.text.test_scrub import PII_LIKE_TEXTS
@@ -14,6 +15,7 @@ from shopperlens.text import scrub_one
 from shopperlens.text.scrub import _TRIGGER
 
 
+@pytest.mark.slow  # 150 examples through DuckDB and Python
 @settings(max_examples=150, deadline=None)
 @given(st.lists(PII_LIKE_TEXTS, min_size=1, max_size=20))
 def test_filter_lets_through_every_text_python_would_scrub(values: list[str]) -> None:

@@ -93,7 +93,9 @@ def test_models_cover_every_code_path() -> None:
     assert any(abs(t) == K_ZERO for f in _thresholds(_model("none")) for t in f)
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+# int64 codes: the deepest trees, the slowest case by far
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "int64_codes"
+                                  else n for n in MODELS])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_pattern_path_equals_pred_contrib(name: str, data: st.DataObject) -> None:

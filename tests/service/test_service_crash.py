@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 SERVER = """
 import sys, uvicorn
@@ -76,6 +77,7 @@ def send(url: str, msgs: list[dict[str, object]], acked: set[str], stop: threadi
             i += len(chunk)
 
 
+@pytest.mark.slow  # ~30 s: a real server process, killed and restarted
 def test_kill_9_loses_no_acknowledged_event(tmp_path: Path) -> None:
     store, port = tmp_path / "crash.sqlite3", free_port()
     url = f"http://127.0.0.1:{port}"

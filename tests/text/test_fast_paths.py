@@ -14,6 +14,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -114,6 +115,7 @@ def test_scrub_does_not_change_the_input_list() -> None:
     assert scrub(values)[0] == ["mail <EMAIL>"] and values == ["mail jo@example.com"]
 
 
+@pytest.mark.slow  # starts worker processes, each importing the package
 def test_parallel_scoring_equals_serial(monkeypatch) -> None:  # noqa: ANN001 - pytest fixture
     score_module = importlib.import_module("shopperlens.text.score")
     monkeypatch.setattr(score_module, "PARALLEL_MIN_TEXTS", 2)  # chunk even a small batch

@@ -7,7 +7,7 @@ aggregates and window functions), so DuckDB and Spark run the same text.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -36,7 +36,7 @@ class Engine(Protocol):
     def fetch_arrow(self, query: str) -> pa.Table:
         """Run ``query`` and collect the result as Arrow."""
 
-    def scalar(self, query: str) -> object:
+    def scalar(self, query: str) -> Any:
         """Run ``query`` and return its single value."""
 
     def close(self) -> None:

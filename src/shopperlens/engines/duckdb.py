@@ -191,7 +191,7 @@ class DuckDBEngine:
         with map_engine_errors("collecting a result"):
             return self.con.sql(query).to_arrow_table()
 
-    def scalar(self, query: str) -> object:
+    def scalar(self, query: str) -> Any:
         with map_engine_errors("collecting a value"):
             rows = self.con.execute(query).fetchall()
         return rows[0][0] if rows else None

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -260,7 +260,7 @@ class SparkEngine:
         """Run ``query`` and collect it as pandas (through Arrow, as DuckDB does)."""
         return self.fetch_arrow(query).to_pandas()
 
-    def scalar(self, query: str) -> object:
+    def scalar(self, query: str) -> Any:
         rows = self.rows(query)
         return rows[0][0] if rows else None
 

@@ -126,7 +126,8 @@ def feature_table(
         if number == 0:
             engine.create_table(table, query)
         else:
-            engine.execute(f"INSERT INTO {table} {query}", "joining the features")
+            # more than one block only on DuckDB (above), which has execute
+            engine.execute(f"INSERT INTO {table} {query}", "joining the features")  # type: ignore[attr-defined]
     return table
 
 

@@ -146,7 +146,7 @@ def pattern_contributions(booster: Booster, matrix: np.ndarray, trees: list[list
     # 2. one LightGBM call per tree, on one row per pattern. Serial: LightGBM keeps a
     #    call's start_iteration on the booster (GBDT::InitPredict), so calls must not overlap.
     offsets = np.zeros(n_features + 1)  # columns with one value for every row (the bias)
-    spreads: list[dict[int, np.ndarray]] = []
+    spreads: list[dict[Any, np.ndarray]] = []
     for t, tree_codes in enumerate(codes):
         if tree_codes.dtype == np.int64:  # long codes: numbered by np.unique instead
             _, representatives, tree_codes = np.unique(tree_codes, return_index=True,
@@ -162,7 +162,7 @@ def pattern_contributions(booster: Booster, matrix: np.ndarray, trees: list[list
             matrix[representatives], pred_contrib=True, start_iteration=t, num_iteration=1,
             num_threads=1 if len(representatives) < _ONE_THREAD_ROWS else num_threads,
         )).reshape(len(representatives), n_features + 1)
-        spread = {}
+        spread: dict[Any, np.ndarray] = {}  # keyed by NumPy column numbers
         for c in np.flatnonzero(np.any(table != 0.0, axis=0)):  # the tree's features
             column = table[:, c]
             if np.all(column == column[0]):
@@ -218,7 +218,7 @@ def _codes(matrix: np.ndarray, rows: slice, trees: list[list[Split]],
 
 
 def _gather(out: np.ndarray, rows: slice, codes: list[np.ndarray],
-            spreads: list[dict[int, np.ndarray]], offsets: np.ndarray) -> None:
+            spreads: list[dict[Any, np.ndarray]], offsets: np.ndarray) -> None:
     """Add each tree's SHAP values, looked up by the rows' patterns, to ``out[rows]``."""
     for tree_codes, spread in zip(codes, spreads, strict=True):
         if not spread:

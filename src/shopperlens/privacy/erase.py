@@ -133,11 +133,11 @@ def _erase_file(path: Path, rel: str, matcher: Matcher, receipt: ErasureReceipt)
         if f.bytes_contain(f.decompressed(path.read_bytes()), matcher.needles):
             receipt.retrain_required.append(rel)
     else:
-        cells = f.scrub_text(path, matcher) if suffix in f.TEXT_SUFFIXES else None
-        if cells is None and f.bytes_contain(path.read_bytes(), matcher.needles):
+        found = f.scrub_text(path, matcher) if suffix in f.TEXT_SUFFIXES else None
+        if found is None and f.bytes_contain(path.read_bytes(), matcher.needles):
             receipt.needs_review.append(rel)
-        elif cells:
-            _note(receipt, rel, 0, cells)
+        elif found:
+            _note(receipt, rel, 0, found)
 
 
 def _note(receipt: ErasureReceipt, rel: str, rows: int, cells: int) -> None:

@@ -174,7 +174,8 @@ class _Stability:
     def __init__(self, Z: np.ndarray, ks: list[int], algorithms: Sequence[str],
                  n_resamples: int, rng: np.random.RandomState) -> None:
         size = max(2, int(len(Z) * _RESAMPLE_FRACTION))
-        self.Z, self.ks, self.labels = Z, ks, {}
+        self.Z, self.ks = Z, ks
+        self.labels: dict[tuple[str, int], np.ndarray] = {}
         self.draws = {
             a: [(np.sort(rng.choice(len(Z), size, replace=False)), rng.randint(_MAX_SEED))
                 for _ in range(n_resamples)]

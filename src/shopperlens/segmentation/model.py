@@ -164,7 +164,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         if len(Z) > self.sample_size:
             sample = np.sort(rng.choice(len(Z), self.sample_size, replace=False))
         chosen = select_model(
-            Z[sample], k_range=tuple(self.k_range), algorithms=self.algorithms,
+            Z[sample], k_range=(self.k_range[0], self.k_range[1]), algorithms=self.algorithms,
             min_share=self.min_share, min_stability=self.min_stability,
             n_resamples=self.n_resamples, rng=rng,
         )

@@ -72,7 +72,8 @@ def rule_text(ranges: Ranges) -> str:
 def _leaf_paths(tree: DecisionTreeClassifier) -> list[tuple[int, list[tuple[int, str, float]]]]:
     """(leaf node, [(feature, '<=' or '>', threshold), ...]) for every leaf."""
     t = tree.tree_
-    out, stack = [], [(0, [])]
+    out: list[tuple[int, list[tuple[int, str, float]]]] = []
+    stack: list[tuple[int, list[tuple[int, str, float]]]] = [(0, [])]
     while stack:
         node, path = stack.pop()
         if t.children_left[node] == -1:
@@ -242,7 +243,8 @@ def surrogate_rules(
     per_segment = np.bincount(labels, weights=agree, minlength=n_segments) / np.maximum(
         np.bincount(labels, minlength=n_segments), 1
     )
-    ranges = {s: [] for s in range(n_segments)} | _segment_ranges(tree, X[fit_rows], names)
+    empty: dict[int, list[Ranges]] = {s: [] for s in range(n_segments)}
+    ranges = empty | _segment_ranges(tree, X[fit_rows], names)
     rules = {s: [rule_text(r) for r in rs] for s, rs in ranges.items()}
     return RuleSet(
         rules, float(agree.mean()), {s: float(v) for s, v in enumerate(per_segment)}, tree,

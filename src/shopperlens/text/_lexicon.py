@@ -45,7 +45,7 @@ class SentimentLexicon:
     phrases: dict[str, tuple[tuple[str, ...], ...]]
     emoji: dict[str, str]
     # phrases by their first two words, longest first (the order of ``phrases``)
-    bigrams: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    bigrams: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
 
 def _read(package: str, name: str) -> str:
@@ -88,7 +88,7 @@ def sentiment_lexicon() -> SentimentLexicon:
         (r[0], r[1]) for r in _rows(_read("vaderSentiment", "emoji_utf8_lexicon.txt")) if len(r) > 1
     )
     phrases = phrase_index(list(valence))
-    bigrams: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
+    bigrams: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
     for group in phrases.values():
         for p in group:
             bigrams[p[:2]] = (*bigrams.get(p[:2], ()), p)

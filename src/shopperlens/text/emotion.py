@@ -43,7 +43,7 @@ _NEGATED_INTO = {"joy": "sadness", "trust": "anger"}
 _STRIP = "!\"#$%&()*+,./:;<=>?@[\\]^_`{|}~"
 
 
-_Phrases = dict[tuple[str, str], tuple[tuple[str, ...], ...]]
+_Phrases = dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +51,7 @@ def _index() -> tuple[dict[str, dict[str, float]], _Phrases, frozenset[str]]:
     """The lexicon, its phrases by their first two words (longest first), and every
     word that can start a term."""
     lex = emotion_lexicon()
-    bigrams: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
+    bigrams: _Phrases = {}
     for group in phrase_index(list(lex)).values():
         for phrase in group:
             bigrams[phrase[:2]] = (*bigrams.get(phrase[:2], ()), phrase)

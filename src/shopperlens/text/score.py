@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -110,7 +111,7 @@ def _score_chunk(texts: list[str | None]) -> pd.DataFrame:
     return frame
 
 
-def _arrow_strings(values: object) -> bool:
+def _arrow_strings(values: object) -> TypeGuard[pd.Series]:
     """Whether ``values`` is a pandas column of Arrow strings, which pandas factorises
     in Arrow's C++ (2.6M texts: 0.5 s, against 2.5 s as Python objects)."""
     return (isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype)

@@ -326,7 +326,8 @@ def _valences(toks: list[str], orig: list[str], lex: SentimentLexicon,
     """Valence per sentiment-bearing token, after VADER's rules and the "but" shift.
 
     ``nt`` is False when the text holds no "n't", so no token is such a negation."""
-    val, out = lex.valence, []
+    val = lex.valence
+    out: list[float] = []
     look, plain, mods = _sets(lex)
     hits = [i for i, t in enumerate(toks) if t in look]
     if not hits:
@@ -408,7 +409,8 @@ def blend_rating(text_score: np.ndarray, ratings: np.ndarray, weight: float = 0.
 
 def _text_scores(texts: list[str | None]) -> np.ndarray:
     """Scores per text, each distinct text scored once (batches repeat templates)."""
-    lex, seen = sentiment_lexicon(), {}
+    lex = sentiment_lexicon()
+    seen: dict[str, float] = {}
     out = np.full(len(texts), math.nan)
     for k, text in enumerate(texts):
         if isinstance(text, str):

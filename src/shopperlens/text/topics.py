@@ -109,5 +109,5 @@ def score_topics(texts: Sequence[str | None]) -> list[str]:
         codes |= found.to_numpy(zero_copy_only=False).astype(np.int64) << bit
     topics = _LABELS[codes]
     for k in np.flatnonzero(pc.invert(pc.string_is_ascii(column)).fill_null(False)):
-        topics[k] = ";".join(topics_one(values[k]))
+        topics[k] = ";".join(topics_one(values[k]))  # type: ignore[arg-type]  # not null
     return topics.tolist()

@@ -238,7 +238,8 @@ class SubjectRights:
         self, *, after: int = 0, limit: int = 100, subject: str | None = None
     ) -> list[AuditEntry]:
         """Audit log entries with ``id > after``, oldest first (keyset pagination)."""
-        where, params = "id > ?", [after]
+        where = "id > ?"
+        params: list[object] = [after]
         if subject is not None:
             where, params = where + " AND subject = ?", [*params, subject]
         rows = self._read(
