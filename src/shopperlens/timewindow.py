@@ -32,7 +32,7 @@ datetime.datetime(1997, 9, 30, 10, 0)
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
@@ -132,7 +132,7 @@ def epoch_days(when: datetime | pd.Timestamp) -> float:
     """Days since 1970-01-01 UTC (fractional), as the feature SQL's ``t`` column; a naive
     ``when`` is UTC, whatever the machine's time zone."""
     return _utc_naive(pd.Timestamp(when).to_pydatetime()).replace(
-        tzinfo=UTC).timestamp() / SECONDS_PER_DAY
+        tzinfo=timezone.utc).timestamp() / SECONDS_PER_DAY
 
 
 def check_window(
@@ -193,4 +193,4 @@ def _shown(end: datetime) -> str:
 def _utc_naive(when: datetime) -> datetime:
     if when.tzinfo is None:
         return when
-    return when.astimezone(UTC).replace(tzinfo=None)
+    return when.astimezone(timezone.utc).replace(tzinfo=None)

@@ -39,9 +39,9 @@ def assign(
     feature_engine = check_engine(engine)
     settings = settings or Settings()
     saved = SavedSegmentModel.load(model)
-    with open_engine(settings) as engine:
+    with open_engine(settings) as db:
         quality = load_folder(
-            engine,
+            db,
             data,
             parse_mappings(mappings or []),
             pseudonymisation_key=settings.key(),
@@ -49,16 +49,16 @@ def assign(
             keep_duplicates=settings.keep_duplicates,
         )
         as_of, _ = window(quality, cutoff, max_gap_days=settings.max_cutoff_gap_days)
-        feature_table_by(engine, as_of, feature_engine, settings.block_customers)
-        blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
-        score_texts_table(engine, as_of, settings.block_customers,
+        feature_table_by(db, as_of, feature_engine, settings.block_customers)
+        blocks = customer_blocks(db, FEATURES_TABLE, settings.block_customers)
+        score_texts_table(db, as_of, settings.block_customers,
                           n_jobs=settings.threads or -1)
         files = None if out is None else OutputFiles(Path(out))
         parts = []
         for block in blocks:
             where = block.where()
-            features = with_texts(engine, fetch_features(engine, where=where), where, as_of)
-            parts.append(assign_segments(saved, profiled(engine, features))[0])
+            features = with_texts(db, fetch_features(db, where=where), where, as_of)
+            parts.append(assign_segments(saved, profiled(db, features))[0])
             if files is not None:
                 files.append(s.SEGMENTS_FILE, parts[-1])
         if files is not None:

@@ -60,10 +60,10 @@ class RunResult:
     features: pd.DataFrame = _OutputFrame(s.FEATURES_FILE.removesuffix(".parquet"),
                                           s.CUSTOMER_ID)  # type: ignore[assignment]
     segments: pd.DataFrame = _OutputFrame(s.SEGMENTS_FILE)  # type: ignore[assignment]
-    profiles: pd.DataFrame
+    profiles: pd.DataFrame  # type: ignore[misc]  # the frames above are descriptors
     predictions: pd.DataFrame | None = _OutputFrame(s.PREDICTIONS_FILE)  # type: ignore[assignment]
-    quality: dict[str, TableQuality]
-    model: SavedSegmentModel
+    quality: dict[str, TableQuality]  # type: ignore[misc]
+    model: SavedSegmentModel  # type: ignore[misc]
     record: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] | None = None  # the fairness audit of this run, once one was made
 

@@ -195,7 +195,7 @@ def _templates(
     keyed = {g * 3 + t: v for (g, t), v in _T.items()}
     idx = _pick(rng, keyed, group * 3 + tone)
     flat = [t for k in sorted(keyed) for t in keyed[k]]
-    a, b, c = (strings([t[i] for t in flat]).take(idx) for i in range(3))
+    a, b, c = (strings([str(t[i]) for t in flat]).take(idx) for i in range(3))
     return a, b, c, np.array([t[3] for t in flat], dtype=np.int64)[idx]
 
 

@@ -55,11 +55,11 @@ def discover(folder: str | Path) -> dict[str, Path]:
             raise InputError(f"{root}: both {names} found; keep one file per table.")
         if present:
             found[table] = present[0]
-    for table in schema.TABLES.values():
-        if table.required and table.name not in found:
+    for spec in schema.TABLES.values():
+        if spec.required and spec.name not in found:
             raise MissingTableError(
-                f"{root}: no {table.name} table (expected {table.name}.csv or "
-                f"{table.name}.parquet)."
+                f"{root}: no {spec.name} table (expected {spec.name}.csv or "
+                f"{spec.name}.parquet)."
             )
     return found
 

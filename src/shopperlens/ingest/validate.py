@@ -74,7 +74,9 @@ def validate_table(
     spec = schema.TABLES[raw.name]
     present = [c for c in spec.columns if source_column(mapping, raw.name, c.name) in raw.columns]
     types = {row[0]: row[1] for row in engine.rows(f"DESCRIBE raw_{raw.name}")}
-    typed, checks, apart = [], [], []
+    typed: list[str] = []
+    checks: list[str] = []  # SQL conditions, each naming its reason
+    apart: list[str] = []
     for col in present:
         src = source_column(mapping, raw.name, col.name)
         source_type = types.get(src, "VARCHAR")
