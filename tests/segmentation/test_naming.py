@@ -60,3 +60,11 @@ def test_nothing_that_holds_is_mainstream_and_names_stay_unique():
     gaps = pd.DataFrame({"recency_days": [-1.3, 1.4], "frequency": [1.2, -1.0]})
     assert name_segments(gaps, verify=lambda s, f, d: False) == {
         0: "Mainstream shoppers", 1: "Mainstream shoppers 2"}
+
+
+def test_newcomers_must_also_be_recent():
+    """One-off buyers of long ago have a short tenure too; they are not newcomers."""
+    gaps = pd.DataFrame({"tenure_days": [-1.2], "recency_days": [0.1], "monetary": [-0.9]})
+    assert "newcomers" in name_segments(gaps)[0]
+    lapsed = name_segments(gaps, verify=lambda s, f, d: f != "recency_days")
+    assert "newcomers" not in lapsed[0]

@@ -11,7 +11,7 @@ import pandas as pd
 from shopperlens import schema as s
 from shopperlens.artifacts import SavedSegmentModel
 from shopperlens.config import Settings
-from shopperlens.errors import ModelError
+from shopperlens.errors import InputError, ModelError
 from shopperlens.features import numeric_features
 from shopperlens.segmentation import (
     NO_PURCHASE_ID,
@@ -25,6 +25,8 @@ from shopperlens.segmentation import (
 )
 from shopperlens.text import emotion_segments
 
+MIN_BUYERS = 2  # segments compare customers: one alone cannot be segmented
+
 __all__ = ["NO_PURCHASE_ID", "NO_PURCHASE_NAME", "assign_segments", "fit_segment_model",
            "follow_previous_ids"]
 
@@ -34,6 +36,11 @@ def fit_segment_model(
 ) -> SavedSegmentModel:
     """Fit the segment and RFM models on buyers' features and wrap them for saving."""
     buyers = features[has_purchases(features)]
+    if len(buyers) < MIN_BUYERS:
+        raise InputError(
+            f"transactions: {len(buyers)} customer(s) with a purchase up to the cutoff; "
+            f"finding segments needs at least {MIN_BUYERS} (add data or move --cutoff)."
+        )
     columns = numeric_features(buyers)
     segment_model = SegmentModel(
         k_range=(2, settings.max_segments),

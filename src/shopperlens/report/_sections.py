@@ -125,7 +125,7 @@ def rfm(ctx: Context) -> dict[str, Any] | None:
     grid = range(1, 6)
     counts = pd.crosstab(cells["F"], cells["R"]).reindex(index=grid, columns=grid, fill_value=0)
     top = cells.groupby(["F", "R"])["name"].agg(lambda v: v.value_counts().index[0])
-    labels = top.unstack().reindex(index=grid, columns=grid).fillna("")
+    labels = top.unstack().reindex(index=grid, columns=grid).astype(object).fillna("")
     # d.sizes groups by the segment id column: give it the RFM segment under that name
     frame = pd.DataFrame({s.SEGMENT_ID: ctx.frame[s.RFM_SEGMENT],
                           d.MONETARY: ctx.frame.get(d.MONETARY, 0.0)})

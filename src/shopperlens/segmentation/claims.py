@@ -47,6 +47,7 @@ RETURNS = FEATURES["return_rate"].name
 # Nouns of segment names: (feature, side, noun); side +1 = above the population.
 NOUNS: tuple[tuple[str, int, str], ...] = (
     (TENURE, -1, "newcomers"),
+    (RECENCY, -1, "newcomers"),  # new customers have bought lately, not only once long ago
     (FREQUENCY, +1, "loyalists"),
     (MONETARY, +1, "big spenders"),
     (FREQUENCY, -1, "occasionals"),

@@ -76,9 +76,14 @@ def _side(gap: float) -> int:
 
 def _noun(gaps: pd.Series, threshold: float, holds: Callable[[str, int], bool]
           ) -> tuple[str, str | None]:
+    claims: dict[str, list[tuple[str, int]]] = {}
     for feature, direction, noun in NOUN_RULES:
+        claims.setdefault(noun, []).append((feature, direction))
+    for noun, ((feature, direction), *more) in claims.items():
+        # the first claim picks the noun; every claim must hold ("newcomers" also says recent)
         if (feature in gaps.index and gaps[feature] * direction >= threshold
-                and holds(feature, direction)):
+                and all(holds(f, d) for f, d in [(feature, direction), *more]
+                        if f in gaps.index)):
             return noun, feature
     return FALLBACK_NOUN, None
 
