@@ -449,9 +449,16 @@ def _churn_frame(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
 def _churn_block(model: ChurnModel, X: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(index=X.index)
     frame["churn_risk"] = model.predict_proba(X)[:, 1]
-    first, *rest = (column for _, column in model.explain(X).items())
-    frame["churn_drivers"] = first.str.cat(rest, sep="; ") if rest else first
+    frame["churn_drivers"] = join_drivers(model.explain(X))
     return frame
+
+
+def join_drivers(drivers: pd.DataFrame) -> pd.Series:
+    """One "; "-separated text per row of the driver columns, skipping empty ones
+    (a customer may have fewer drivers than columns); ``None`` when there are none."""
+    parts = drivers.to_numpy(dtype=object)
+    text = ["; ".join(p for p in row if p) or None for row in parts]
+    return pd.Series(text, index=drivers.index, dtype=object)
 
 
 def _holdout_part(model: Any, baseline: BetaGeoModel | None, summary: pd.DataFrame,

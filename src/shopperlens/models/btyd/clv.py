@@ -33,7 +33,6 @@ MODEL_KEYS = {"BetaGeoModel": "bgnbd", "ParetoNBDModel": "pareto_nbd"}
 # drops out at the same rate). A penalty distorts the fit (on CDNOW it raises the holdout
 # MAE from 0.794 to 0.855), so it is the second choice, never the first.
 FALLBACK_PENALIZER = 1e-3
-RUNAWAY = 1e6  # a fitted parameter beyond this has run off to infinity
 GRID_STEPS = 48  # horizons evaluated when searching the next-purchase date
 STEP_DAYS = {"month": DAYS_PER_YEAR / 12, "week": 7.0}
 
@@ -244,10 +243,10 @@ def select_transaction_model(
 ) -> tuple[Any, pd.DataFrame]:
     """The one rule choosing the transaction model: the first candidate that fits.
 
-    Candidates are tried in order of preference; the first whose fit converged with
-    finite parameters (none beyond :data:`RUNAWAY`) is kept. The default is Pareto/NBD,
+    Candidates are tried in order of preference; the first whose fit ended with finite
+    parameters and likelihood is kept. The default is Pareto/NBD,
     then Pareto/NBD with a small penalty (:data:`FALLBACK_PENALIZER`) for data where the
-    unpenalised dropout heterogeneity runs off. BG/NBD is not a default candidate: its
+    unpenalised fit fails. BG/NBD is not a default candidate: its
     customers can only drop out right after a purchase, so every one-time buyer has
     P(alive) = 1 however long ago they bought (on CDNOW its P(alive) ranks the customers
     who did not come back *worse* than chance, AUC 0.32).
@@ -304,10 +303,11 @@ def _fit_checked(model: Any, X: pd.DataFrame) -> tuple[Any, bool]:
         warnings.simplefilter("always")
         model.fit(X)
     params = np.array(list(model.params_.values()), dtype=np.float64)
-    # A "precision loss" warning of the numerical-gradient optimiser near the optimum is
-    # not a failure; parameters running off to infinity are.
+    # A warning of the optimiser (precision loss near the optimum, or a stop at the
+    # parameter cap where dropout is the same for everyone: the likelihood is flat
+    # there and the predictions stable) is not a failure; non-finite values are.
     del caught
-    return model, bool(np.all(np.isfinite(params)) and np.all(params < RUNAWAY))
+    return model, bool(np.all(np.isfinite(params)) and np.isfinite(model.log_likelihood_))
 
 
 def _holdout_scores(model: Any, X: pd.DataFrame) -> dict[str, float]:
