@@ -324,11 +324,12 @@ def reconcile_p_alive(model: Any, summary: pd.DataFrame, frame: pd.DataFrame,
     The churn model's risk is ``P(no order within w days)`` (``w`` its label window),
     and ``P(no order) = 1 - P(alive) + P(alive) q`` where ``q`` is the transaction
     model's probability of no order within ``w`` days *given* alive (its purchase and
-    dropout rates). Solving for P(alive) gives ``(1 - churn_risk) / (1 - q)``, clipped
-    to ``[0, 1]``: the probability of still being a customer that, with how often this
-    customer buys while active, explains their churn risk. The churn model sees more
-    than purchases (texts, browsing), so it leads; a customer without a churn risk keeps
-    the transaction model's P(alive).
+    dropout rates). So P(alive) can be no more than ``(1 - churn_risk) / (1 - q)`` (the
+    churn model sees more than purchases, texts and browsing, so it leads) and no less
+    than ``1 - churn_risk`` (only the living buy). The transaction model's P(alive) is
+    kept inside those bounds and moved to the nearer one outside them; a customer without
+    a churn risk keeps it as it is. Being "alive" with 95% and churning with 90% at once
+    then needs ``1 - q <= 0.105``: a customer who, alive, would rarely buy in ``w`` days.
     """
     risk = frame["churn_risk"].reindex(summary.index).to_numpy(dtype=np.float64)
     p_alive = np.array(frame["p_alive"].reindex(summary.index), dtype=np.float64)
@@ -337,8 +338,8 @@ def reconcile_p_alive(model: Any, summary: pd.DataFrame, frame: pd.DataFrame,
         return p_alive
     quiet = model.no_purchase_if_alive(window_days / WEEK, summary[known])
     with np.errstate(divide="ignore", invalid="ignore"):
-        derived = (1.0 - risk[known]) / np.maximum(1.0 - quiet, 1e-12)
-    p_alive[known] = np.clip(derived, 0.0, 1.0)
+        most = np.minimum((1.0 - risk[known]) / np.maximum(1.0 - quiet, 1e-12), 1.0)
+    p_alive[known] = np.clip(p_alive[known], 1.0 - risk[known], most)
     return p_alive
 
 
