@@ -226,7 +226,6 @@ def fit_predictor(
         "horizon_days": orders_horizon_days,
         "meaning": {
             "p_alive": "probability the customer has not left for good (Pareto/NBD)",
-            "churn_risk": f"probability of no order within {orders_horizon_days} days",
             f"expected_orders_{orders_horizon_days}d":
                 f"orders (purchase days) expected within {orders_horizon_days} days",
             "next_order_date": "day by which another order is more likely than not; "
@@ -237,7 +236,11 @@ def fit_predictor(
         predictor.baseline = BetaGeoModel().fit(_fit_rows(summary, BTYD_FIT_MAX))
     predictor.churn = _fit_churn(engine, features, where, training, churn_days, seed,
                                  predictor.record)
-    predictor.churn_window_days = (training.as_of - training.past_as_of).days
+    predictor.churn_window_days = window = (training.as_of - training.past_as_of).days
+    if predictor.churn is not None:
+        predictor.record["meaning"]["churn_risk"] = (
+            f"probability of no order within {window} days (the churn model's label "
+            "window; p_alive is kept within the bounds it sets)")
     return predictor
 
 

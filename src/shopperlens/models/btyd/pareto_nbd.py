@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import roots_genlaguerre
+from scipy.special import roots_genlaguerre, roots_hermite
 
 from shopperlens.models.btyd._base import (
     BTYDBase,
@@ -281,6 +281,15 @@ class ParetoNBDModel(BTYDBase):
 
 
 def _gamma_nodes(shape: float) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights with ``sum w f(x) ~ E[f(G)]``, ``G ~ Gamma(shape, 1)``."""
-    nodes, weights = roots_genlaguerre(QUADRATURE_NODES, shape - 1.0)
+    """Nodes and weights with ``sum w f(x) ~ E[f(G)]``, ``G ~ Gamma(shape, 1)``.
+
+    Generalised Gauss-Laguerre; its weights overflow beyond a shape of about 170 (they
+    sum to ``Gamma(shape)``), where the Gamma is nearly normal (skewness
+    ``2 / sqrt(shape)``) and Gauss-Hermite nodes around its mean are used instead.
+    """
+    if shape < 150:
+        nodes, weights = roots_genlaguerre(QUADRATURE_NODES, shape - 1.0)
+        return nodes, weights / weights.sum()
+    z, weights = roots_hermite(QUADRATURE_NODES)
+    nodes = np.maximum(shape + np.sqrt(2.0 * shape) * z, 1e-12)
     return nodes, weights / weights.sum()
