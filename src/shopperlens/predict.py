@@ -225,7 +225,8 @@ def fit_predictor(
         "model_selection": selection.to_dict("records"),
         "horizon_days": orders_horizon_days,
         "meaning": {
-            "p_alive": "probability the customer has not left for good (Pareto/NBD)",
+            "p_alive": "probability the customer has not left for good (Pareto/NBD, kept "
+                       "within the bounds churn_risk sets)",
             f"expected_orders_{orders_horizon_days}d":
                 f"orders (purchase days) expected within {orders_horizon_days} days",
             "next_order_date": "day by which another order is more likely than not; "

@@ -1,4 +1,11 @@
-"""Supervised churn model: calibrated LightGBM with per-customer drivers in plain words."""
+"""Supervised churn model: calibrated LightGBM with per-customer drivers in plain words.
+
+References: Ke et al. (2017), "LightGBM: a highly efficient gradient boosting decision
+tree", NeurIPS 30; Zadrozny & Elkan (2002), "Transforming classifier scores into
+accurate multiclass probability estimates", KDD (isotonic calibration); Lundberg, Erion
+et al. (2020), "From local explanations to global understanding with explainable AI for
+trees", Nature Machine Intelligence 2 (TreeSHAP, the drivers' attributions).
+"""
 
 from __future__ import annotations
 
