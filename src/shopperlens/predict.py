@@ -56,6 +56,7 @@ from shopperlens.models.btyd._data import (
     T_AGE,
     _day_number,
 )
+from shopperlens.models.holdout import holdout_part, holdout_record
 
 WEEK = 7.0
 # Pareto/NBD's gradient is numerical: its fit costs ~3 s on CDNOW's 23,570 customers and
@@ -108,7 +109,7 @@ class Predictor:
         frame = _with_next_order_date(self.transactions, summary, frame, self.as_of,
                                       self.orders_days)
         if self.holdout_days:
-            self._holdout.append(_holdout_part(self.transactions, self.baseline, summary,
+            self._holdout.append(holdout_part(self.transactions, self.baseline, summary,
                                                frame, self.holdout_days))
         return frame.rename_axis(s.CUSTOMER_ID).reset_index()
 
@@ -118,7 +119,7 @@ class Predictor:
         record = dict(self.record)
         if self.holdout_days:
             parts = pd.concat(self._holdout, ignore_index=True)
-            record["holdout"] = _holdout(parts, self.holdout_days)
+            record["holdout"] = holdout_record(parts, self.holdout_days)
         return record
 
     def _summary(self, engine: DuckDBEngine, where: str, features: pd.DataFrame
@@ -464,86 +465,6 @@ def join_drivers(drivers: pd.DataFrame) -> pd.Series:
     parts = drivers.to_numpy(dtype=object)
     text = ["; ".join(p for p in row if p) or None for row in parts]
     return pd.Series(text, index=drivers.index, dtype=object)
-
-
-def _holdout_part(model: Any, baseline: BetaGeoModel | None, summary: pd.DataFrame,
-                  frame: pd.DataFrame, days: int) -> pd.DataFrame:
-    """What a block's holdout evaluation needs: orders predicted and made, the risks and
-    the same-run baselines (BG/NBD; days since the last order)."""
-    part = pd.DataFrame({
-        "predicted": model.expected_purchases(days / WEEK, summary),
-        "actual": summary["frequency_holdout"].to_numpy(dtype=float),
-        "p_alive": frame["p_alive"].reindex(summary.index).to_numpy(),
-        "model_no_order": model.probability_no_purchase(days / WEEK, summary),
-        "days_since_last": ((summary["T"] - summary["recency"]) * WEEK).to_numpy(),
-    })
-    if baseline is not None:
-        part["bgnbd_predicted"] = baseline.expected_purchases(days / WEEK, summary)
-        part["bgnbd_p_alive"] = baseline.probability_alive(summary)
-    if "churn_risk" in frame:
-        part["churn_risk"] = frame["churn_risk"].reindex(summary.index).to_numpy()
-    return part
-
-
-def _holdout(parts: pd.DataFrame, days: int) -> dict[str, Any]:
-    predicted, actual = parts["predicted"].to_numpy(), parts["actual"].to_numpy()
-    error = predicted - actual
-    deciles = pd.qcut(pd.Series(predicted).rank(method="first"), 10, labels=False)
-    calibration = (
-        pd.DataFrame({"decile": deciles, "predicted": predicted, "actual": actual})
-        .groupby("decile")
-        .mean()
-        .reset_index()
-        .to_dict("records")
-    )
-    result: dict[str, Any] = {
-        "days": days,
-        "customers": int(len(actual)),
-        "orders_counted_as": "purchase days",
-        "mae_orders": float(np.abs(error).mean()),
-        "rmse_orders": float(np.sqrt((error**2).mean())),
-        "total_predicted_orders": float(predicted.sum()),
-        "total_actual_orders": float(actual.sum()),
-        "calibration_by_decile": calibration,
-    }
-    result.update(_holdout_probabilities(parts))
-    return result
-
-
-def _holdout_probabilities(parts: pd.DataFrame) -> dict[str, Any]:
-    """Discrimination and reliability of the probabilities on the holdout, and the
-    same-run baselines. The event is "no order in the holdout"; ``p_alive`` is scored
-    against its complement, of which it is an upper bound (a customer alive may still
-    not order within the holdout), so its reliability bins show observed <= predicted."""
-    churned = (parts["actual"].to_numpy() == 0).astype(int)
-    out: dict[str, Any] = {"no_order_rate": float(churned.mean())}
-    if len(set(churned)) < 2:
-        return out
-    out["p_alive"] = _reliability(1 - churned, parts["p_alive"].to_numpy())
-    out["p_alive_auc"] = out["p_alive"]["auc"]
-    baselines: dict[str, float] = {
-        "days_since_last_order_auc": float(roc_auc_score(churned, parts["days_since_last"])),
-        "pareto_nbd_no_order_auc": float(roc_auc_score(churned, parts["model_no_order"])),
-    }
-    if "bgnbd_predicted" in parts:
-        baselines["bgnbd_mae_orders"] = float(
-            np.abs(parts["bgnbd_predicted"] - parts["actual"]).mean())
-        baselines["bgnbd_p_alive_auc"] = float(roc_auc_score(churned, 1 - parts["bgnbd_p_alive"]))
-    out["baselines"] = baselines
-    if "churn_risk" in parts:
-        risk = parts["churn_risk"].to_numpy()
-        known = ~np.isnan(risk)
-        if len(set(churned[known])) == 2:
-            out["churn_risk"] = _reliability(churned[known], risk[known])
-            out["churn_auc"] = out["churn_risk"]["auc"]
-    return out
-
-
-def _reliability(event: np.ndarray, p: np.ndarray) -> dict[str, Any]:
-    """AUC, Brier score and ten equal-count reliability bins of ``p`` against ``event``."""
-    metrics = churn_metrics(event, p)
-    return {"auc": metrics["auc"], "brier": metrics["brier"], "base_rate": metrics["base_rate"],
-            "n": metrics["n"], "bins": metrics["calibration"]}
 
 
 def _fitted(model: Any) -> dict[str, Any]:
