@@ -28,7 +28,7 @@ import pandas as pd
 
 from shopperlens.models import BetaGeoModel, GammaGammaModel, summary_data
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/datasets/cdnow/master_transactions.csv"
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests/data/cdnow/master_transactions.csv"
 PINS = ["lifetimes==0.11.3", "numpy==1.23.5", "pandas==1.5.3", "scipy==1.10.1", "autograd==1.5"]
 
 LIFETIMES_SCRIPT = r"""

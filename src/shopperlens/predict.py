@@ -5,6 +5,16 @@ model learns from a *past* window: features at ``as_of - churn_days`` and, as la
 whether the customer bought again before ``as_of``; it then scores today's features.
 With ``holdout_days``, predictions made at ``as_of`` are scored against what really
 happened after it (the data folder holds that period; features never see it).
+
+One notion of "still a customer", over one stated horizon ``H`` (the orders horizon,
+``--horizon``): ``p_alive`` is Pareto/NBD's probability that the customer has not left for
+good (no zero-repeat artefact: a one-time buyer of long ago is not alive with
+probability 1); ``churn_risk`` is the calibrated probability of no order within ``H``
+days (the churn model learns that very event, on the longest window up to ``H`` the data
+allows); ``expected_orders_<H>d`` counts orders in the same ``H`` days, and
+``next_order_date`` is the day by which another order is more likely than not, empty
+when that is beyond ``H``. With ``holdout_days`` the run record publishes the
+reliability (bins and Brier score) of both probabilities against what happened.
 """
 
 from __future__ import annotations
@@ -32,10 +42,10 @@ from shopperlens.models import (
     BetaGeoModel,
     ChurnModel,
     GammaGammaModel,
-    ParetoNBDModel,
     churn_metrics,
     customer_lifetime_value,
     next_purchase_date,
+    select_transaction_model,
 )
 from shopperlens.models.btyd._data import (
     DURATION_HOLDOUT,
@@ -46,13 +56,12 @@ from shopperlens.models.btyd._data import (
     T_AGE,
     _day_number,
 )
+from shopperlens.models.holdout import holdout_part, holdout_record
 
 WEEK = 7.0
-# Pareto/NBD's dropout heterogeneity degenerates (s, beta -> infinity) on data where
-# everyone drops out at a similar rate; a small L2 penalty keeps the fit finite and fast.
-# The published CDNOW values are reproduced unpenalised in tests/models.
-PARETO_PENALIZER = 1e-3
-PARETO_SAMPLE = 20_000
+# Pareto/NBD's gradient is numerical: its fit costs ~3 s on CDNOW's 23,570 customers and
+# grows with the distinct summaries, so it is fitted on a seeded sample of this many.
+PARETO_SAMPLE = 50_000
 # BG/NBD has 4 parameters and Gamma-Gamma 3: beyond a few hundred thousand customers
 # their standard errors are far below any business difference, while each likelihood
 # evaluation costs time linear in the distinct summaries (at 1M demo customers the fits
@@ -81,6 +90,8 @@ class Predictor:
     value_days: int
     holdout_days: int | None
     record: dict[str, Any] = field(default_factory=dict)
+    baseline: BetaGeoModel | None = None  # BG/NBD, scored beside on the holdout
+    churn_window_days: int = 0  # the churn label's window: churn_risk is about it
     _holdout: list[pd.DataFrame] = field(default_factory=list, repr=False)
     # the fit set's customers and summary: a block of the same customers reuses it
     _fit_summary: tuple[pd.Index, pd.DataFrame] | None = field(default=None, repr=False)
@@ -89,13 +100,17 @@ class Predictor:
         """Predictions for the customers of ``features``, whose rows of the engine's
         tables SQL ``where`` selects; one row per customer with a purchase."""
         summary = self._summary(engine, where, features)
-        frame = _btyd_frame(self.transactions, self.spend, summary, self.as_of,
-                            self.orders_days, self.value_days)
+        frame = _btyd_frame(self.transactions, self.spend, summary, self.orders_days,
+                            self.value_days)
         if self.churn is not None:
             frame = frame.join(_churn_frame(self.churn, features), how="left")
+            frame["p_alive"] = reconcile_p_alive(self.transactions, summary, frame,
+                                                 self.churn_window_days)
+        frame = _with_next_order_date(self.transactions, summary, frame, self.as_of,
+                                      self.orders_days)
         if self.holdout_days:
-            self._holdout.append(_holdout_part(self.transactions, summary, frame,
-                                               self.holdout_days))
+            self._holdout.append(holdout_part(self.transactions, self.baseline, summary,
+                                               frame, self.holdout_days))
         return frame.rename_axis(s.CUSTOMER_ID).reset_index()
 
     def finish(self) -> dict[str, Any]:
@@ -104,7 +119,7 @@ class Predictor:
         record = dict(self.record)
         if self.holdout_days:
             parts = pd.concat(self._holdout, ignore_index=True)
-            record["holdout"] = _holdout(parts, self.holdout_days)
+            record["holdout"] = holdout_record(parts, self.holdout_days)
         return record
 
     def _summary(self, engine: DuckDBEngine, where: str, features: pd.DataFrame
@@ -127,6 +142,7 @@ class TrainingData:
     :func:`gather_training_data`."""
 
     customers: pd.Index  # the fit set
+    as_of: datetime  # the cutoff
     summary: pd.DataFrame  # their purchases, as buy-till-you-die models take them
     past_as_of: datetime  # the churn model's window: features as of this date ...
     past: pd.DataFrame  # ... of these buyers, without text features yet
@@ -153,10 +169,22 @@ def gather_training_data(
     """
     engine.create_table(DAILY_TABLE, _daily_sql())
     summary = _summary(engine, where, features, as_of, holdout_days)
-    past_as_of = as_of - timedelta(days=churn_days)
+    past_as_of = as_of - timedelta(days=churn_window(features, churn_days))
     sample = _churn_sample(features, seed, everyone=where == EVERYONE.where())
     past = compute_features(engine, as_of=past_as_of, customers=sample, table=PAST_TABLE)
-    return TrainingData(features.index, summary, past_as_of, past, sample)
+    return TrainingData(features.index, as_of, summary, past_as_of, past, sample)
+
+
+def churn_window(features: pd.DataFrame, churn_days: int) -> int:
+    """Days of the churn model's label window: ``churn_days`` (the horizon churn risk is
+    about), shortened if needed so that at least half of today's buyers were already
+    customers when the window opened (the median of their days since first order);
+    a young customer base (CDNOW at 1997-09-30, all acquired in January-March 1997)
+    allows no full 273-day window. At least one day."""
+    tenure = features.loc[features["frequency"] > 0, "tenure_days"].dropna()
+    if tenure.empty:
+        return churn_days
+    return max(1, min(churn_days, int(np.floor(tenure.median()))))
 
 
 def fit_predictor(
@@ -186,18 +214,38 @@ def fit_predictor(
     summary = training.summary
     predictor = Predictor(None, None, None, as_of, orders_horizon_days, value_horizon_days,
                           holdout_days, _fit_summary=(training.customers, summary))
-    fitted, chosen, selection = _transaction_models(summary, holdout_days)
-    predictor.transactions, predictor.spend = fitted[chosen], _spend_model(summary)
-    models = {name: _fitted(m) for name, m in fitted.items()}
+    chosen, selection = select_transaction_model(summary, fit_rows=PARETO_SAMPLE)
+    predictor.transactions, predictor.spend = chosen, _spend_model(summary)
+    key = selection.loc[selection["chosen"], "model"].iloc[0]
+    models = {key: _fitted(chosen)}
     if predictor.spend is not None:
         models["gamma_gamma"] = _fitted(predictor.spend)
     predictor.record = {
         "models": models,
-        "transaction_model": chosen,
-        "model_selection": selection,
+        "transaction_model": key,
+        "model_selection": selection.to_dict("records"),
+        "horizon_days": orders_horizon_days,
+        "meaning": {
+            "p_alive": "probability the customer has not left for good (Pareto/NBD, kept "
+                       "within the bounds churn_risk sets)",
+            f"expected_orders_{orders_horizon_days}d":
+                f"orders (purchase days) expected within {orders_horizon_days} days",
+            "next_order_date": "day by which another order is more likely than not; "
+                               f"empty when beyond {orders_horizon_days} days",
+        },
     }
+    # BG/NBD, the common reference, is fitted beside (a fraction of a second) and scored
+    # on the holdout; it predicts nothing in the outputs.
+    predictor.baseline = BetaGeoModel().fit(_fit_rows(summary, BTYD_FIT_MAX))
+    models["bgnbd"] = _fitted(predictor.baseline)
+    predictor.record["baseline_model"] = "bgnbd"
     predictor.churn = _fit_churn(engine, features, where, training, churn_days, seed,
                                  predictor.record)
+    predictor.churn_window_days = window = (training.as_of - training.past_as_of).days
+    if predictor.churn is not None:
+        predictor.record["meaning"]["churn_risk"] = (
+            f"probability of no order within {window} days (the churn model's label "
+            "window; p_alive is kept within the bounds it sets)")
     return predictor
 
 
@@ -243,32 +291,6 @@ def btyd_summary(engine: DuckDBEngine, where: str, as_of: datetime,
     return summary.set_index(s.CUSTOMER_ID).sort_index()
 
 
-def _transaction_models(
-    summary: pd.DataFrame, holdout_days: int | None
-) -> tuple[dict[str, Any], str, list]:
-    """Fit BG/NBD and Pareto/NBD; keep BG/NBD unless the holdout says Pareto/NBD fits better."""
-    fitted = {
-        "bgnbd": BetaGeoModel().fit(_fit_rows(summary, BTYD_FIT_MAX)),
-        "pareto_nbd": ParetoNBDModel(penalizer=PARETO_PENALIZER).fit(
-            _fit_rows(summary, PARETO_SAMPLE)
-        ),
-    }
-    if not holdout_days:
-        return fitted, "bgnbd", []
-    actual = summary["frequency_holdout"].to_numpy(dtype=float)
-    table = [
-        {
-            "model": name,
-            "holdout_mae_orders": float(
-                np.abs(m.expected_purchases(holdout_days / WEEK, summary) - actual).mean()
-            ),
-        }
-        for name, m in fitted.items()
-    ]
-    best = min(table, key=lambda row: row["holdout_mae_orders"])["model"]
-    return fitted, best, table
-
-
 def _spend_model(summary: pd.DataFrame) -> GammaGammaModel | None:
     repeaters = _repeaters(summary)
     if len(repeaters) < 20:
@@ -290,7 +312,6 @@ def _btyd_frame(
     model: Any,
     spend: GammaGammaModel | None,
     summary: pd.DataFrame,
-    as_of: datetime,
     orders_days: int,
     value_days: int,
 ) -> pd.DataFrame:
@@ -301,10 +322,47 @@ def _btyd_frame(
         frame[f"expected_clv_{value_days}d"] = customer_lifetime_value(
             model, spend, summary, horizon_days=value_days, time_unit_days=WEEK
         ).to_numpy()
+    return frame
+
+
+def reconcile_p_alive(model: Any, summary: pd.DataFrame, frame: pd.DataFrame,
+                      window_days: int) -> np.ndarray:
+    """P(alive) made consistent with the churn risk: one notion of "still a customer".
+
+    The churn model's risk is ``P(no order within w days)`` (``w`` its label window),
+    and ``P(no order) = 1 - P(alive) + P(alive) q`` where ``q`` is the transaction
+    model's probability of no order within ``w`` days *given* alive (its purchase and
+    dropout rates). So P(alive) can be no more than ``(1 - churn_risk) / (1 - q)`` (the
+    churn model sees more than purchases, texts and browsing, so it leads) and no less
+    than ``1 - churn_risk`` (only the living buy). The transaction model's P(alive) is
+    kept inside those bounds and moved to the nearer one outside them; a customer without
+    a churn risk keeps it as it is. Being "alive" with 95% and churning with 90% at once
+    then needs ``1 - q <= 0.105``: a customer who, alive, would rarely buy in ``w`` days.
+    """
+    risk = frame["churn_risk"].reindex(summary.index).to_numpy(dtype=np.float64)
+    p_alive = np.array(frame["p_alive"].reindex(summary.index), dtype=np.float64)
+    known = ~np.isnan(risk)
+    if window_days <= 0 or not known.any():
+        return p_alive
+    quiet = model.no_purchase_if_alive(window_days / WEEK, summary[known])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        most = np.minimum((1.0 - risk[known]) / np.maximum(1.0 - quiet, 1e-12), 1.0)
+    p_alive[known] = np.clip(p_alive[known], 1.0 - risk[known], most)
+    return p_alive
+
+
+def _with_next_order_date(model: Any, summary: pd.DataFrame, frame: pd.DataFrame,
+                          as_of: datetime, horizon_days: int) -> pd.DataFrame:
+    """``frame`` with ``next_order_date`` after the value columns: the day by which
+    another order is more likely than not under the frame's (reconciled) P(alive);
+    empty beyond ``horizon_days``."""
     last_day = pd.Timestamp(as_of) - pd.Timedelta(days=1)
-    dates = next_purchase_date(model, summary, as_of=last_day, time_unit_days=WEEK)
-    frame["next_order_date"] = pd.to_datetime(dates.to_numpy()).strftime("%Y-%m-%d")
-    frame.loc[pd.isna(dates.to_numpy()), "next_order_date"] = None
+    dates = next_purchase_date(model, summary, as_of=last_day, horizon_days=horizon_days,
+                               time_unit_days=WEEK, p_alive=frame["p_alive"].to_numpy())
+    text = pd.Series(pd.to_datetime(dates.to_numpy()).strftime("%Y-%m-%d"), index=frame.index)
+    text[pd.isna(dates.to_numpy())] = None
+    at = [c for c in frame.columns if c.startswith("expected_")]
+    frame.insert(frame.columns.get_loc(at[-1]) + 1, "next_order_date", text)
     return frame
 
 
@@ -349,7 +407,9 @@ def _fit_churn(
     metrics["baseline_auc_p_alive"] = _p_alive_baseline(
         engine, past_as_of, past.index[test], y[test]
     )
-    metrics["label"] = f"no order within {churn_days} days after {past_as_of:%Y-%m-%d}"
+    window = (training.as_of - past_as_of).days
+    metrics["label"] = f"no order within {window} days after {past_as_of:%Y-%m-%d}"
+    metrics["window_days"] = window
     metrics["features"] = columns
     importance = pd.Series(model.feature_importances_, index=model.feature_names_in_)
     metrics["global_importance"] = importance.sort_values(ascending=False).round(6).to_dict()
@@ -398,52 +458,16 @@ def _churn_frame(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
 def _churn_block(model: ChurnModel, X: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(index=X.index)
     frame["churn_risk"] = model.predict_proba(X)[:, 1]
-    first, *rest = (column for _, column in model.explain(X).items())
-    frame["churn_drivers"] = first.str.cat(rest, sep="; ") if rest else first
+    frame["churn_drivers"] = join_drivers(model.explain(X))
     return frame
 
 
-def _holdout_part(model: Any, summary: pd.DataFrame, frame: pd.DataFrame,
-                  days: int) -> pd.DataFrame:
-    """What a block's holdout evaluation needs: orders predicted and made, and the risks."""
-    part = pd.DataFrame({
-        "predicted": model.expected_purchases(days / WEEK, summary),
-        "actual": summary["frequency_holdout"].to_numpy(dtype=float),
-        "p_alive": frame["p_alive"].reindex(summary.index).to_numpy(),
-    })
-    if "churn_risk" in frame:
-        part["churn_risk"] = frame["churn_risk"].reindex(summary.index).to_numpy()
-    return part
-
-
-def _holdout(parts: pd.DataFrame, days: int) -> dict[str, Any]:
-    predicted, actual = parts["predicted"].to_numpy(), parts["actual"].to_numpy()
-    error = predicted - actual
-    deciles = pd.qcut(pd.Series(predicted).rank(method="first"), 10, labels=False)
-    calibration = (
-        pd.DataFrame({"decile": deciles, "predicted": predicted, "actual": actual})
-        .groupby("decile")
-        .mean()
-        .reset_index()
-        .to_dict("records")
-    )
-    result: dict[str, Any] = {
-        "days": days,
-        "customers": int(len(actual)),
-        "mae_orders": float(np.abs(error).mean()),
-        "rmse_orders": float(np.sqrt((error**2).mean())),
-        "total_predicted_orders": float(predicted.sum()),
-        "total_actual_orders": float(actual.sum()),
-        "calibration_by_decile": calibration,
-    }
-    if "churn_risk" in parts:
-        churned = (actual == 0).astype(int)
-        risk = parts["churn_risk"].to_numpy()
-        known = ~np.isnan(risk)
-        if len(set(churned[known])) == 2:
-            result["churn_auc"] = float(roc_auc_score(churned[known], risk[known]))
-            result["p_alive_auc"] = float(roc_auc_score(churned, 1 - parts["p_alive"].to_numpy()))
-    return result
+def join_drivers(drivers: pd.DataFrame) -> pd.Series:
+    """One "; "-separated text per row of the driver columns, skipping empty ones
+    (a customer may have fewer drivers than columns); ``None`` when there are none."""
+    parts = drivers.to_numpy(dtype=object)
+    text = ["; ".join(p for p in row if p) or None for row in parts]
+    return pd.Series(text, index=drivers.index, dtype=object)
 
 
 def _fitted(model: Any) -> dict[str, Any]:

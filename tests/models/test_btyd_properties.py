@@ -55,6 +55,21 @@ def test_predictions_are_probabilities_and_counts(X: pd.DataFrame, p1: float, p2
         assert np.all(np.isfinite(expected)) and np.all(expected >= -1e-9)
 
 
+@settings(max_examples=60, deadline=None)
+@given(customers(), moderate, moderate, moderate, moderate, st.floats(0.0, 200.0),
+       st.floats(0.0, 200.0))
+def test_no_purchase_is_a_probability_falling_with_time(X: pd.DataFrame, p1: float,
+                                                        p2: float, p3: float, p4: float,
+                                                        t1: float, t2: float) -> None:
+    model = ParetoNBDModel()
+    model.params_ = {"r": p1, "alpha": p2, "s": p3, "beta": p4}
+    early, late = (model.probability_no_purchase(t, X) for t in sorted((t1, t2)))
+    assert np.all((late >= 0) & (early <= 1))
+    assert np.all(late <= early + 1e-9)  # more time, more chance of a purchase
+    # the dead buy nothing: no purchase is at least as likely as having left
+    assert np.all(late >= 1 - model.probability_alive(X) - 1e-9)
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 60), st.floats(0.0, 100.0)),
                 min_size=1, max_size=30))

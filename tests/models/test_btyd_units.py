@@ -132,12 +132,38 @@ def test_clv_is_discounted_sum_of_expected_purchases() -> None:
     assert np.all(discounted.to_numpy() < 0.5 * expected)
 
 
-def test_next_purchase_estimates() -> None:
-    bg = _model(BetaGeoModel, BG)
-    days = days_to_next_purchase(bg, X)
-    # x = 2: median of the Lomax wait, (alpha + T)(2^(1/(r+x)) - 1) weeks.
-    assert days.iloc[1] == pytest.approx((4.414 + 38.86) * (2 ** (1 / 2.243) - 1) * 7)
-    lapsed = X.assign(recency=[0.0, 1.0, 1.0, 1.0])
-    assert days_to_next_purchase(bg, lapsed).iloc[1:].isna().all()
-    dates = next_purchase_date(bg, X, as_of="1997-09-30")
-    assert dates.iloc[1] == pd.Timestamp("1997-09-30") + pd.Timedelta(days=round(days.iloc[1]))
+def test_next_purchase_is_the_median_wait_within_the_horizon() -> None:
+    m = _model(ParetoNBDModel, PNBD)
+    days = days_to_next_purchase(m, X, horizon_days=365)
+    due = days.notna().to_numpy()
+    # dated exactly where another purchase within the horizon is more likely than not
+    np.testing.assert_array_equal(due, m.probability_no_purchase(365 / 7, X) <= 0.5)
+    assert ((days[due] > 0) & (days[due] <= 365)).all()
+    # at the date, P(no purchase yet) is one half (to the grid's interpolation)
+    at = m.probability_no_purchase(days.iloc[3] / 7, X.iloc[[3]])
+    assert at[0] == pytest.approx(0.5, abs=0.01)
+    shorter = days_to_next_purchase(m, X, horizon_days=days.iloc[3] / 2)
+    assert shorter.iloc[3:].isna().all()  # beyond a shorter horizon: no date
+    dates = next_purchase_date(m, X, as_of="1997-09-30", horizon_days=365)
+    assert dates.iloc[3] == pd.Timestamp("1997-09-30") + pd.Timedelta(days=round(days.iloc[3]))
+    assert dates.max() <= pd.Timestamp("1997-09-30") + pd.Timedelta(days=365)
+
+
+def test_pareto_nbd_no_purchase_matches_monte_carlo() -> None:
+    m = _model(ParetoNBDModel, PNBD)
+    rng = np.random.default_rng(0)
+    p_alive = m.probability_alive(X)
+    got = m.probability_no_purchase(20, X)
+    r, alpha, s, beta = PNBD.values()
+    for i, (x, age) in enumerate(zip(X["frequency"], X["T"], strict=True)):
+        lam = rng.gamma(r + x, 1 / (alpha + age), 400_000)
+        mu = rng.gamma(s, 1 / (beta + age), 400_000)
+        quiet = ((mu + lam * np.exp(-(lam + mu) * 20)) / (lam + mu)).mean()
+        assert got[i] == pytest.approx(1 - p_alive[i] + p_alive[i] * quiet, abs=2e-3)
+
+
+def test_one_time_buyers_fade_under_pareto_nbd_not_under_bg_nbd() -> None:
+    one_off = pd.DataFrame({"frequency": [0] * 3, "recency": [0.0] * 3, "T": [1.0, 20, 78]})
+    assert _model(BetaGeoModel, BG).probability_alive(one_off).tolist() == [1.0] * 3
+    p = _model(ParetoNBDModel, PNBD).probability_alive(one_off)
+    assert p[0] > p[1] > p[2] and p[2] < 0.3  # 546 days after a single purchase

@@ -64,3 +64,31 @@ def test_bad_input() -> None:
         ChurnModel().fit(X, np.zeros(50))
     with pytest.raises(InputError, match="'segment'"):
         ChurnModel().fit(X.assign(segment="a"), y)
+
+
+def _bent(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Churn falls with store_share overall but peaks in the middle (a tree bends there),
+    and one-order customers (no mean gap between orders) churn more."""
+    rng = np.random.default_rng(seed)
+    share = rng.choice([0.0, 0.2, 0.5, 1.0], n)
+    gap = np.where(rng.random(n) < 0.4, np.nan, rng.uniform(5, 120, n))
+    logit = -1.5 * share + 1.2 * (share == 0.2) + np.where(np.isnan(gap), 1.0, -0.5)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return pd.DataFrame({"store_share": share, "ipt_mean_days": gap}), y
+
+
+def test_drivers_never_contradict_each_other_nor_say_missing() -> None:
+    X, y = _bent(3000, 4)
+    model = ChurnModel(n_estimators=60).fit(X, y)
+    text = model.explain(X, top=2).stack()
+    text = text[text != ""]
+    assert not text.str.contains("missing").any()
+    assert text.str.contains("only one order").any()  # the missing gap read by its meaning
+    share = text[text.str.startswith("share of orders in store")]
+    parsed = share.str.extract(r"(high|low) \((.+)\) (raises|lowers) risk")
+    parsed[1] = parsed[1].astype(float)
+    for side in ("high", "low"):  # one effect per side, never both
+        assert parsed.loc[parsed[0] == side, 2].nunique() <= 1
+    if {"high", "low"} <= set(parsed[0]):
+        assert parsed.loc[parsed[0] == "high", 1].min() > parsed.loc[parsed[0] == "low", 1].max()
+        assert set(parsed.loc[parsed[0] == "high", 2]) != set(parsed.loc[parsed[0] == "low", 2])

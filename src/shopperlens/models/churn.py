@@ -1,4 +1,11 @@
-"""Supervised churn model: calibrated LightGBM with per-customer drivers in plain words."""
+"""Supervised churn model: calibrated LightGBM with per-customer drivers in plain words.
+
+References: Ke et al. (2017), "LightGBM: a highly efficient gradient boosting decision
+tree", NeurIPS 30; Zadrozny & Elkan (2002), "Transforming classifier scores into
+accurate multiclass probability estimates", KDD (isotonic calibration); Lundberg, Erion
+et al. (2020), "From local explanations to global understanding with explainable AI for
+trees", Nature Machine Intelligence 2 (TreeSHAP, the drivers' attributions).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +25,8 @@ from shopperlens.segmentation._validation import format_numbers, significant_pla
 
 CALIBRATIONS = ("isotonic", "sigmoid", None)
 IMPORTANCE_SAMPLE = 5_000
+# What a feature's missing value means, where it has a meaning a marketer can read.
+MISSING_MEANS = {"ipt_mean_days": "only one order", "ipt_std_days": "fewer than three orders"}
 
 
 class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -117,6 +126,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             self._lgbm = self._calibrated.calibrated_classifiers_[0].estimator
         self.classes_ = np.array([0, 1])
         self._medians = frame.median()
+        self._directions = _directions(frame, labels)
         # SHAP costs ~50 us a row: a fixed-size sample estimates the mean well enough
         sample = frame.sample(min(len(frame), IMPORTANCE_SAMPLE), random_state=self.random_state)
         self.feature_importances_ = np.abs(self._contributions(sample)[:, :-1]).mean(axis=0)
@@ -168,9 +178,16 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """The ``top`` churn drivers of each customer, in plain words.
 
         Drivers are the features with the largest absolute SHAP value (LightGBM's
-        ``pred_contrib``) for that customer. Each reads ``"<label> <high|low>
-        (<value>) <raises|lowers> risk"``, where high/low compares the value with the
-        training median and the label comes from the feature catalogue.
+        ``pred_contrib``) for that customer, among those whose effect agrees with the
+        feature's direction. Each reads ``"<label> <high|low> (<value>) <raises|lowers>
+        risk"``: high/low compares the value with the training median, and the feature's
+        direction (the sign of its rank correlation with churn in training) says which
+        side raises risk. A tree may bend that way locally (a middling value raising risk
+        when both ends lower it); such an effect is left out rather than shown, so no two
+        customers read "high" with opposite effects and every "high" value exceeds every
+        "low" one. A missing value is named by what it means ("only one order", see
+        :data:`MISSING_MEANS`) when it raises risk, and never shown as "missing". Fewer
+        than ``top`` drivers (even none) is possible.
 
         Parameters
         ----------
@@ -182,7 +199,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Returns
         -------
         pandas.DataFrame
-            Indexed like ``X``, columns ``driver_1`` ... ``driver_<top>``.
+            Indexed like ``X``, columns ``driver_1`` ... ``driver_<top>`` (``""`` where
+            no further feature qualifies).
 
         Examples
         --------
@@ -193,21 +211,49 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """
         frame = self._check(X, "explain")
         contrib = self._contributions(frame)[:, :-1]
-        order, _ = top_columns(np.abs(contrib), top)
         values = frame.to_numpy(dtype=np.float64)
-        labels = pa.array([describe(n).label for n in self.feature_names_in_], pa.string())
-        medians = self._medians.to_numpy(dtype=np.float64)
+        agree = _agreeing(values, contrib, self._medians.to_numpy(np.float64),
+                          self._directions, list(self.feature_names_in_))
+        order, named = top_columns(np.where(agree, np.abs(contrib), -1.0), top)
         rows = np.arange(len(frame))
         columns = {}
         for k, j in enumerate(order.T, 1):  # column-wise: one phrase per customer
-            value, median = values[rows, j], medians[j]
-            side = pc.if_else(value > median, " high (",
-                              pc.if_else(value < median, " low (", " typical ("))
-            effect = pc.if_else(contrib[rows, j] > 0, ") raises risk", ") lowers risk")
-            shown = pa.array(format_numbers(value, _number, _decimals), pa.string())
-            phrase = pc.binary_join_element_wise(labels.take(j), side, shown, effect, "")
-            columns[f"driver_{k}"] = phrase.to_numpy(zero_copy_only=False)
+            phrase = self._phrases(values[rows, j], contrib[rows, j], j)
+            columns[f"driver_{k}"] = np.where(named[:, k - 1], phrase, "")
         return pd.DataFrame(columns, index=X.index)
+
+    def _phrases(self, value: np.ndarray, effect: np.ndarray, j: np.ndarray) -> np.ndarray:
+        labels = pa.array([describe(n).label for n in self.feature_names_in_], pa.string())
+        missing = pa.array([MISSING_MEANS.get(n, "") for n in self.feature_names_in_],
+                           pa.string())
+        high = value > self._medians.to_numpy(np.float64)[j]
+        side = pc.if_else(pa.array(high), " high (", " low (")
+        raises = pc.if_else(pa.array(effect > 0), ") raises risk", ") lowers risk")
+        shown = pa.array(format_numbers(value, _number, _decimals), pa.string())
+        phrase = pc.binary_join_element_wise(labels.take(j), side, shown, raises, "")
+        gone = pc.binary_join_element_wise(missing.take(j), pa.scalar(" raises risk"), "")
+        out = pc.if_else(pa.array(np.isnan(value)), gone, phrase)
+        return np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _directions(frame: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
+    """+1 where higher values go with churn in training, -1 where lower ones do, 0 where
+    neither (constant or unrelated): the sign of Spearman's rank correlation."""
+    ranks = frame.rank()
+    target = pd.Series(labels, index=frame.index, dtype=np.float64)
+    rho = ranks.corrwith(target.rank()).fillna(0.0).to_numpy()
+    return np.sign(rho)
+
+
+def _agreeing(values: np.ndarray, contrib: np.ndarray, medians: np.ndarray,
+              directions: np.ndarray, names: list[str]) -> np.ndarray:
+    """Which (customer, feature) effects may be named: a value off the median on the
+    side the feature's direction says raises (lowers) risk, with an effect that does; or
+    a missing value with a meaning (:data:`MISSING_MEANS`) that raises risk."""
+    side = np.sign(values - medians)  # NaN where missing, 0 at the median
+    agree = (side * directions == np.sign(contrib)) & (side != 0) & (contrib != 0)
+    meaningful = np.array([n in MISSING_MEANS for n in names])
+    return np.where(np.isnan(values), meaningful & (contrib > 0), agree)
 
 
 def _number(value: float) -> str:
