@@ -380,14 +380,11 @@ def _run(
     *,
     report: bool = True,
     engine: str = "duckdb",
+    quiet: bool = False,
 ) -> RunResult:
     from shopperlens.batch.runner import run as run_batch
 
-    with err_console.status("Starting") as status:
-
-        def progress(stage: str) -> None:
-            status.update(f"{stage.capitalize()}...")
-
+    with _progress(quiet) as progress:
         result = run_batch(
             data,
             out,
@@ -399,8 +396,23 @@ def _run(
             progress=progress,
             engine=engine,
         )
-    _print_quality(result.quality)
+    if not quiet:
+        _print_quality(result.quality)
     return result
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Any]:
+    """The run's progress on stderr: none when quiet, Rich bars on a terminal, plain
+    lines otherwise (CI and cron logs)."""
+    from shopperlens.batch.progress import LineProgress, RichProgress
+
+    if quiet:
+        yield None
+        return
+    terminal = err_console.is_terminal and not err_console.is_dumb_terminal
+    with RichProgress(err_console) if terminal else LineProgress(sys.stderr) as display:
+        yield display
 
 
 def _print_quality(quality: dict) -> None:

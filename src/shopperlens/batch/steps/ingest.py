@@ -18,3 +18,5 @@ def load(state: RunState) -> None:
         default_country=state.settings.default_country,
     )
     state.as_of = as_of(state.engine, state.cutoff)
+    state.timer.count("ingest", rows_read=sum(q.rows_read for q in state.quality.values()),
+                      tables=len(state.quality))

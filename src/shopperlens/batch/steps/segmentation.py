@@ -17,3 +17,5 @@ def fit(state: RunState) -> None:
                                   **state.predicting)
     state.model = fit_segment_model(fitting.profiled, settings=state.settings,
                                     as_of=state.as_of)
+    state.timer.count("segmentation", customers_fitted=len(fitting.profiled),
+                      segments=len(state.model.segment_model.names_))
