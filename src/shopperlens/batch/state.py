@@ -54,6 +54,7 @@ class RunState:
     predictor: Predictor | None = None  # predictions
     scored: Scored | None = None  # scoring
     result: RunResult | None = None  # outputs
+    currency: str | None = None  # asked for (``--currency``), else the data's (ingest)
 
     @property
     def predicting(self) -> dict[str, Any]:

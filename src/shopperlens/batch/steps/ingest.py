@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from shopperlens import schema as s
 from shopperlens.batch.state import RunState
 from shopperlens.batch.window import as_of
+from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.ingest import load_folder
 
 
@@ -18,5 +20,18 @@ def load(state: RunState) -> None:
         default_country=state.settings.default_country,
     )
     state.as_of = as_of(state.engine, state.cutoff)
+    state.currency = state.currency or data_currency(state.engine)
     state.timer.count("ingest", rows_read=sum(q.rows_read for q in state.quality.values()),
                       tables=len(state.quality))
+
+
+def data_currency(engine: DuckDBEngine) -> str | None:
+    """The one currency of the transactions' optional ``currency`` column; None when
+    there is no such column, or it holds none or several (amounts then stay bare)."""
+    if s.CURRENCY not in engine.columns(s.TRANSACTIONS.name):
+        return None
+    found = engine.fetch_df(
+        f"SELECT DISTINCT upper(trim({s.CURRENCY})) AS c FROM {s.TRANSACTIONS.name} "
+        f"WHERE {s.CURRENCY} IS NOT NULL AND trim({s.CURRENCY}) <> '' LIMIT 2"
+    )["c"].tolist()
+    return str(found[0]) if len(found) == 1 else None

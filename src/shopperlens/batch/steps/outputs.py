@@ -23,6 +23,7 @@ def write(state: RunState) -> None:
                                state.mappings, state.timer.timings)
     result.record["parameters"]["holdout_days"] = state.holdout_days
     result.record["parameters"]["engine"] = state.feature_engine
+    result.record["currency"] = state.currency
     predictions = predictor.finish()
     # Fitted parameters live once, under "models"; the rest are prediction metrics.
     result.record["models"] = predictions.pop("models")
