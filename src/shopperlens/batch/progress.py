@@ -77,7 +77,7 @@ def duration(seconds: float) -> str:
     """Seconds in words a person reads at a glance.
 
     >>> duration(42.4), duration(125), duration(7300)
-    ('42 s', '2 min 5 s', '2 h 2 min')
+    ('42 s', '2 min 5 s', '2 h 1 min')
     """
     s = int(round(seconds))
     if s < 60:

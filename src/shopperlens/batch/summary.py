@@ -107,8 +107,8 @@ def rejection_lines(quality: Mapping[str, TableQuality]) -> list[str]:
 def money(value: float, currency: str | None) -> str:
     """An amount, with the data's currency when known.
 
-    >>> money(2664449.99, "EUR"), money(950.5, None)
-    ('2,664,450 EUR', '951')
+    >>> money(2664449.99, "EUR"), money(950.4, None)
+    ('2,664,450 EUR', '950')
     """
     text = f"{value:,.0f}"
     return f"{text} {currency}" if currency else text
