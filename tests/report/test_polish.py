@@ -95,3 +95,11 @@ def test_map_labels_never_overlap_and_stay_inside(spec: list[tuple[int, float, f
         assert a[0] >= -1 and a[2] <= frame[0] + 1  # never cut at the plot's edge
         for b in boxes[i + 1:]:
             assert not c._overlap(a, b)
+
+
+def test_segments_found_counts_no_purchases_yet(result: RunResult) -> None:
+    html = render_report(result)
+    found = re.search(r'<div class="value">(\d+)</div><div class="label">segments found', html)
+    model_segments = len(result.model.segment_model.names_)
+    assert (result.segments["segment_id"] < 0).any()  # the fixture has customers who never bought
+    assert int(found.group(1)) == model_segments + 1

@@ -57,7 +57,7 @@ def summary(ctx: Context) -> dict[str, Any]:
     table = ctx.sizes.set_index("name")
     colours = {ctx.names[i]: ctx.colours[i] for i in ctx.sizes.index}
     return {
-        "figures": d.summary(ctx.result, len(ctx.ids)),
+        "figures": d.summary(ctx.result, len(ctx.sizes)),  # "No purchases yet" counts too
         "quality": d.quality_rows(ctx.result),
         "sizes_chart": c.to_div(c.share_bars(
             table, colours, title="Segments: who is many, who is worth much"), "sizes"),

@@ -11,6 +11,7 @@ about 8 kB of JSON to each chart.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -71,6 +72,7 @@ def to_div(fig: go.Figure, name: str) -> str:
 
     The figure's title becomes an HTML heading above it, which wraps as text does:
     inside the SVG a long title would run off the chart."""
+    _wrap_axis_titles(fig)
     title = fig.layout.title.text
     if title:
         margin = fig.layout.margin.t if fig.layout.margin.t is not None else 50
@@ -79,6 +81,25 @@ def to_div(fig: go.Figure, name: str) -> str:
                           config=CONFIG))
     heading = f'<div class="chart-title">{escape(title)}</div>' if title else ""
     return heading + div
+
+
+AXIS_TITLE_CHARS = 40  # about 280 px: the plot beside a card's longest labels is wider
+
+
+def _wrap_axis_titles(fig: go.Figure) -> None:
+    """Break a long x-axis title over lines: Plotly centres it under the plot, which
+    long labels beside it narrow, and a title wider than the plot runs off the chart.
+    Only charts of horizontal bars or boxes have such labels."""
+    if not any(getattr(trace, "orientation", None) == "h" for trace in fig.data):
+        return
+    for name in [k for k in fig.layout if k.startswith("xaxis")]:
+        axis = fig.layout[name]
+        text = axis.title.text
+        if text and len(text) > AXIS_TITLE_CHARS and "<br>" not in text:
+            lines = textwrap.wrap(text, AXIS_TITLE_CHARS)
+            axis.title.text = "<br>".join(lines)
+            bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 50
+            fig.update_layout(margin_b=bottom + 16 * (len(lines) - 1))
 
 
 def _figure(title: str, height: int, **layout: object) -> go.Figure:
