@@ -207,12 +207,18 @@ def quickstart(
 
 
 @app.command()
-def report(out: Annotated[Path, typer.Argument(help="Output folder of an earlier run.")]) -> None:
+def report(
+    out: Annotated[Path, typer.Argument(help="Output folder of an earlier run.")],
+    currency: CurrencyOption = None,
+) -> None:
     """Re-render OUT/report.html from the saved outputs of a run."""
     with _errors():
         from shopperlens.report import result_from_outputs, write_report
 
-        path = write_report(result_from_outputs(out), out / schema.REPORT_FILE)
+        result = result_from_outputs(out)
+        if currency:  # for this rendering only; run.json keeps what the run knew
+            result.record["currency"] = currency.strip().upper()
+        path = write_report(result, out / schema.REPORT_FILE)
         out_console.print(f"Wrote {path}")
 
 

@@ -90,3 +90,26 @@ def test_score_text_keeps_every_column_and_speaks_in_words(tmp_path: Path) -> No
     assert ("removed 2 pieces of personal data from 2 texts: 1 phone number, "
             "1 e-mail address") in " ".join(result.stdout.split())
     assert re.search(r"Sentiment: \d positive, \d negative", result.stdout)
+
+
+def test_a_terminal_gets_rich_bars_a_pipe_gets_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shopperlens import cli
+    from shopperlens.batch.progress import LineProgress, RichProgress
+
+    with cli._progress(quiet=False) as shown:  # under pytest stderr is no terminal
+        assert isinstance(shown, LineProgress)
+    with cli._progress(quiet=True) as shown:
+        assert shown is None
+    monkeypatch.setattr(type(cli.err_console), "is_terminal", property(lambda self: True))
+    monkeypatch.setattr(type(cli.err_console), "is_dumb_terminal",
+                        property(lambda self: False))
+    with cli._progress(quiet=False) as shown:
+        assert isinstance(shown, RichProgress)
+
+
+def test_report_renders_money_in_the_currency_asked(piped) -> None:  # noqa: ANN001
+    _, out = piped
+    result = invoke("report", out, "--currency", "usd")
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert re.search(r'<div class="value">\$[\d,.]+( M)?</div><div class="label">revenue', html)

@@ -127,7 +127,7 @@ class RichProgress:
             BarColumn(bar_width=16),
             TextColumn("{task.fields[count]}"),
             TimeElapsedColumn(),
-            TimeRemainingColumn(),
+            _TimeLeft(TimeRemainingColumn()),
             console=console,
         )
         self.tasks: dict[str, Any] = {}
@@ -154,6 +154,21 @@ class RichProgress:
             self.bars.update(task, completed=total, total=total,
                              count=describe_counts(event.counts))
             self.bars.stop_task(task)
+
+
+class _TimeLeft:
+    """Rich's time-left column, blank for a finished step or one without a count."""
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.column, name)
+
+    def __call__(self, task: Any) -> Any:
+        if task.finished or task.total is None:
+            return ""
+        return self.column(task)
 
 
 def _count(event: ProgressEvent) -> str:
