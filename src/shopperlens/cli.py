@@ -343,14 +343,13 @@ def audit(
     with _errors():
         from shopperlens.batch.audit import AUDIT_FILE
         from shopperlens.batch.audit import audit as fairness_audit
+        from shopperlens.batch.summary import audit_summary
 
         result = fairness_audit(data, out, sensitive=sensitive or [], threshold=threshold,
                                 alpha=None if alpha >= 1 else alpha)
-        from shopperlens.batch.summary import audit_summary
-
         for line in audit_summary(result):
-            out_console.print(line, markup=False, highlight=False, soft_wrap=True)
-        out_console.print(f"Details in {out / AUDIT_FILE}")
+            out_console.print(line, markup=False, highlight=False)
+        out_console.print(f"Details in {out / AUDIT_FILE}", soft_wrap=True)
     if fail_on_flag and (result.flagged or result.proxy_flags):
         raise typer.Exit(3)
 

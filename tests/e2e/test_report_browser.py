@@ -190,15 +190,22 @@ def test_map_labels_are_whole_and_apart(page: Any) -> None:
             assert apart, f"{a[4]} overlaps {b[4]}"
 
 
+A4_PRINTABLE_PX = 703  # 210 mm less two 12 mm margins (the stylesheet's @page), at 96 dpi
+
+
 def test_no_mode_bar_and_a_print_stylesheet(page: Any) -> None:
     assert page.locator(".modebar").count() == 0
     page.emulate_media(media="print")
+    page.set_viewport_size({"width": A4_PRINTABLE_PX, "height": 1000})
     try:
-        hidden = page.evaluate("getComputedStyle(document.querySelector('nav.toc'))"
-                               ".breakAfter")
-        assert hidden == "page"
+        after_toc = page.evaluate("getComputedStyle(document.querySelector('nav.toc'))"
+                                  ".breakAfter")
+        assert after_toc == "page"
+        problems = page.evaluate(LAYOUT_PROBLEMS)  # printed on A4, nothing is cut
+        assert problems == [], "\n".join(problems[:20])
     finally:
         page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_screenshots(page: Any, tmp_path: Path) -> None:

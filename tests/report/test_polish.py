@@ -83,7 +83,7 @@ def _boxes(labels, x_range, y_range, frame, offsets):  # noqa: ANN001, ANN202
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(3, 45), st.floats(0, 1), st.floats(0, 1)),
                 min_size=1, max_size=10))
 def test_map_labels_never_overlap_and_stay_inside(spec: list[tuple[int, float, float]]) -> None:

@@ -11,8 +11,9 @@ about 8 kB of JSON to each chart.
 
 from __future__ import annotations
 
+import itertools
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -181,7 +182,8 @@ def place_labels(labels: Sequence[tuple[str, float, float]], x_range: Sequence[f
                  y_range: Sequence[float], frame: tuple[float, float]) -> list[tuple[int, int]]:
     """Pixel offsets (dx, dy) of each label from its anchor so that no two labels'
     boxes overlap and every box stays inside the plot: the first free spot of a spiral
-    of candidates around the anchor, in order (biggest segment first, at its centre).
+    of candidates around the anchor, else the nearest free spot of the plot, label by
+    label in order (biggest segment first, at its centre).
 
     ``labels`` are (text, x, y) in data units; ``frame`` is the plot's (width, height)
     in pixels. Box widths are estimated from the text's length.
@@ -195,29 +197,38 @@ def place_labels(labels: Sequence[tuple[str, float, float]], x_range: Sequence[f
         px = (x - x_range[0]) / (x_range[1] - x_range[0]) * width
         py = (y_range[1] - y) / (y_range[1] - y_range[0]) * height  # down, as the screen
         best = None
-        for dx, dy in _spiral():
+        for dx, dy in itertools.chain(_spiral(), _grid(px, py, frame)):
             box = (px + dx - w / 2, py + dy - h / 2, px + dx + w / 2, py + dy + h / 2)
             inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
             if inside and not any(_overlap(box, other) for other in placed):
                 best = (dx, dy, box)
                 break
-        if best is None:  # crowded: stay clamped inside, at the anchor's height
-            dx = min(max(w / 2 - px, 0), width - w / 2 - px)
+        if best is None:  # no free spot at all: stay clamped inside, at the anchor's height
+            dx = round(min(max(w / 2 - px, 0), width - w / 2 - px))
             best = (dx, 0, (px + dx - w / 2, py - h / 2, px + dx + w / 2, py + h / 2))
         placed.append(best[2])
-        offsets.append((int(round(best[0])), int(round(best[1]))))
+        offsets.append((int(best[0]), int(best[1])))
     return offsets
 
 
-def _spiral() -> list[tuple[float, float]]:
+def _spiral() -> list[tuple[int, int]]:
     """Candidate offsets: the anchor, then rings of growing radius (vertical moves first,
     as labels are wide and short)."""
     out = [(0.0, 0.0)]
     for radius in (26, 48, 72, 100, 130, 170, 220):
         for angle in (90, 270, 60, 120, 240, 300, 30, 150, 210, 330, 0, 180):
             rad = np.deg2rad(angle)
-            out.append((radius * 2.2 * np.cos(rad), -radius * np.sin(rad)))
+            # whole pixels: the offsets Plotly is given are the ones checked here
+            out.append((round(radius * 2.2 * np.cos(rad)), round(-radius * np.sin(rad))))
     return out
+
+
+def _grid(px: float, py: float, frame: tuple[float, float]) -> Iterator[tuple[int, int]]:
+    """Every spot of the plot on a 10 px grid, as offsets from (px, py), nearest first:
+    where a label goes when the spiral around its anchor is full (computed only then)."""
+    xs, ys = np.arange(0, frame[0] + 1, 10), np.arange(0, frame[1] + 1, 10)
+    spots = [(int(round(x - px)), int(round(y - py))) for x in xs for y in ys]
+    yield from sorted(spots, key=lambda d: (d[0] / 2.2) ** 2 + d[1] ** 2)
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
