@@ -127,7 +127,7 @@ class RichProgress:
             BarColumn(bar_width=16),
             TextColumn("{task.fields[count]}"),
             TimeElapsedColumn(),
-            _TimeLeft(TimeRemainingColumn()),
+            _time_left(TimeRemainingColumn),
             console=console,
         )
         self.tasks: dict[str, Any] = {}
@@ -156,19 +156,18 @@ class RichProgress:
             self.bars.stop_task(task)
 
 
-class _TimeLeft:
-    """Rich's time-left column, blank for a finished step or one without a count."""
+def _time_left(base: Any) -> Any:
+    """Rich's time-left column (``base``, imported with Rich, only when bars are
+    drawn), blank for a finished step or one without a count."""
+    from rich.text import Text
 
-    def __init__(self, column: Any) -> None:
-        self.column = column
+    class TimeLeft(base):  # type: ignore[misc, valid-type]
+        def render(self, task: Any) -> Text:
+            if task.finished or task.total is None:
+                return Text("")
+            return super().render(task)  # type: ignore[no-any-return]
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.column, name)
-
-    def __call__(self, task: Any) -> Any:
-        if task.finished or task.total is None:
-            return ""
-        return self.column(task)
+    return TimeLeft()
 
 
 def _count(event: ProgressEvent) -> str:

@@ -190,7 +190,7 @@ def place_labels(labels: Sequence[tuple[str, float, float]], x_range: Sequence[f
     """
     width, height = frame
     placed: list[tuple[float, float, float, float]] = []
-    offsets = []
+    offsets: list[tuple[int, int]] = []
     for text, x, y in labels:
         chars = len(text.replace("<b>", "").replace("</b>", ""))
         w, h = chars * LABEL_FONT_PX[0] + 10, LABEL_FONT_PX[1] + 4
@@ -214,12 +214,13 @@ def place_labels(labels: Sequence[tuple[str, float, float]], x_range: Sequence[f
 def _spiral() -> list[tuple[int, int]]:
     """Candidate offsets: the anchor, then rings of growing radius (vertical moves first,
     as labels are wide and short)."""
-    out = [(0.0, 0.0)]
+    out = [(0, 0)]
     for radius in (26, 48, 72, 100, 130, 170, 220):
         for angle in (90, 270, 60, 120, 240, 300, 30, 150, 210, 330, 0, 180):
             rad = np.deg2rad(angle)
             # whole pixels: the offsets Plotly is given are the ones checked here
-            out.append((round(radius * 2.2 * np.cos(rad)), round(-radius * np.sin(rad))))
+            out.append((int(round(radius * 2.2 * np.cos(rad))),
+                        int(round(-radius * np.sin(rad)))))
     return out
 
 

@@ -32,7 +32,7 @@ def compute(state: RunState) -> None:
 
 def customers(engine: DuckDBEngine) -> int:
     """Customers of the feature table."""
-    return int(engine.scalar(f"SELECT count(*) FROM {FEATURES_TABLE}") or 0)
+    return int(engine.scalar(f"SELECT count(*) FROM {FEATURES_TABLE}") or 0)  # type: ignore[call-overload]
 
 
 def feature_table_by(engine: DuckDBEngine, as_of: datetime, name: str,

@@ -11,6 +11,6 @@ def join(state: RunState) -> None:
     assert state.texts is not None and state.fit_set is not None
     assert state.engine is not None and state.as_of is not None
     if state.texts.result():
-        state.timer.count("text", texts_scored=int(state.engine.scalar(
-            f"SELECT count(*) FROM {TEXT_SCORES_TABLE}") or 0))
+        texts = state.engine.scalar(f"SELECT count(*) FROM {TEXT_SCORES_TABLE}")
+        state.timer.count("text", texts_scored=int(texts or 0))  # type: ignore[call-overload]
     state.fit_set.add_texts(state.engine, state.as_of)
