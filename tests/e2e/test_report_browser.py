@@ -141,6 +141,12 @@ LAYOUT_PROBLEMS = """() => {
         problems.push(`${name(e)} overflows ${name(box).slice(0, 30)} ` +
                       `(${r.left.toFixed(0)}..${r.right.toFixed(0)} outside ` +
                       `${b.left.toFixed(0)}..${b.right.toFixed(0)})`);
+      // a chart has a fixed height: nothing of it may stick out above or below
+      if (box.classList.contains('plotly-graph-div') &&
+          (r.top < b.top - 1 || r.bottom > b.bottom + 1))
+        problems.push(`${name(e)} sticks out of ${box.id} vertically ` +
+                      `(${r.top.toFixed(0)}..${r.bottom.toFixed(0)} outside ` +
+                      `${b.top.toFixed(0)}..${b.bottom.toFixed(0)})`);
     }
     if (box.scrollWidth > box.clientWidth + 1)
       problems.push(`${name(box)} scrolls sideways (${box.scrollWidth} > ${box.clientWidth})`);
