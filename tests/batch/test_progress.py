@@ -105,3 +105,17 @@ def test_a_run_without_progress_is_silent(tmp_path: Path,
     with timer.stage("ingest"):
         pass
     assert capsys.readouterr() == ("", "")
+
+
+def test_an_old_callback_taking_a_str_still_gets_step_names_with_a_warning() -> None:
+    names: list[str] = []
+
+    def old(stage: str) -> None:  # the callback type before events
+        names.append(stage.capitalize())
+
+    with pytest.warns(DeprecationWarning, match="ProgressEvent"):
+        timer = Timer(old)
+    with timer.stage("ingest"):
+        timer.count("ingest", rows_read=3)
+    timer.tell(ProgressEvent("scoring", "advance", 1, 2, "customers"))
+    assert names == ["Ingest"]

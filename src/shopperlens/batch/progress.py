@@ -11,7 +11,9 @@ per step start and end for logs (CI, cron), where a bar would be noise.
 
 from __future__ import annotations
 
+import inspect
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -181,13 +183,36 @@ def _count(event: ProgressEvent) -> str:
     return text
 
 
+def _adapt(progress: Any) -> Progress | None:
+    """The callback as one taking events. A callback declared to take a ``str`` (the
+    step's name, before events) still gets the names of the steps as they start, with a
+    deprecation warning, for one release."""
+    if progress is None:
+        return None
+    try:
+        params = list(inspect.signature(progress).parameters.values())
+    except (TypeError, ValueError):  # a builtin such as list.append: takes anything
+        return progress  # type: ignore[no-any-return]
+    if params and params[0].annotation in (str, "str"):
+        warnings.warn("a progress callback taking a str is deprecated: it now gets a "
+                      "shopperlens.batch.progress.ProgressEvent (its .step is the name)",
+                      DeprecationWarning, stacklevel=3)
+
+        def names(event: ProgressEvent) -> None:
+            if event.kind == "start":
+                progress(event.step)
+
+        return names
+    return progress  # type: ignore[no-any-return]
+
+
 class Timer:
     """Seconds per stage of a run (``run.json``'s ``timings_s``), each stage announced to
     the run's ``progress`` callback as it starts and ends."""
 
-    def __init__(self, progress: Progress | None) -> None:
+    def __init__(self, progress: Progress | Callable[[str], None] | None) -> None:
         self.timings: dict[str, float] = {}
-        self.progress = progress
+        self.progress = _adapt(progress)
         self._counts: dict[str, dict[str, int]] = {}
 
     @contextmanager
