@@ -138,3 +138,10 @@ def test_audit_lists_a_flag_and_not_as_unproven() -> None:
     assert any(line.startswith("Flagged: ") for line in lines)
     assert not any("not significant" in line for line in lines)
     assert "Nothing flagged." not in lines
+
+
+def test_no_opportunity_sentence_without_numeric_churn_risk() -> None:
+    predictions = pd.DataFrame({"customer_id": ["a", "b"], "expected_clv_365d": [1.0, 2.0],
+                                "churn_risk": [None, None]}, dtype=object)
+    assert not any(line.startswith("Biggest opportunity") for line in
+                   run_summary(_result(predictions)))

@@ -147,7 +147,8 @@ def opportunity(result: RunResult) -> str | None:
         return None
     predictions, segments = result.predictions, result.segments
     value = [c for c in predictions.columns if c.startswith("expected_clv_")]
-    if not value or "churn_risk" not in predictions or "segment_name" not in segments:
+    if (not value or "churn_risk" not in predictions or "segment_name" not in segments
+            or not pd.api.types.is_numeric_dtype(predictions["churn_risk"])):
         return None
     joined = segments[["customer_id", "segment_name"]].merge(predictions, on="customer_id")
     joined["at_risk"] = joined[value[0]] * joined["churn_risk"]
@@ -211,6 +212,8 @@ def audit_summary(result: AuditResult) -> list[str]:
 def _unproven(result: AuditResult) -> list[str]:
     """Differences over the threshold whose p-value is not below alpha."""
     m = result.metrics
+    if result.alpha is None:  # flagged on the threshold alone: nothing over it is unflagged
+        return []
     over = m[(m["value"] > result.threshold) & ~m["flagged"].astype(bool)]
     return [f"{r.outcome} by {r.attribute}: {r.value:.3f} over {result.threshold:.2f}, "
             f"but p = {_p(r.p_value)} is not below {result.alpha:g}: {r.detail}"
