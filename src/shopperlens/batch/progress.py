@@ -71,8 +71,20 @@ Progress = Callable[[ProgressEvent], None]
 
 
 def describe_counts(counts: Mapping[str, int]) -> str:
-    """``{"rows read": 1200, "tables": 3}`` as ``"1,200 rows read, 3 tables"``."""
-    return ", ".join(f"{n:,} {what}" for what, n in counts.items())
+    """``{"rows read": 1200, "tables": 3}`` as ``"1,200 rows read, 3 tables"``; one of a
+    kind in the singular.
+
+    >>> describe_counts({"rows read": 1200, "tables": 1})
+    '1,200 rows read, 1 table'
+    """
+    return ", ".join(f"{n:,} {_singular(what) if n == 1 else what}"
+                     for what, n in counts.items())
+
+
+def _singular(what: str) -> str:
+    first, _, rest = what.partition(" ")
+    first = first[:-1] if first.endswith("s") else first
+    return f"{first} {rest}" if rest else first
 
 
 def duration(seconds: float) -> str:
