@@ -58,6 +58,8 @@ def test_report_money_carries_the_runs_currency(result: RunResult) -> None:
     assert re.search(r'<div class="value">€[\d,]+\.\d\d</div><div class="label">revenue',
                      html)
     assert "in the data’s currency" not in html
+    typical = re.search(r"<h4>A typical customer</h4>.*?</table>", html, re.S).group(0)
+    assert re.search(r'<td class="num">€[\d,]+\.\d\d</td>', typical)  # total spend
     assert "in the data’s currency" in render_report(result)  # unknown: said so
 
 

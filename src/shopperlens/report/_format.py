@@ -51,11 +51,13 @@ def money(value: Any, currency: str | None = None) -> str:
     return f"{text} {currency.upper()}"
 
 
-def number(value: Any, unit: str = "") -> str:
-    """A feature value, formatted for its catalogue unit.
+def number(value: Any, unit: str = "", currency: str | None = None) -> str:
+    """A feature value, formatted for its catalogue unit (an amount in ``currency``).
 
     >>> number(0.456, "share"), number(12.0, "orders"), number(32.7, "days"), number(None)
     ('45.6%', '12', '33', '–')
+    >>> number(189.78, "currency", "USD")
+    '$189.78'
     """
     if _missing(value):
         return "–"
@@ -63,7 +65,7 @@ def number(value: Any, unit: str = "") -> str:
     if unit == "share":
         return pct(v)
     if unit == "currency":
-        return money(v)
+        return money(v, currency)
     if unit == "days":
         return f"{v:,.0f}"
     if v == round(v) and abs(v) < 1e15:
