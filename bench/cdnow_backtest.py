@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shopperlens import run
 from shopperlens import schema as s
 from shopperlens.config import Settings
-from shopperlens.pipeline import run
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests/data/cdnow/master_transactions.csv"
 # (cutoff, holdout = horizon days): the 39-week split first, then other corpus cutoffs,

@@ -22,7 +22,7 @@ from shopperlens.cli import app
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT = REPO / "docs" / "data-contract.md"
 CDNOW = REPO / "tests" / "data" / "cdnow" / "master_transactions.csv"
-TYPES = {"string", "integer", "number", "date", "category", "object"}
+TYPES = {"string", "integer", "number", "date", "category", "object", "array"}
 # placeholders of column names; <feature> is bound to the run's features.parquet
 PLACEHOLDERS = {"<days>": r"\d+", "<column>": r".+"}
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopperlens import predict
+from shopperlens import predict, run
 from shopperlens import schema as s
 from shopperlens.config import Settings
 from shopperlens.engines.duckdb import DuckDBEngine
@@ -23,7 +23,6 @@ from shopperlens.models import (
     select_transaction_model,
     summary_data,
 )
-from shopperlens.pipeline import run
 
 CDNOW = Path(__file__).parent / "data" / "cdnow" / "sample_transactions.csv"
 

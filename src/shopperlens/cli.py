@@ -60,6 +60,14 @@ MapOption = Annotated[
 EngineOption = Annotated[
     str, typer.Option(help="Engine computing the features: duckdb or spark.")
 ]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress and no tables: only the last line.")
+]
+CurrencyOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(help="Currency of the amounts, e.g. EUR (default: the transactions' "
+                 "currency column when it holds one)."),
+]
 CutoffOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(help="Ignore everything after this date, ISO 8601 only: YYYY-MM-DD "
@@ -172,6 +180,8 @@ def run(
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
     engine: EngineOption = "duckdb",
     keep_duplicates: KeepDuplicatesOption = False,
+    currency: CurrencyOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Build profiles, features, explained segments and predictions for DATA into OUT."""
     with _errors():
@@ -183,10 +193,9 @@ def run(
             seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon,
             keep_duplicates=keep_duplicates,
         )
-        result = _run(
-            data, out, cutoff, settings, map or [], holdout, report=not no_report, engine=engine
-        )
-        _print_summary(result)
+        result = _run(data, out, cutoff, settings, map or [], holdout, report=not no_report,
+                      engine=engine, quiet=quiet, currency=currency)
+        _print_summary(result, quiet=quiet)
 
 
 @app.command()
@@ -217,6 +226,7 @@ def assign(
 def quickstart(
     out: Annotated[Path, typer.Argument(help="Working folder.")] = Path("shopperlens-demo"),
     customers: Annotated[int, typer.Option(min=100, help="Number of demo customers.")] = 5000,
+    quiet: QuietOption = False,
 ) -> None:
     """Make demo data and run the whole pipeline on it: the two-minute tour."""
     with _errors():
@@ -225,19 +235,27 @@ def quickstart(
 
         data_dir, results = out / "data", out / "results"
         demo_data.write(demo_data.generate(customers, seed=0), data_dir, fmt="csv")
-        out_console.print(f"Demo data for {customers:,} customers in {data_dir}")
-        result = _run(data_dir, results, None, Settings(seed=0), [])
-        _print_summary(result)
-        out_console.print(f"Open {results / schema.REPORT_FILE} in a browser.")
+        if not quiet:
+            out_console.print(f"Demo data for {customers:,} customers in {data_dir}")
+        result = _run(data_dir, results, None, Settings(seed=0), [], quiet=quiet)
+        _print_summary(result, quiet=quiet)
+        if not quiet:
+            out_console.print(f"Open {results / schema.REPORT_FILE} in a browser.")
 
 
 @app.command()
-def report(out: Annotated[Path, typer.Argument(help="Output folder of an earlier run.")]) -> None:
+def report(
+    out: Annotated[Path, typer.Argument(help="Output folder of an earlier run.")],
+    currency: CurrencyOption = None,
+) -> None:
     """Re-render OUT/report.html from the saved outputs of a run."""
     with _errors():
         from shopperlens.report import result_from_outputs, write_report
 
-        path = write_report(result_from_outputs(out), out / schema.REPORT_FILE)
+        result = result_from_outputs(out)
+        if currency:  # for this rendering only; run.json keeps what the run knew
+            result.record["currency"] = currency.strip().upper()
+        path = write_report(result, out / schema.REPORT_FILE)
         out_console.print(f"Wrote {path}")
 
 
@@ -248,16 +266,25 @@ def score_text(
     ],
     out: Annotated[Path, typer.Option(help="CSV to write.")] = Path("scored.csv"),
 ) -> None:
-    """Scrub PII from texts and score sentiment, emotions and topics."""
+    """Scrub PII from texts and score sentiment, emotions and topics; every input column
+    is kept (the text scrubbed in place)."""
     with _errors():
+        from shopperlens.batch.summary import scores_summary, scrub_summary
         from shopperlens.text import score_texts, scrub
 
         frame = _read_texts(source)
         ratings = frame[schema.RATING].tolist() if schema.RATING in frame else None
-        scored = score_texts(frame[schema.TEXT].tolist(), ratings)
+        clean, removed = scrub(frame[schema.TEXT].tolist())
+        scores = score_texts(clean, ratings, scrubbed=True)
+        scored = frame.reset_index(drop=True)
+        for column in scores.columns:  # the text in its place, the scores after
+            scored[column] = scores[column].to_numpy()
         scored.to_csv(out, index=False)
-        _, report = scrub(frame[schema.TEXT].tolist())
-        out_console.print(f"Scored {len(scored):,} texts into {out}; PII removed: {report}")
+        out_console.print(f"Scored {len(scored):,} texts into {out} "
+                          f"({len(frame.columns)} input columns kept); "
+                          f"{scrub_summary(removed)}.", markup=False, highlight=False)
+        for line in scores_summary(scored):
+            out_console.print(line, markup=False, highlight=False)
 
 
 @app.command()
@@ -353,12 +380,13 @@ def audit(
     with _errors():
         from shopperlens.batch.audit import AUDIT_FILE
         from shopperlens.batch.audit import audit as fairness_audit
+        from shopperlens.batch.summary import audit_summary
 
         result = fairness_audit(data, out, sensitive=sensitive or [], threshold=threshold,
                                 alpha=None if alpha >= 1 else alpha)
-        for line in result.flags + result.proxy_flags or ["No difference over the threshold."]:
-            out_console.print(f"- {line}", markup=False)
-        out_console.print(f"Details in {out / AUDIT_FILE}")
+        for line in audit_summary(result):
+            out_console.print(line, markup=False, highlight=False)
+        out_console.print(f"Details in {out / AUDIT_FILE}", soft_wrap=True)
     if fail_on_flag and (result.flagged or result.proxy_flags):
         raise typer.Exit(3)
 
@@ -426,14 +454,12 @@ def _run(
     *,
     report: bool = True,
     engine: str = "duckdb",
+    quiet: bool = False,
+    currency: str | None = None,
 ) -> RunResult:
     from shopperlens.batch.runner import run as run_batch
 
-    with err_console.status("Starting") as status:
-
-        def progress(stage: str) -> None:
-            status.update(f"{stage.capitalize()}...")
-
+    with _progress(quiet) as progress:
         result = run_batch(
             data,
             out,
@@ -444,57 +470,51 @@ def _run(
             settings=settings,
             progress=progress,
             engine=engine,
+            currency=currency,
         )
-    _print_quality(result.quality)
+    if not quiet:
+        _print_quality(result.quality)
     return result
 
 
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Any]:
+    """The run's progress on stderr: none when quiet, Rich bars on a terminal, plain
+    lines otherwise (CI and cron logs)."""
+    from shopperlens.batch.progress import LineProgress, RichProgress
+
+    if quiet:
+        yield None
+        return
+    terminal = err_console.is_terminal and not err_console.is_dumb_terminal
+    with RichProgress(err_console) if terminal else LineProgress(sys.stderr) as display:
+        yield display
+
+
 def _print_quality(quality: dict) -> None:
-    from rich.table import Table
+    from shopperlens.batch.summary import quality_table, rejection_lines
 
-    table = Table(title="Data quality")
-    table.add_column("table", no_wrap=True, min_width=12)
-    for column in ("rows read", "kept", "rejected", "duplicates"):
-        table.add_column(column, justify="right")
-    table.add_column("top reasons", overflow="fold")
-    table.add_column("dates", overflow="fold")
-    for q in quality.values():
-        reasons = ", ".join(f"{why} ({n:,})" for why, n in list(q.rejected_by_reason.items())[:3])
-        dates = f"{(q.date_min or '')[:10]} .. {(q.date_max or '')[:10]}" if q.date_min else ""
-        table.add_row(
-            q.table,
-            f"{q.rows_read:,}",
-            f"{q.rows_kept:,}",
-            f"{q.rows_rejected:,}",
-            f"{q.duplicates:,}",
-            reasons,
-            dates,
-        )
-    out_console.print(table)
+    out_console.print(quality_table(quality))
+    for line in rejection_lines(quality):
+        out_console.print(line, markup=False, highlight=False)
 
 
-def _print_summary(result: RunResult) -> None:
-    from rich.table import Table
+def _print_summary(result: RunResult, *, quiet: bool = False) -> None:
+    """Every segment in a table, then the run in a few sentences and its timings; only
+    the output folder when quiet."""
+    from shopperlens.batch.summary import run_summary, segments_table
 
-    table = Table(title=f"Segments as of {result.as_of:%Y-%m-%d}")
-    table.add_column("segment", no_wrap=True)
-    for column in ("customers", "share", "revenue share"):
-        table.add_column(column, justify="right")
-    for _, row in result.profiles.iterrows():
-        revenue = row.get("revenue_share", float("nan"))
-        table.add_row(
-            str(row.get(schema.SEGMENT_NAME, row.name)),
-            f"{int(row['size']):,}",
-            f"{row['share']:.1%}",
-            f"{revenue:.1%}",
-        )
-    out_console.print(table)
-    for warning in result.record.get("warnings", []):
+    for warning in result.record.get("warnings", []):  # even when quiet
         err_console.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
-    timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.record.get("timings_s", {}).items())
-    out_console.print(f"Timings: {timings}")
+    if not quiet:
+        out_console.print(segments_table(result))
+        for line in run_summary(result):
+            out_console.print(line, markup=False, highlight=False)
+        timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.record.get("timings_s", {}).items())
+        out_console.print(f"Timings: {timings}", markup=False, highlight=False)
     if result.out_dir is not None:
-        out_console.print(f"Outputs in {result.out_dir} (run record: {schema.RUN_FILE}).")
+        out_console.print(f"Outputs in {result.out_dir} (run record: {schema.RUN_FILE}).",
+                          markup=False, highlight=False, soft_wrap=True)  # a path: unbroken
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,7 @@ reliability (bins and Brier score) of both probabilities against what happened.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from sklearn.model_selection import train_test_split
 from shopperlens import schema as s
 from shopperlens.blocks import EVERYONE, in_sample
 from shopperlens.engines.duckdb import DuckDBEngine
+from shopperlens.errors import ConvergenceWarning
 from shopperlens.features import (
     DECIMALS,
     add_text_features,
@@ -98,7 +100,8 @@ class Predictor:
 
     def predict(self, engine: DuckDBEngine, features: pd.DataFrame, where: str) -> pd.DataFrame:
         """Predictions for the customers of ``features``, whose rows of the engine's
-        tables SQL ``where`` selects; one row per customer with a purchase."""
+        tables SQL ``where`` selects; one row per customer, as in the segments (the
+        models describe buyers: a customer without a purchase has empty predictions)."""
         summary = self._summary(engine, where, features)
         frame = _btyd_frame(self.transactions, self.spend, summary, self.orders_days,
                             self.value_days)
@@ -106,11 +109,14 @@ class Predictor:
             frame = frame.join(_churn_frame(self.churn, features), how="left")
             frame["p_alive"] = reconcile_p_alive(self.transactions, summary, frame,
                                                  self.churn_window_days)
+        else:  # not fitted (too little history): the columns stay, empty
+            frame = frame.assign(churn_risk=np.nan, churn_drivers=None)
         frame = _with_next_order_date(self.transactions, summary, frame, self.as_of,
                                       self.orders_days)
         if self.holdout_days:
             self._holdout.append(holdout_part(self.transactions, self.baseline, summary,
                                                frame, self.holdout_days))
+        frame = frame.reindex(features.index.union(frame.index, sort=False))
         return frame.rename_axis(s.CUSTOMER_ID).reset_index()
 
     def finish(self) -> dict[str, Any]:
@@ -236,8 +242,11 @@ def fit_predictor(
     }
     # BG/NBD, the common reference, is fitted beside (a fraction of a second) and scored
     # on the holdout; it predicts nothing in the outputs.
-    predictor.baseline = BetaGeoModel().fit(_fit_rows(summary, BTYD_FIT_MAX))
+    with warnings.catch_warnings(record=True) as caught:  # a reference: never a warning
+        warnings.simplefilter("always", ConvergenceWarning)
+        predictor.baseline = BetaGeoModel().fit(_fit_rows(summary, BTYD_FIT_MAX))
     models["bgnbd"] = _fitted(predictor.baseline)
+    models["bgnbd"]["converged"] = not any(w.category is ConvergenceWarning for w in caught)
     predictor.record["baseline_model"] = "bgnbd"
     predictor.churn = _fit_churn(engine, features, where, training, churn_days, seed,
                                  predictor.record)

@@ -1,4 +1,6 @@
-"""The demo report in real headless Chromium: offline, error-free, every chart drawn.
+"""The demo report in real headless Chromium: offline, error-free, every chart drawn;
+at 1280 and 800 px wide nothing overflows its card or chart and no text of a chart is
+drawn over another; the segment map's labels are whole and apart.
 
 Uses Debian's ``chromium`` (``apt-get install chromium``) driven by Playwright for Python
 with ``executable_path``; ``playwright install`` cannot download browsers here. Without
@@ -119,6 +121,96 @@ def test_fairness_section_after_an_audit(page: Any, report: tuple[Path, Any]) ->
     section = page.locator("#fairness")
     assert section.is_visible() and "Nothing flagged" in section.inner_text()
     assert section.locator(".main-svg").count() >= 2  # segments by age band, by gender
+
+
+# Every element inside its box (a card, a KPI, a chart's figure, the page), and no two
+# pieces of text of a chart drawn over each other. Returns what is wrong, in words.
+LAYOUT_PROBLEMS = """() => {
+  const problems = [];
+  const visible = r => r.width > 0.5 && r.height > 0.5;
+  const name = e => (e.id ? '#' + e.id : e.tagName.toLowerCase()) +
+                    ' "' + (e.textContent || '').trim().slice(0, 40) + '"';
+  const boxes = 'main, article.card, .kpi, figure.chart, .plotly-graph-div';
+  for (const box of document.querySelectorAll(boxes)) {
+    const b = box.getBoundingClientRect();
+    for (const e of box.querySelectorAll('*')) {
+      const r = e.getBoundingClientRect();
+      if (!visible(r) || e.closest('defs, clipPath')) continue;
+      if (r.left < b.left - 1 || r.right > b.right + 1)
+        problems.push(`${name(e)} overflows ${name(box).slice(0, 30)} ` +
+                      `(${r.left.toFixed(0)}..${r.right.toFixed(0)} outside ` +
+                      `${b.left.toFixed(0)}..${b.right.toFixed(0)})`);
+      // a chart has a fixed height: nothing of it may stick out above or below
+      if (box.classList.contains('plotly-graph-div') &&
+          (r.top < b.top - 1 || r.bottom > b.bottom + 1))
+        problems.push(`${name(e)} sticks out of ${box.id} vertically ` +
+                      `(${r.top.toFixed(0)}..${r.bottom.toFixed(0)} outside ` +
+                      `${b.top.toFixed(0)}..${b.bottom.toFixed(0)})`);
+    }
+    if (box.scrollWidth > box.clientWidth + 1)
+      problems.push(`${name(box)} scrolls sideways (${box.scrollWidth} > ${box.clientWidth})`);
+  }
+  for (const chart of document.querySelectorAll('.plotly-graph-div')) {
+    const texts = [...chart.querySelectorAll('text')]
+      .filter(t => t.textContent.trim() && visible(t.getBoundingClientRect()))
+      .map(t => [t, t.getBoundingClientRect()]);
+    for (let i = 0; i < texts.length; i++)
+      for (let j = i + 1; j < texts.length; j++) {
+        const [a, ra] = texts[i], [b, rb] = texts[j];
+        const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+        const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+        if (w > 2 && h > 2)
+          problems.push(`${chart.id}: "${a.textContent.trim()}" overlaps ` +
+                        `"${b.textContent.trim()}"`);
+      }
+  }
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_nothing_overflows_its_card_and_no_text_overlaps(page: Any, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    try:
+        problems = page.evaluate(LAYOUT_PROBLEMS)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+    assert problems == [], "\n".join(problems[:20])
+
+
+def test_map_labels_are_whole_and_apart(page: Any) -> None:
+    # the label boxes, without the arrows that point from a moved label to its centre
+    boxes = page.evaluate("""[...document.querySelectorAll(
+        '#chart-segment-map .annotation-text-g')]
+        .map(a => { const r = a.getBoundingClientRect();
+                    return [r.left, r.top, r.right, r.bottom, a.textContent]; })""")
+    plot = page.evaluate("""(() => { const r = document.querySelector(
+        '#chart-segment-map .nsewdrag').getBoundingClientRect();
+        return [r.left, r.top, r.right, r.bottom]; })()""")
+    assert len(boxes) >= 2
+    for i, a in enumerate(boxes):
+        assert plot[0] - 1 <= a[0] and a[2] <= plot[2] + 1, f"{a[4]} is cut at the plot's edge"
+        for b in boxes[i + 1:]:
+            apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+            assert apart, f"{a[4]} overlaps {b[4]}"
+
+
+A4_PRINTABLE_PX = 703  # 210 mm less two 12 mm margins (the stylesheet's @page), at 96 dpi
+
+
+def test_no_mode_bar_and_a_print_stylesheet(page: Any) -> None:
+    assert page.locator(".modebar").count() == 0
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": A4_PRINTABLE_PX, "height": 1000})
+    try:
+        after_toc = page.evaluate("getComputedStyle(document.querySelector('nav.toc'))"
+                                  ".breakAfter")
+        assert after_toc == "page"
+        problems = page.evaluate(LAYOUT_PROBLEMS)  # printed on A4, nothing is cut
+        assert problems == [], "\n".join(problems[:20])
+    finally:
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_screenshots(page: Any, tmp_path: Path) -> None:

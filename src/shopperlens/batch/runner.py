@@ -14,9 +14,10 @@ from pathlib import Path
 
 from shopperlens import schema as s
 from shopperlens.artifacts import write_json
+from shopperlens.batch.progress import Progress, Timer
 from shopperlens.batch.record import fingerprints
 from shopperlens.batch.result import RunResult
-from shopperlens.batch.state import Progress, RunState, Step, Timer
+from shopperlens.batch.state import RunState, Step
 from shopperlens.batch.steps import STEPS
 from shopperlens.config import Settings
 from shopperlens.engines import check_engine
@@ -36,6 +37,7 @@ def run(
     settings: Settings | None = None,
     progress: Progress | None = None,
     engine: str = "duckdb",
+    currency: str | None = None,
 ) -> RunResult:
     """Run the whole batch pipeline on a data folder and write the contract's outputs.
 
@@ -49,6 +51,10 @@ def run(
     report : write ``report.html`` too.
     engine : ``"duckdb"`` or ``"spark"``: the engine computing the features. Ingestion,
         validation and the later stages run on DuckDB either way.
+    progress : called with a :class:`~shopperlens.batch.progress.ProgressEvent` as each
+        step starts, advances and ends (counts, seconds).
+    currency : the currency of the amounts (ISO 4217, shown in the report and summary);
+        default: the transactions' ``currency`` column when it holds one currency.
     """
     feature_engine = check_engine(engine)  # fail before any work
     settings = settings or Settings()
@@ -57,6 +63,7 @@ def run(
     state = RunState(
         data, None if out is None else Path(out), cutoff, mappings, column_map, holdout_days,
         report, settings, feature_engine, Timer(progress), fingerprints(files),
+        currency=currency.strip().upper() if currency else None,
     )
     with ExitStack() as engine_open:
         for step in STEPS:

@@ -6,15 +6,14 @@ Each step reads the fields earlier steps filled and fills its own; the order is
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shopperlens.batch.progress import Progress, Timer  # noqa: F401 - Progress re-exported
 from shopperlens.config import Settings
 
 if TYPE_CHECKING:
@@ -26,27 +25,6 @@ if TYPE_CHECKING:
     from shopperlens.engines.duckdb import DuckDBEngine
     from shopperlens.ingest import TableQuality
     from shopperlens.predict import Predictor
-
-Progress = Callable[[str], None]
-
-
-class Timer:
-    """Seconds per stage of a run, as ``run.json``'s ``timings_s``."""
-
-    def __init__(self, progress: Progress | None) -> None:
-        self.timings: dict[str, float] = {}
-        self.progress = progress
-
-    @contextmanager
-    def stage(self, name: str, *, announce: bool = True) -> Iterator[None]:
-        """Time a stage; a stage met again (once per block of customers) adds up."""
-        if self.progress and announce:
-            self.progress(name)
-        start = time.perf_counter()
-        yield
-        elapsed = time.perf_counter() - start
-        self.timings[name] = round(self.timings.get(name, 0.0) + elapsed, 3)
-
 
 @dataclass
 class RunState:
@@ -78,6 +56,7 @@ class RunState:
     predictor: Predictor | None = None  # predictions
     scored: Scored | None = None  # scoring
     result: RunResult | None = None  # outputs
+    currency: str | None = None  # asked for (``--currency``), else the data's (ingest)
 
     @property
     def predicting(self) -> dict[str, Any]:

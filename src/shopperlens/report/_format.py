@@ -29,23 +29,35 @@ def pct(value: Any, digits: int = 1) -> str:
     return "–" if _missing(value) else f"{100 * float(value):.{digits}f}%"
 
 
-def money(value: Any) -> str:
-    """An amount in the data's currency, without a symbol (the data may mix currencies).
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹"}
 
-    >>> money(1234.5), money(12_345_678)
-    ('1,234.50', '12.3 M')
+
+def money(value: Any, currency: str | None = None) -> str:
+    """An amount in the data's currency: its symbol or ISO code when the run knows it
+    (``--currency`` or the transactions' ``currency`` column), bare otherwise.
+
+    >>> money(1234.5), money(12_345_678), money(2664449.99, "EUR"), money(-5, "CHF")
+    ('1,234.50', '12.3 M', '€2,664,449.99', '-5.00 CHF')
     """
     if _missing(value):
         return "–"
     v = float(value)
-    return f"{v / 1e6:,.1f} M" if abs(v) >= 1e7 else f"{v:,.2f}"
+    text = f"{v / 1e6:,.1f} M" if abs(v) >= 1e7 else f"{v:,.2f}"
+    if not currency:
+        return text
+    symbol = SYMBOLS.get(currency.upper())
+    if symbol:
+        return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
+    return f"{text} {currency.upper()}"
 
 
-def number(value: Any, unit: str = "") -> str:
-    """A feature value, formatted for its catalogue unit.
+def number(value: Any, unit: str = "", currency: str | None = None) -> str:
+    """A feature value, formatted for its catalogue unit (an amount in ``currency``).
 
     >>> number(0.456, "share"), number(12.0, "orders"), number(32.7, "days"), number(None)
     ('45.6%', '12', '33', '–')
+    >>> number(189.78, "currency", "USD")
+    '$189.78'
     """
     if _missing(value):
         return "–"
@@ -53,7 +65,7 @@ def number(value: Any, unit: str = "") -> str:
     if unit == "share":
         return pct(v)
     if unit == "currency":
-        return money(v)
+        return money(v, currency)
     if unit == "days":
         return f"{v:,.0f}"
     if v == round(v) and abs(v) < 1e15:

@@ -17,6 +17,7 @@ from shopperlens.batch.result import RunResult
 from shopperlens.features.catalog import FEATURES, describe
 from shopperlens.report import _data as d
 from shopperlens.report import charts as c
+from shopperlens.report._rules import simplify
 
 CLV, CHURN, P_ALIVE = "expected_clv_365d", "churn_risk", "p_alive"
 TEXT_PREFIXES = ("sentiment", "emotion", "dominant_emotion", "topic", "top_topic", "text_")
@@ -56,7 +57,7 @@ def summary(ctx: Context) -> dict[str, Any]:
     table = ctx.sizes.set_index("name")
     colours = {ctx.names[i]: ctx.colours[i] for i in ctx.sizes.index}
     return {
-        "figures": d.summary(ctx.result, len(ctx.ids)),
+        "figures": d.summary(ctx.result, len(ctx.sizes)),  # "No purchases yet" counts too
         "quality": d.quality_rows(ctx.result),
         "sizes_chart": c.to_div(c.share_bars(
             table, colours, title="Segments: who is many, who is worth much"), "sizes"),
@@ -89,7 +90,7 @@ def cards(ctx: Context) -> list[dict[str, Any]]:
             "revenue_share": float(row["revenue_share"]),
             "revenue_per_customer": float(row["revenue"] / max(row["size"], 1)),
             "chart": c.to_div(fig, f"profile-{seg}"),
-            "rules": list(model.rules_.get(seg, [])),
+            "rules": simplify(list(model.rules_.get(seg, []))),
             "fidelity": model.segment_fidelity_.get(seg),
             "actions": list(model.actions_.get(seg, [])),
             "typical": d.feature_table(ctx.result, ctx.buyers, seg, typical[seg])
@@ -148,13 +149,16 @@ def predictions(ctx: Context) -> dict[str, Any] | None:
         return None
     pred = pred[pred[s.SEGMENT_ID].isin(ctx.ids)]
     charts = []
-    if CLV in pred:
+    if CLV in pred and pred[CLV].notna().any():
         stats = d.quantiles(pred[CLV], pred[s.SEGMENT_ID])
+        unit = ctx.result.record.get("currency") or "currency"
         charts.append(c.to_div(c.box_by_segment(
             stats, ctx.colours, ctx.names, title="Predicted customer value, next 365 days",
-            axis="expected value per customer (currency)"), "clv"))
+            axis=f"expected value per customer ({unit})"), "clv"))
     churn = CHURN if CHURN in pred and pd.api.types.is_numeric_dtype(pred[CHURN]) else None
-    if churn is not None:
+    if CHURN in pred and pred[CHURN].isna().all():  # no churn model (too little history)
+        pass
+    elif churn is not None:
         stats = d.quantiles(100 * pred[churn], pred[s.SEGMENT_ID])
         charts.append(c.to_div(c.box_by_segment(
             stats, ctx.colours, ctx.names, title="Churn risk",

@@ -11,14 +11,18 @@ about 8 kB of JSON to each chart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+import textwrap
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from markupsafe import escape
 from plotly.subplots import make_subplots
 
 WIDTH = 700
+TITLE_MARGIN = 24  # least top margin of a chart whose title is an HTML heading
 CARD_WIDTH = 640  # inside a card's border and padding, still within an A4 page
 GREY = "#9aa0a6"
 # Tableau 10 without its grey (grey means "no purchases"), then Plotly's Dark24 for the
@@ -35,8 +39,8 @@ RFM_COLOURS = {
     "About to sleep": "#fdae61", "At risk": "#f46d43", "Can't lose them": "#d73027",
     "Hibernating": "#b2abd2", "Lost": "#8073ac", "No purchases": GREY,
 }
-CONFIG = {"displaylogo": False, "responsive": False, "modeBarButtonsToRemove": ["select2d",
-                                                                              "lasso2d"]}
+# No mode bar: it sat on top of long titles, and a report is read, not edited.
+CONFIG = {"displaylogo": False, "responsive": False, "displayModeBar": False}
 TEMPLATE = go.layout.Template(layout={
     "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12,
              "color": "#222"},
@@ -65,9 +69,38 @@ def segment_colours(segment_ids: Sequence[int]) -> dict[int, str]:
 
 
 def to_div(fig: go.Figure, name: str) -> str:
-    """The figure as an HTML fragment that draws with the page's inlined Plotly.js."""
-    return str(fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{name}",
-                           config=CONFIG))
+    """The figure as an HTML fragment that draws with the page's inlined Plotly.js.
+
+    The figure's title becomes an HTML heading above it, which wraps as text does:
+    inside the SVG a long title would run off the chart."""
+    _wrap_axis_titles(fig)
+    title = fig.layout.title.text
+    if title:
+        margin = fig.layout.margin.t if fig.layout.margin.t is not None else 50
+        fig.update_layout(title_text=None, margin_t=max(TITLE_MARGIN, margin - 30))
+    div = str(fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{name}",
+                          config=CONFIG))
+    heading = f'<div class="chart-title">{escape(title)}</div>' if title else ""
+    return heading + div
+
+
+AXIS_TITLE_CHARS = 40  # about 280 px: the plot beside a card's longest labels is wider
+
+
+def _wrap_axis_titles(fig: go.Figure) -> None:
+    """Break a long x-axis title over lines: Plotly centres it under the plot, which
+    long labels beside it narrow, and a title wider than the plot runs off the chart.
+    Only charts of horizontal bars or boxes have such labels."""
+    if not any(getattr(trace, "orientation", None) == "h" for trace in fig.data):
+        return
+    for name in [k for k in fig.layout if k.startswith("xaxis")]:
+        axis = fig.layout[name]
+        text = axis.title.text
+        if text and len(text) > AXIS_TITLE_CHARS and "<br>" not in text:
+            lines = textwrap.wrap(text, AXIS_TITLE_CHARS)
+            axis.title.text = "<br>".join(lines)
+            bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 50
+            fig.update_layout(margin_b=bottom + 16 * (len(lines) - 1))
 
 
 def _figure(title: str, height: int, **layout: object) -> go.Figure:
@@ -105,21 +138,102 @@ def segment_map(points: pd.DataFrame, names: Mapping[int, str], colours: Mapping
 
     ``points`` has columns ``x``, ``y`` and ``segment_id``.
     """
-    fig = _figure("Segment map: customers in two dimensions", 560,
-                  xaxis_title=axis_titles[0], yaxis_title=axis_titles[1],
-                  legend={"orientation": "h", "y": -0.18, "x": 0, "itemsizing": "constant"})
+    # the legend under the plot, two names a row
+    margin = {**MAP_MARGIN, "b": 70 + 20 * -(-points["segment_id"].nunique() // 2)}
+    fig = _figure("Segment map: customers in two dimensions", MAP_PLOT + margin["b"] + 30,
+                  xaxis_title=axis_titles[0], yaxis_title=axis_titles[1], margin=margin,
+                  legend={"orientation": "h", "y": -0.14, "yanchor": "top", "x": 0,
+                          "itemsizing": "constant"})
     for seg, group in points.groupby("segment_id", sort=True):
         fig.add_trace(go.Scatter(
             x=group["x"].to_numpy(), y=group["y"].to_numpy(), mode="markers",
             name=names[int(seg)], marker={"color": colours[int(seg)], "size": 4, "opacity": 0.55},
             hovertemplate=f"{names[int(seg)]}<extra></extra>",
         ))
+    x_range, y_range = _padded(points["x"]), _padded(points["y"])
+    fig.update_xaxes(range=x_range, automargin=False)
+    fig.update_yaxes(range=y_range, automargin=False)
     centres = points.groupby("segment_id")[["x", "y"]].median()
-    for seg, (x, y) in centres.iterrows():
-        fig.add_annotation(x=x, y=y, text=f"<b>{names[int(seg)]}</b>", showarrow=False,
-                           bgcolor="rgba(255,255,255,0.85)", bordercolor=colours[int(seg)],
+    sizes = points["segment_id"].value_counts()
+    order = sorted(centres.index, key=lambda seg: -int(sizes.get(seg, 0)))  # biggest first
+    labels = [(f"<b>{names[int(seg)]}</b>", *centres.loc[seg]) for seg in order]
+    frame = (WIDTH - MAP_MARGIN["l"] - MAP_MARGIN["r"], MAP_PLOT + 30 - TITLE_MARGIN)
+    for (text, x, y), (dx, dy), seg in zip(
+            labels, place_labels(labels, x_range, y_range, frame), order, strict=True):
+        fig.add_annotation(x=x, y=y, text=text, showarrow=bool(dx or dy), ax=dx, ay=dy,
+                           arrowcolor=colours[int(seg)], arrowwidth=1.5, standoff=2,
+                           bgcolor="rgba(255,255,255,0.9)", bordercolor=colours[int(seg)],
                            borderwidth=1.5, font={"size": 11})
     return fig
+
+
+MAP_PLOT = 430  # pixels of the plot's height (and the 30 px above it, less the margin)
+MAP_MARGIN = {"l": 60, "r": 20, "t": 30}
+LABEL_FONT_PX = (7.0, 20.0)  # width of a bold 11 px character, height of a label box
+
+
+def _padded(values: pd.Series) -> list[float]:
+    low, high = float(values.min()), float(values.max())
+    pad = 0.05 * (high - low or 1.0)
+    return [low - pad, high + pad]
+
+
+def place_labels(labels: Sequence[tuple[str, float, float]], x_range: Sequence[float],
+                 y_range: Sequence[float], frame: tuple[float, float]) -> list[tuple[int, int]]:
+    """Pixel offsets (dx, dy) of each label from its anchor so that no two labels'
+    boxes overlap and every box stays inside the plot: the first free spot of a spiral
+    of candidates around the anchor, else the nearest free spot of the plot, label by
+    label in order (biggest segment first, at its centre).
+
+    ``labels`` are (text, x, y) in data units; ``frame`` is the plot's (width, height)
+    in pixels. Box widths are estimated from the text's length.
+    """
+    width, height = frame
+    placed: list[tuple[float, float, float, float]] = []
+    offsets: list[tuple[int, int]] = []
+    for text, x, y in labels:
+        chars = len(text.replace("<b>", "").replace("</b>", ""))
+        w, h = chars * LABEL_FONT_PX[0] + 10, LABEL_FONT_PX[1] + 4
+        px = (x - x_range[0]) / (x_range[1] - x_range[0]) * width
+        py = (y_range[1] - y) / (y_range[1] - y_range[0]) * height  # down, as the screen
+        best = None
+        for dx, dy in itertools.chain(_spiral(), _grid(px, py, frame)):
+            box = (px + dx - w / 2, py + dy - h / 2, px + dx + w / 2, py + dy + h / 2)
+            inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+            if inside and not any(_overlap(box, other) for other in placed):
+                best = (dx, dy, box)
+                break
+        if best is None:  # no free spot at all: stay clamped inside, at the anchor's height
+            dx = round(min(max(w / 2 - px, 0), width - w / 2 - px))
+            best = (dx, 0, (px + dx - w / 2, py - h / 2, px + dx + w / 2, py + h / 2))
+        placed.append(best[2])
+        offsets.append((int(best[0]), int(best[1])))
+    return offsets
+
+
+def _spiral() -> list[tuple[int, int]]:
+    """Candidate offsets: the anchor, then rings of growing radius (vertical moves first,
+    as labels are wide and short)."""
+    out = [(0, 0)]
+    for radius in (26, 48, 72, 100, 130, 170, 220):
+        for angle in (90, 270, 60, 120, 240, 300, 30, 150, 210, 330, 0, 180):
+            rad = np.deg2rad(angle)
+            # whole pixels: the offsets Plotly is given are the ones checked here
+            out.append((int(round(radius * 2.2 * np.cos(rad))),
+                        int(round(-radius * np.sin(rad)))))
+    return out
+
+
+def _grid(px: float, py: float, frame: tuple[float, float]) -> Iterator[tuple[int, int]]:
+    """Every spot of the plot on a 10 px grid, as offsets from (px, py), nearest first:
+    where a label goes when the spiral around its anchor is full (computed only then)."""
+    xs, ys = np.arange(0, frame[0] + 1, 10), np.arange(0, frame[1] + 1, 10)
+    spots = [(int(round(x - px)), int(round(y - py))) for x in xs for y in ys]
+    yield from sorted(spots, key=lambda d: (d[0] / 2.2) ** 2 + d[1] ** 2)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def profile_bars(gaps: pd.Series, colour: str, *, title: str) -> go.Figure:
@@ -129,8 +243,9 @@ def profile_bars(gaps: pd.Series, colour: str, *, title: str) -> go.Figure:
     """
     values = gaps.to_numpy(dtype=float)
     opacity = [1.0 if abs(v) >= 0.5 else 0.45 for v in values]  # 0.5 sd: what names use
-    fig = _figure(title, 90 + 22 * len(values), xaxis_title="difference from all customers "
-                  "(standard deviations)", margin={"l": 10, "r": 20, "t": 45, "b": 45})
+    # a short axis title: centred under the bars, beside long labels, a long one ran off
+    fig = _figure(title, 90 + 22 * len(values), xaxis_title="difference (standard deviations)",
+                  margin={"l": 10, "r": 20, "t": 45, "b": 45})
     fig.update_layout(width=CARD_WIDTH)
     fig.add_trace(go.Bar(
         y=list(gaps.index), x=values, orientation="h",

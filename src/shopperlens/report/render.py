@@ -53,6 +53,7 @@ def report_context(result: RunResult) -> dict[str, Any]:
         "text": sections.text(ctx),
         "fairness": sections.fairness(ctx),
         "method": sections.method(ctx),
+        "currency": result.record.get("currency"),
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "version": __version__,
         "plotly_version": plotly.__version__,

@@ -27,6 +27,12 @@ def compute(state: RunState) -> None:
                                n_jobs=settings.threads or -1)
     feature_table_by(engine, state.as_of, state.feature_engine, settings.block_customers)
     state.blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
+    state.timer.count("features", customers=customers(engine))
+
+
+def customers(engine: DuckDBEngine) -> int:
+    """Customers of the feature table."""
+    return int(engine.scalar(f"SELECT count(*) FROM {FEATURES_TABLE}") or 0)  # type: ignore[call-overload]
 
 
 def feature_table_by(engine: DuckDBEngine, as_of: datetime, name: str,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from shopperlens import schema as s
 from shopperlens.batch.state import RunState
 from shopperlens.batch.window import window
+from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.ingest import load_folder, write_rejected
 
 
@@ -25,3 +26,18 @@ def load(state: RunState) -> None:
         write_rejected(state.engine, state.out_dir / s.REJECTED_DIR, state.quality)
     state.as_of, state.warnings = window(state.quality, state.cutoff, state.holdout_days,
                                          max_gap_days=state.settings.max_cutoff_gap_days)
+    state.currency = state.currency or data_currency(state.engine)
+    state.timer.count("ingest", rows_read=sum(q.rows_read for q in state.quality.values()),
+                      tables=len(state.quality))
+
+
+def data_currency(engine: DuckDBEngine) -> str | None:
+    """The one currency of the transactions' optional ``currency`` column; None when
+    there is no such column, or it holds none or several (amounts then stay bare)."""
+    if s.CURRENCY not in engine.columns(s.TRANSACTIONS.name):
+        return None
+    found = engine.fetch_df(
+        f"SELECT DISTINCT upper(trim({s.CURRENCY})) AS c FROM {s.TRANSACTIONS.name} "
+        f"WHERE {s.CURRENCY} IS NOT NULL AND trim({s.CURRENCY}) <> '' LIMIT 2"
+    )["c"].tolist()
+    return str(found[0]) if len(found) == 1 else None

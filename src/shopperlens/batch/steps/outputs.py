@@ -26,6 +26,7 @@ def write(state: RunState) -> None:
     result.record["warnings"] = state.warnings
     if state.segment_ids is not None:
         result.record["metrics"]["segmentation"]["segment_ids"] = state.segment_ids
+    result.record["currency"] = state.currency
     predictions = predictor.finish()
     # Fitted parameters live once, under "models"; the rest are prediction metrics.
     result.record["models"] = predictions.pop("models")

@@ -21,5 +21,7 @@ def fit(state: RunState) -> None:
         training=state.training.result(),
         **state.predicting,
     )
+    fitted = (state.predictor.transactions, state.predictor.spend, state.predictor.churn)
+    state.timer.count("predictions", models_fitted=sum(m is not None for m in fitted))
     if fitting.block is None:  # the blocks are fetched anew: free the fit set's memory
         fitting.features = fitting.profiled = pd.DataFrame()

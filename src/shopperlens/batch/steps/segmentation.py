@@ -22,3 +22,5 @@ def fit(state: RunState) -> None:
     if previous is not None and previous.is_file():  # a re-run: keep the segments' ids
         state.model, state.segment_ids = follow_previous_ids(state.model, previous,
                                                              fitting.profiled)
+    state.timer.count("segmentation", customers_fitted=len(fitting.profiled),
+                      segments=len(state.model.segment_model.names_))

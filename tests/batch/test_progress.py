@@ -1,0 +1,121 @@
+"""A run's progress: events with counts from the library, shown as Rich bars or lines."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from shopperlens import demo
+from shopperlens.batch import runner
+from shopperlens.batch.progress import (
+    LineProgress,
+    ProgressEvent,
+    RichProgress,
+    Timer,
+    duration,
+)
+from shopperlens.config import Settings
+
+
+@pytest.fixture(scope="module")
+def events(tmp_path_factory: pytest.TempPathFactory) -> list[ProgressEvent]:
+    """The events of a run of 300 customers scored in blocks of 100."""
+    root = tmp_path_factory.mktemp("progress")
+    demo.write(demo.generate(300, seed=4), root / "data", fmt="parquet")
+    seen: list[ProgressEvent] = []
+    runner.run(root / "data", root / "out", report=False, progress=seen.append,
+               settings=Settings(block_customers=100))
+    return seen
+
+
+def test_every_step_starts_and_ends_once_with_its_counts(events: list[ProgressEvent]) -> None:
+    starts = [e.step for e in events if e.kind == "start"]
+    ends = {e.step: e for e in events if e.kind == "end"}
+    assert starts == ["ingest", "features", "segmentation", "text", "predictions", "scoring",
+                      "outputs"]
+    assert list(ends) == starts
+    assert ends["ingest"].counts["rows read"] > 300 and ends["ingest"].counts["tables"] == 5
+    assert ends["features"].counts == {"customers": 300}
+    assert ends["segmentation"].counts["segments"] >= 2
+    assert ends["text"].counts["texts scored"] > 0
+    assert 1 <= ends["predictions"].counts["models fitted"] <= 3
+    assert all(e.seconds >= 0 for e in ends.values())
+
+
+def test_scoring_counts_customers_block_by_block(events: list[ProgressEvent]) -> None:
+    steps = [e for e in events if e.step == "scoring" and e.kind == "advance"]
+    assert [e.done for e in steps] == [100, 200, 300]
+    assert {e.total for e in steps} == {300} and {e.unit for e in steps} == {"customers"}
+    assert all(a.seconds <= b.seconds for a, b in zip(steps, steps[1:], strict=False))
+
+
+def test_lines_say_start_end_counts_and_seconds() -> None:
+    stream = io.StringIO()
+    show = LineProgress(stream, clock=lambda: 0.0)
+    show(ProgressEvent("ingest", "start"))
+    show(ProgressEvent("ingest", "end", seconds=3.25, counts={"rows read": 1_234_567}))
+    show(ProgressEvent("scoring", "advance", 250_000, 1_000_000, "customers", seconds=20))
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 3
+    assert lines[0].endswith(" ingest started")
+    assert lines[1].endswith(" ingest done in 3.2 s: 1,234,567 rows read")
+    assert lines[2].endswith(" scoring: 250,000 of 1,000,000 customers (25%), "
+                             "12,500 customers/s, about 1 min 0 s left")
+    assert "\x1b" not in stream.getvalue()  # no terminal codes in a log
+
+
+def test_rich_bars_show_count_rate_and_time_left() -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=80, color_system=None)
+    with RichProgress(console) as show:
+        show(ProgressEvent("features", "start"))
+        show(ProgressEvent("features", "end", seconds=1.5, counts={"customers": 5000}))
+        show(ProgressEvent("scoring", "start", 0, 4000, "customers"))
+        show(ProgressEvent("scoring", "advance", 1000, 4000, "customers", seconds=2.0))
+        show.bars.refresh()
+        shown = out.getvalue()
+    assert "1,000/4,000 customers, 500/s" in shown
+    assert "5,000 customers" in shown  # what the finished step did
+    assert "-:--:--" in shown or "0:00:0" in shown  # elapsed and time-left columns
+
+
+def test_timer_adds_up_a_stage_met_again_and_announces_only_when_asked() -> None:
+    seen: list[ProgressEvent] = []
+    timer = Timer(seen.append)
+    with timer.stage("features"):
+        timer.count("features", customers=10)
+    with timer.stage("features", announce=False):
+        pass
+    assert [(e.step, e.kind) for e in seen] == [("features", "start"), ("features", "end")]
+    assert seen[1].counts == {"customers": 10}
+    assert set(timer.timings) == {"features"}
+
+
+def test_duration_reads_at_a_glance() -> None:
+    assert duration(0.4) == "0 s" and duration(59.6) == "1 min 0 s"
+    assert duration(3 * 3600 + 61) == "3 h 1 min"
+
+
+def test_a_run_without_progress_is_silent(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    timer = Timer(None)
+    with timer.stage("ingest"):
+        pass
+    assert capsys.readouterr() == ("", "")
+
+
+def test_an_old_callback_taking_a_str_still_gets_step_names_with_a_warning() -> None:
+    names: list[str] = []
+
+    def old(stage: str) -> None:  # the callback type before events
+        names.append(stage.capitalize())
+
+    with pytest.warns(DeprecationWarning, match="ProgressEvent"):
+        timer = Timer(old)
+    with timer.stage("ingest"):
+        timer.count("ingest", rows_read=3)
+    timer.tell(ProgressEvent("scoring", "advance", 1, 2, "customers"))
+    assert names == ["Ingest"]
