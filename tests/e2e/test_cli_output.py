@@ -93,17 +93,17 @@ def test_score_text_keeps_every_column_and_speaks_in_words(tmp_path: Path) -> No
 
 
 def test_a_terminal_gets_rich_bars_a_pipe_gets_lines(monkeypatch: pytest.MonkeyPatch) -> None:
-    from shopperlens import cli
     from shopperlens.batch.progress import LineProgress, RichProgress
+    from shopperlens.cli import _output as cli
 
-    with cli._progress(quiet=False) as shown:  # under pytest stderr is no terminal
+    with cli.run_progress(quiet=False) as shown:  # under pytest stderr is no terminal
         assert isinstance(shown, LineProgress)
-    with cli._progress(quiet=True) as shown:
+    with cli.run_progress(quiet=True) as shown:
         assert shown is None
     monkeypatch.setattr(type(cli.err_console), "is_terminal", property(lambda self: True))
     monkeypatch.setattr(type(cli.err_console), "is_dumb_terminal",
                         property(lambda self: False))
-    with cli._progress(quiet=False) as shown:
+    with cli.run_progress(quiet=False) as shown:
         assert isinstance(shown, RichProgress)
 
 

@@ -16,10 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 
 from shopperlens import schema
 from shopperlens.batch.options import AUDIT_ALPHA
+from shopperlens.cli._output import (
+    err_console,
+    out_console,
+    print_quality,
+    print_summary,
+    run_progress,
+)
 from shopperlens.demo import DEFAULT_CHUNK
 from shopperlens.errors import ShopperLensError
 from shopperlens.hints import large_csv_hint
@@ -49,8 +55,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out_console = Console()
-err_console = Console(stderr=True)
 _state: dict[str, Any] = {"debug": False, "command": "COMMAND"}
 
 MapOption = Annotated[
@@ -160,7 +164,7 @@ def validate(
         with DuckDBEngine() as engine:
             quality = load_folder(engine, data, parse_mappings(map or []),
                                   keep_duplicates=keep_duplicates)
-        _print_quality(quality)
+        print_quality(quality)
         require_rows(quality)
 
 
@@ -195,7 +199,7 @@ def run(
         )
         result = _run(data, out, cutoff, settings, map or [], holdout, report=not no_report,
                       engine=engine, quiet=quiet, currency=currency)
-        _print_summary(result, quiet=quiet)
+        print_summary(result, quiet=quiet)
 
 
 @app.command()
@@ -238,7 +242,7 @@ def quickstart(
         if not quiet:
             out_console.print(f"Demo data for {customers:,} customers in {data_dir}")
         result = _run(data_dir, results, None, Settings(seed=0), [], quiet=quiet)
-        _print_summary(result, quiet=quiet)
+        print_summary(result, quiet=quiet)
         if not quiet:
             out_console.print(f"Open {results / schema.REPORT_FILE} in a browser.")
 
@@ -459,7 +463,7 @@ def _run(
 ) -> RunResult:
     from shopperlens.batch.runner import run as run_batch
 
-    with _progress(quiet) as progress:
+    with run_progress(quiet) as progress:
         result = run_batch(
             data,
             out,
@@ -473,48 +477,8 @@ def _run(
             currency=currency,
         )
     if not quiet:
-        _print_quality(result.quality)
+        print_quality(result.quality)
     return result
-
-
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Any]:
-    """The run's progress on stderr: none when quiet, Rich bars on a terminal, plain
-    lines otherwise (CI and cron logs)."""
-    from shopperlens.batch.progress import LineProgress, RichProgress
-
-    if quiet:
-        yield None
-        return
-    terminal = err_console.is_terminal and not err_console.is_dumb_terminal
-    with RichProgress(err_console) if terminal else LineProgress(sys.stderr) as display:
-        yield display
-
-
-def _print_quality(quality: dict) -> None:
-    from shopperlens.batch.summary import quality_table, rejection_lines
-
-    out_console.print(quality_table(quality))
-    for line in rejection_lines(quality):
-        out_console.print(line, markup=False, highlight=False)
-
-
-def _print_summary(result: RunResult, *, quiet: bool = False) -> None:
-    """Every segment in a table, then the run in a few sentences and its timings; only
-    the output folder when quiet."""
-    from shopperlens.batch.summary import run_summary, segments_table
-
-    for warning in result.record.get("warnings", []):  # even when quiet
-        err_console.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
-    if not quiet:
-        out_console.print(segments_table(result))
-        for line in run_summary(result):
-            out_console.print(line, markup=False, highlight=False)
-        timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.record.get("timings_s", {}).items())
-        out_console.print(f"Timings: {timings}", markup=False, highlight=False)
-    if result.out_dir is not None:
-        out_console.print(f"Outputs in {result.out_dir} (run record: {schema.RUN_FILE}).",
-                          markup=False, highlight=False, soft_wrap=True)  # a path: unbroken
 
 
 if __name__ == "__main__":  # pragma: no cover
