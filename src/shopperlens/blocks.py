@@ -1,10 +1,9 @@
-"""Deprecated home of :mod:`shopperlens.engines.blocks` (customers in blocks).
-
-Kept for one release so older imports work; it will warn once no module of the package
-imports it any more.
-"""
+"""Deprecated home of :mod:`shopperlens.engines.blocks` (customers in blocks), kept for
+one release so older imports work."""
 
 from __future__ import annotations
+
+import warnings
 
 from shopperlens.engines.blocks import (
     EVERYONE,
@@ -18,3 +17,6 @@ from shopperlens.engines.blocks import (
 
 __all__ = ["EVERYONE", "SAMPLE_TABLE", "Block", "customer_blocks", "in_sample", "quote",
            "sample_customers"]
+
+warnings.warn("shopperlens.blocks is deprecated and will be removed in the next release; "
+              "import shopperlens.engines.blocks instead.", DeprecationWarning, stacklevel=2)

@@ -30,7 +30,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from shopperlens import schema as s
-from shopperlens.blocks import EVERYONE, in_sample
+from shopperlens.engines.blocks import EVERYONE, in_sample
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.errors import ConvergenceWarning
 from shopperlens.features import (

@@ -23,3 +23,13 @@ def test_the_old_module_warns_and_hands_on_the_new_names() -> None:
     assert pipeline.parse_cutoff("2025-01-31") == timewindow.parse_cutoff("2025-01-31")
     assert sorted(pipeline.__all__) == pipeline.__all__
     assert all(hasattr(pipeline, name) for name in pipeline.__all__)
+
+
+def test_the_old_blocks_module_warns_and_hands_on_the_new_names() -> None:
+    from shopperlens.engines import blocks
+
+    sys.modules.pop("shopperlens.blocks", None)
+    with pytest.warns(DeprecationWarning, match="shopperlens.blocks is deprecated"):
+        old = importlib.import_module("shopperlens.blocks")
+    assert old.customer_blocks is blocks.customer_blocks
+    assert old.Block is blocks.Block

@@ -26,9 +26,9 @@ from shopperlens.cli._output import (
     print_summary,
     run_progress,
 )
+from shopperlens.cli.hints import large_csv_hint
 from shopperlens.demo import DEFAULT_CHUNK
 from shopperlens.errors import ShopperLensError
-from shopperlens.hints import large_csv_hint
 
 if TYPE_CHECKING:
     from shopperlens.batch.result import RunResult

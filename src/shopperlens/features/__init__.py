@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from shopperlens import schema as s
-from shopperlens.blocks import EVERYONE, Block, customer_blocks, in_sample
 from shopperlens.engines import SQLEngine
+from shopperlens.engines.blocks import EVERYONE, Block, customer_blocks, in_sample
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import browsing, interactions, orders
 from shopperlens.features.catalog import CATALOG, FEATURES, Feature, describe

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shopperlens.hints import large_csv_hint
+from shopperlens.cli.hints import large_csv_hint
 from shopperlens.ingest.readers import LARGE_CSV_BYTES
 
 
