@@ -36,13 +36,12 @@ Shapes (groups; what defines them; what varies inside them as nuisance):
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -184,7 +183,7 @@ def _transactions(shape: Shape, people: pd.DataFrame, rng: np.random.Generator) 
         o = _customer_orders(g, rng)
         for j, (day, value, channel) in enumerate(
                 zip(o["days"], o["values"], o["channels"], strict=True)):
-            when = END - pd.Timedelta(days=float(day)) - pd.Timedelta(hours=float(rng.uniform(0, 10)))
+            when = END - pd.Timedelta(days=float(day) + rng.uniform(0, 0.4))
             lines = 1 + rng.poisson(0.6)
             for line_value in value * rng.dirichlet(np.ones(lines)):
                 discounted = rng.random() < g.discount
@@ -288,6 +287,7 @@ def score_shape(name: str, n: int, seed: int, root: Path) -> dict:
     data, out = root / name, root / f"{name}-out"
     truth = (write_demo(n, data, seed) if name == "demo"
              else write_shape(_shapes()[name], n, data, seed))
+    truth.rename("group").to_csv(root / f"{name}-truth.csv")
     segments, features, seconds = _run(data, out)
     buyers = segments[segments["segment_id"] >= 0].index.intersection(truth.index)
     found = segments.loc[buyers, "segment_id"].to_numpy()
@@ -384,16 +384,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cdnow", default=_default_cdnow(),
                         help="CDNOW master_transactions.csv ('' to skip)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the data folders, outputs and truths in this folder")
     args = parser.parse_args(argv)
-    os.environ.setdefault("SHOPPERLENS_SEED", "0")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        root = args.keep or Path(tmp)
         for name in args.shapes:
-            rows.append(score_shape(name, args.customers, args.seed, Path(tmp)))
+            rows.append(score_shape(name, args.customers, args.seed, root))
             print(f"  {name}: ARI {rows[-1]['ari']:.3f}", file=sys.stderr, flush=True)
         if args.cdnow and Path(args.cdnow).is_file():
-            rows.append(cdnow_stability(Path(args.cdnow), args.customers, args.seed,
-                                        Path(tmp)))
+            rows.append(cdnow_stability(Path(args.cdnow), args.customers, args.seed, root))
     _print(rows)
 
 
