@@ -19,6 +19,11 @@ for the baseline.
     python bench/segmentation_suite.py                       # 3,000 customers per shape
     python bench/segmentation_suite.py --customers 5000 --shapes lifecycle channels
     python bench/segmentation_suite.py --cdnow path/to/master_transactions.csv
+    SHOPPERLENS_SEGMENT_NUISANCE='["channel"]' python bench/segmentation_suite.py
+
+Settings reach the run through the environment, as in the last line (the retailer's
+say on which facets define segments). ``--keep DIR`` keeps the folders, outputs and
+truths for a closer look.
 
 Shapes (groups; what defines them; what varies inside them as nuisance):
 
