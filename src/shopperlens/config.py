@@ -18,6 +18,11 @@ environment variable                   meaning
                                        when there are more (1,000,000)
 ``SHOPPERLENS_MIN_SEGMENT_SHARE``      smallest segment allowed, share of customers (0.02)
 ``SHOPPERLENS_MAX_SEGMENTS``           most segments considered (10)
+``SHOPPERLENS_SEGMENT_NUISANCE``       facets that vary inside segments without defining
+                                       them, a JSON list such as ``["channel"]``: segments
+                                       apart only on these are merged (default none)
+``SHOPPERLENS_SEGMENT_DESCRIBE_ONLY``  facets that describe segments but stay out of the
+                                       clustering, a JSON list (default none)
 ``SHOPPERLENS_ORDERS_HORIZON_DAYS``    horizon of expected orders (90)
 ``SHOPPERLENS_VALUE_HORIZON_DAYS``     horizon of expected lifetime value (365)
 ``SHOPPERLENS_CHURN_DAYS``             churned = no order within this many days of the cutoff (90)
@@ -51,6 +56,10 @@ class Settings(BaseSettings):
     fit_customers: int = Field(default=1_000_000, ge=100)
     min_segment_share: float = Field(default=0.02, gt=0, lt=0.5)
     max_segments: int = Field(default=10, ge=2, le=30)
+    # facets (shopperlens.segmentation.scaling.FACETS): lifecycle, value, price, range,
+    # channel, browsing, engagement, interactions, ...
+    segment_nuisance: tuple[str, ...] = ()
+    segment_describe_only: tuple[str, ...] = ()
     orders_horizon_days: int = Field(default=90, ge=1)
     value_horizon_days: int = Field(default=365, ge=1)
     churn_days: int = Field(default=90, ge=1)

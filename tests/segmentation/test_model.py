@@ -101,12 +101,12 @@ def test_tiny_cluster_is_not_a_segment(retail_frame):
 def test_selection_table(planted_model):
     table = planted_model.selection_
     assert list(table.columns) == [
-        "algorithm", "k", "silhouette", "calinski_harabasz", "davies_bouldin", "stability",
-        "min_share", "valid", "reason", "chosen",
+        "algorithm", "k", "segments", "silhouette", "calinski_harabasz", "davies_bouldin",
+        "stability", "min_share", "valid", "reason", "chosen",
     ]
     chosen = table[table["chosen"]].iloc[0]
     assert chosen["algorithm"] == planted_model.algorithm_
-    assert chosen["k"] == planted_model.n_segments_
+    assert chosen["segments"] == planted_model.n_segments_
     assert chosen["reason"].startswith("chosen")
     best = table.loc[table["valid"], "silhouette"].max()
     assert chosen["silhouette"] >= best - 0.01

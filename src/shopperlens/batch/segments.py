@@ -46,6 +46,8 @@ def fit_segment_model(
         k_range=(2, settings.max_segments),
         min_share=settings.min_segment_share,
         random_state=settings.seed,
+        nuisance=settings.segment_nuisance,
+        describe_only=settings.segment_describe_only,
     ).fit(buyers[columns])
     rfm = RFMGrid().fit(buyers)
     return SavedSegmentModel(segment_model, rfm, columns, as_of.isoformat())

@@ -20,6 +20,11 @@ Selection rule (over-segmentation guard first):
 3. when no candidate is valid the data has no segments that can be told apart, and the
    result is one segment holding everyone (table row ``algorithm="none"``, ``k=1``).
 
+Before it is scored, each candidate passes the over-segmentation guard when one is given
+(:mod:`._guard`): its segments that differ on no defining facet are merged, and the
+table's ``segments`` column gives the number left (``k`` is the number fitted). Scores,
+stability (re-fits merged the same way) and the tie-break use the merged segments.
+
 Stability, the dearest score (``n_resamples`` re-fits per candidate), is measured only
 where it can change the choice: candidates are taken by falling silhouette, and once one
 is valid, those below its tie band cannot win whatever their stability, so theirs is
@@ -49,11 +54,13 @@ from sklearn.metrics import (
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from shopperlens.segmentation._guard import Guard, Merged
+
 ALGORITHMS = ("kmeans", "gmm", "agglomerative")
 SILHOUETTE_TIE = 0.01
 COLUMNS = [
-    "algorithm", "k", "silhouette", "calinski_harabasz", "davies_bouldin", "stability",
-    "min_share", "valid", "reason", "chosen",
+    "algorithm", "k", "segments", "silhouette", "calinski_harabasz", "davies_bouldin",
+    "stability", "min_share", "valid", "reason", "chosen",
 ]
 # Caps keep selection at 1M customers within seconds: GMM (full covariance) and Ward
 # (quadratic memory) are fitted on sub-samples and label the rest by prediction.
@@ -136,7 +143,7 @@ def _fit_ward(ks: Sequence[int], sample: np.ndarray) -> dict[int, Any]:
 def _quality(Z: np.ndarray, labels: np.ndarray, sil_idx: np.ndarray, D: np.ndarray) -> dict:
     k_found = len(np.unique(labels))
     shares = np.bincount(labels) / len(labels)
-    row = {"k_found": k_found, "min_share": float(shares[shares > 0].min()),
+    row = {"segments": k_found, "min_share": float(shares[shares > 0].min()),
            "silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
     if 2 <= k_found < len(Z):
         row["calinski_harabasz"] = float(calinski_harabasz_score(Z, labels))
@@ -160,6 +167,8 @@ def _size_guard(row: dict, min_share: float) -> str:
     """Why a candidate fails the guards that need no stability ("" when it passes)."""
     if row["k_found"] < row["k"]:
         return f"only {row['k_found']} distinct segments found"
+    if row["segments"] < 2:
+        return "its segments differ only on nuisance facets: merged into one"
     if row["min_share"] < min_share:
         return f"smallest segment holds {row['min_share']:.1%} < min_share {min_share:.1%}"
     if not np.isfinite(row["silhouette"]):
@@ -172,9 +181,9 @@ class _Stability:
     and its re-fits on the half-samples drawn for its algorithm."""
 
     def __init__(self, Z: np.ndarray, ks: list[int], algorithms: Sequence[str],
-                 n_resamples: int, rng: np.random.RandomState) -> None:
+                 n_resamples: int, rng: np.random.RandomState, guard: Guard | None) -> None:
         size = max(2, int(len(Z) * _RESAMPLE_FRACTION))
-        self.Z, self.ks = Z, ks
+        self.Z, self.ks, self.guard = Z, ks, guard
         self.labels: dict[tuple[str, int], np.ndarray] = {}
         self.draws = {
             a: [(np.sort(rng.choice(len(Z), size, replace=False)), rng.randint(_MAX_SEED))
@@ -189,8 +198,13 @@ class _Stability:
             fit = self._refit(algorithm, k, r, idx, seed)
             # A re-fit that cannot be made at all counts as not finding the segments.
             scores.append(0.0 if fit is None else
-                          float(adjusted_rand_score(labels, fit.predict(self.Z))))
+                          float(adjusted_rand_score(labels, self.predict(fit, k))))
         return float(np.mean(scores)) if scores else np.nan
+
+    def predict(self, fit: Any, k: int) -> np.ndarray:
+        """Labels of a re-fit on the whole sample, merged by the guard as the reference."""
+        raw = np.asarray(fit.predict(self.Z), dtype=np.intp)
+        return raw if self.guard is None else self.guard.mapping(raw, k)[raw]
 
     def _refit(self, algorithm: str, k: int, r: int, idx: np.ndarray, seed: int) -> Any:
         if algorithm != "agglomerative":
@@ -202,25 +216,40 @@ class _Stability:
 
 def _candidates(
     Z: np.ndarray, ks: list[int], algorithms: Sequence[str], n_resamples: int,
-    rng: np.random.RandomState,
+    rng: np.random.RandomState, guard: Guard | None,
 ) -> tuple[list[dict], dict[tuple[str, int], Any], _Stability]:
     sil_idx = np.sort(rng.choice(len(Z), min(len(Z), _SILHOUETTE_ROWS), replace=False))
     D = pairwise_distances(Z[sil_idx])
     rows, models = [], {}
-    stability = _Stability(Z, ks, algorithms, n_resamples, rng)
+    stability = _Stability(Z, ks, algorithms, n_resamples, rng, guard)
     for algorithm in algorithms:
         refs = _fit_models(algorithm, ks, Z, rng.randint(_MAX_SEED))
         for k in ks:
             row: dict[str, Any] = {"algorithm": algorithm, "k": k, "stability": np.nan}
             if k not in refs:
-                row.update(k_found=0, min_share=np.nan, silhouette=np.nan,
+                row.update(k_found=0, segments=0, min_share=np.nan, silhouette=np.nan,
                            calinski_harabasz=np.nan, davies_bouldin=np.nan)
             else:
-                stability.labels[algorithm, k] = labels = refs[k].predict(Z)
-                row.update(_quality(Z, labels, sil_idx, D))
-                models[(algorithm, k)] = refs[k]
+                model, labels, k_found = _guarded(refs[k], k, Z, guard)
+                stability.labels[algorithm, k] = labels
+                row.update(_quality(Z, labels, sil_idx, D), k_found=k_found)
+                models[(algorithm, k)] = model
             rows.append(row)
     return rows, models, stability
+
+
+def _guarded(
+    model: Any, k: int, Z: np.ndarray, guard: Guard | None,
+) -> tuple[Any, np.ndarray, int]:
+    """The model with the guard's merges, its labels, and its distinct raw segments."""
+    raw = np.asarray(model.predict(Z), dtype=np.intp)
+    k_found = len(np.unique(raw))
+    if guard is None or k_found < k:
+        return model, raw, k_found
+    mapping = guard.mapping(raw, k)
+    if mapping.max() + 1 == k:
+        return model, raw, k_found
+    return Merged(model, mapping), mapping[raw], k_found
 
 
 def _measure_contenders(rows: list[dict], stability: _Stability, min_share: float,
@@ -241,14 +270,14 @@ def _measure_contenders(rows: list[dict], stability: _Stability, min_share: floa
 def select_model(
     Z: np.ndarray, *, k_range: tuple[int, int], algorithms: Sequence[str],
     min_share: float, min_stability: float, n_resamples: int,
-    rng: np.random.RandomState,
+    rng: np.random.RandomState, guard: Guard | None = None,
 ) -> Selection:
     """Score every candidate on the scaled sample ``Z`` and pick the winner (see module)."""
     ks = list(range(k_range[0], k_range[1] + 1))
     # Fits on a 20k-row sample gain little from OpenMP/BLAS threads and lose much to
     # thread start-up and spin-waiting on a busy machine: one thread is faster.
     with threadpool_limits(limits=1):
-        rows, models, stability = _candidates(Z, ks, algorithms, n_resamples, rng)
+        rows, models, stability = _candidates(Z, ks, algorithms, n_resamples, rng, guard)
         _measure_contenders(rows, stability, min_share, min_stability)
     for row in rows:
         row["valid"], row["reason"] = (
@@ -265,7 +294,7 @@ def select_model(
     best = max(r["silhouette"] for r in valid)
     order = {a: i for i, a in enumerate(algorithms)}
     tied = [r for r in valid if r["silhouette"] >= best - SILHOUETTE_TIE]
-    winner = min(tied, key=lambda r: (r["k"], order[r["algorithm"]]))
+    winner = min(tied, key=lambda r: (r["segments"], r["k"], order[r["algorithm"]]))
     for r in valid:
         r["reason"] = (
             f"silhouette {r['silhouette']:.3f} < best {best:.3f}" if r not in tied
@@ -279,7 +308,7 @@ def select_model(
     winner["reason"] = ("chosen: best silhouette among stable candidates with no segment "
                         "under min_share (ties go to fewer segments)")
     key = (winner["algorithm"], winner["k"])
-    return Selection(_table(rows), models[key], winner["algorithm"], winner["k"])
+    return Selection(_table(rows), models[key], winner["algorithm"], winner["segments"])
 
 
 def _table(rows: list[dict]) -> pd.DataFrame:
@@ -287,4 +316,5 @@ def _table(rows: list[dict]) -> pd.DataFrame:
     table["valid"] = table["valid"].astype(bool)
     table["chosen"] = table["chosen"].astype(bool)
     table["k"] = table["k"].astype(int)
+    table["segments"] = table["segments"].fillna(table["k"]).astype(int)
     return table

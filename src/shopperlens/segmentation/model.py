@@ -21,6 +21,7 @@ from sklearn.utils.validation import validate_data
 
 from shopperlens.features.catalog import describe
 from shopperlens.schema import SEGMENT_REASON
+from shopperlens.segmentation._guard import Guard
 from shopperlens.segmentation._profiles import build_profiles, standardised_gaps
 from shopperlens.segmentation._selection import ALGORITHMS, select_model
 from shopperlens.segmentation._validation import (
@@ -40,7 +41,7 @@ from shopperlens.segmentation.actions import suggest_actions
 from shopperlens.segmentation.claims import FeatureStats, check_claim
 from shopperlens.segmentation.naming import name_segments
 from shopperlens.segmentation.rules import Ranges, surrogate_rules
-from shopperlens.segmentation.scaling import SegmentScaler
+from shopperlens.segmentation.scaling import SegmentScaler, facet_weights
 
 _MAX_SEED = 2**31 - 1
 _TYPICAL = "close to the segment's typical customer"  # no feature sets them apart
@@ -49,6 +50,10 @@ _TYPICAL = "close to the segment's typical customer"  # no feature sets them apa
 def _is_k_range(value: Any) -> bool:
     return (isinstance(value, (tuple, list)) and len(value) == 2
             and all(is_int(v) for v in value) and 2 <= value[0] <= value[1])
+
+
+def _is_names(value: Any) -> bool:
+    return isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value)
 
 
 def _is_algorithms(value: Any) -> bool:
@@ -74,6 +79,22 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         Re-fits per candidate for the stability score.
     sample_size : int, default=20_000
         Customers (seeded random sample) on which candidates are fitted and scored.
+    nuisance : tuple of str, default=()
+        Facets (see :func:`~shopperlens.segmentation.scaling.facet_of`) that vary inside
+        segments without defining them, such as ``("channel",)``: two segments that
+        differ by less than half a standard deviation on every other facet are merged
+        (the over-segmentation guard of :mod:`._guard`; with no nuisance it merges
+        segments that differ on no facet at all). Not on by default: on the suite's
+        retailer whose groups are its channels it merges the groups
+        (bench/segmentation_suite.py).
+    describe_only : tuple of str, default=()
+        Facets left out of the clustering distance altogether: they still describe the
+        segments (profiles, names, rules, reasons).
+    weigh_facets : bool, default=False
+        Weigh each facet as one column (see ``weights_``); False weighs every column 1
+        (but ``describe_only`` ones 0). Off by default: on the suite it lowered the
+        mean ARI from 0.51 to 0.28, as it shrinks the order columns that carry most
+        groups against single-column facets that are noise there.
     random_state : int, RandomState or None, default=0
         Seed; the same data and seed give the same segments.
 
@@ -83,6 +104,12 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         Columns seen in ``fit`` (only when fitted on a DataFrame).
     n_features_in_ : int
     scaler_ : SegmentScaler
+    weights_ : ndarray of shape (n_features,)
+        Weight of each scaled column in the clustering distance: 0 for
+        ``describe_only`` facets and constant columns; with ``weigh_facets`` every facet
+        (and every group of near-duplicate columns) weighs as much as one column.
+    facets_ : list of str
+        Facet of each column.
     algorithm_ : str
         Winning algorithm (``"none"`` when the data has one segment).
     n_segments_ : int
@@ -90,7 +117,8 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         Public id of each segment (``0 .. n_segments_ - 1`` unless relabelled with
         :func:`~shopperlens.segmentation.relabel_model`).
     selection_ : DataFrame
-        One row per candidate: algorithm, k, silhouette, calinski_harabasz,
+        One row per candidate: algorithm, k, segments (after the guard's merges),
+        silhouette, calinski_harabasz,
         davies_bouldin, stability, min_share, valid, reason, chosen.
     labels_ : ndarray of int
         Segment of each training customer.
@@ -132,6 +160,9 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         "n_resamples": (lambda v: is_int(v) and v >= 1, "an integer of at least 1"),
         "sample_size": (lambda v: is_int(v) and v >= 10, "an integer of at least 10"),
         "random_state": (is_seed, "None, an integer or a numpy RandomState"),
+        "nuisance": (_is_names, "a tuple of facet names"),
+        "describe_only": (_is_names, "a tuple of facet names"),
+        "weigh_facets": (lambda v: isinstance(v, bool), "True or False"),
     }
 
     def __init__(
@@ -139,6 +170,8 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         algorithms: Sequence[str] = ("kmeans", "gmm", "agglomerative"),
         min_share: float = 0.02, min_stability: float = 0.8, n_resamples: int = 3,
         sample_size: int = 20_000, random_state: int | np.random.RandomState | None = 0,
+        nuisance: Sequence[str] = (), describe_only: Sequence[str] = (),
+        weigh_facets: bool = False,
     ) -> None:
         self.k_range = k_range
         self.algorithms = algorithms
@@ -147,6 +180,9 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         self.n_resamples = n_resamples
         self.sample_size = sample_size
         self.random_state = random_state
+        self.nuisance = nuisance
+        self.describe_only = describe_only
+        self.weigh_facets = weigh_facets
 
     def fit(self, X: Any, y: Any = None) -> SegmentModel:
         """Choose and fit the segmentation of the feature matrix ``X`` (one row per customer).
@@ -163,10 +199,16 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         sample = np.arange(len(Z))
         if len(Z) > self.sample_size:
             sample = np.sort(rng.choice(len(Z), self.sample_size, replace=False))
+        self.weights_, self.facets_ = facet_weights(
+            Z[sample], names, describe_only=tuple(self.describe_only))
+        if not self.weigh_facets:  # every column weighs 1, but describe-only ones 0
+            self.weights_ = (self.weights_ > 0).astype(float)
+        defining = (self.weights_ > 0) & ~np.isin(self.facets_, list(self.nuisance))
         chosen = select_model(
-            Z[sample], k_range=(self.k_range[0], self.k_range[1]), algorithms=self.algorithms,
-            min_share=self.min_share, min_stability=self.min_stability,
-            n_resamples=self.n_resamples, rng=rng,
+            Z[sample] * self.weights_, k_range=(self.k_range[0], self.k_range[1]),
+            algorithms=self.algorithms, min_share=self.min_share,
+            min_stability=self.min_stability, n_resamples=self.n_resamples, rng=rng,
+            guard=Guard(Z[sample], self.facets_, defining),
         )
         self.selection_, self.algorithm_ = chosen.table, chosen.algorithm
         self.n_segments_, self._model = chosen.k, chosen.model
@@ -190,7 +232,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
     def _raw_labels(self, Z: np.ndarray) -> np.ndarray:
         if self._model is None:
             return np.zeros(len(Z), dtype=np.intp)
-        return np.asarray(self._model.predict(Z), dtype=np.intp)
+        return np.asarray(self._model.predict(Z * self.weights_), dtype=np.intp)
 
     def _describe(
         self, A: np.ndarray, Z: np.ndarray, labels: np.ndarray, names: list[str],

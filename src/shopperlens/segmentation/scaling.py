@@ -148,3 +148,68 @@ class SegmentScaler(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+# Facets: what a group of columns says about a customer. Columns of one facet restate
+# one fact (three channel shares sum to one; sessions and product views count the same
+# visits), so a facet weighs as much as one column, whatever its number of columns.
+FACETS: dict[str, str] = {
+    "recency_days": "lifecycle", "tenure_days": "lifecycle", "spend_trend": "lifecycle",
+    "frequency": "value", "monetary": "value", "avg_order_value": "value",
+    "ipt_mean_days": "value", "ipt_std_days": "value", "basket_size": "value",
+    "discount_share": "price", "return_rate": "price",
+    "category_entropy": "range",
+    "store_share": "channel", "online_share": "channel", "app_share": "channel",
+}
+CORRELATED = 0.9  # |Pearson r| on the scaled columns above which two columns are one
+
+
+def facet_of(name: str) -> str:
+    """The facet of a feature: its entry in :data:`FACETS`, else its catalogue family.
+
+    >>> facet_of("app_share"), facet_of("sessions"), facet_of("x0")
+    ('channel', 'browsing', 'text')
+    """
+    return FACETS.get(name) or describe(name).family
+
+
+def facet_weights(
+    Z: np.ndarray, names: list[str], *, describe_only: tuple[str, ...] = (),
+) -> tuple[np.ndarray, list[str]]:
+    """Weight of each scaled column in the clustering distance, and its facet.
+
+    Columns are grouped by facet, and columns correlated above :data:`CORRELATED`
+    join one group (a near-copy in another facet is no new information); each column
+    weighs ``1 / sqrt(group size)``, so every group adds the same variance to distances.
+    Constant columns and those of the ``describe_only`` facets weigh 0: they describe
+    segments (profiles, names, reasons) without defining them.
+
+    >>> Z = np.c_[np.arange(6.0), np.arange(6.0) % 2, np.arange(6.0) % 3]
+    >>> w, facets = facet_weights(Z, ["store_share", "online_share", "monetary"])
+    >>> np.round(w, 3).tolist(), facets
+    ([0.707, 0.707, 1.0], ['channel', 'channel', 'value'])
+    """
+    facets = [facet_of(n) for n in names]
+    live = Z.std(axis=0) > 1e-12
+    parent = list(range(len(names)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for j in range(len(names)):
+        for i in range(j):
+            if facets[i] == facets[j]:
+                parent[root(j)] = root(i)
+    if live.sum() > 1:
+        with np.errstate(all="ignore"):
+            r = np.corrcoef(Z[:, live], rowvar=False)
+        cols = np.flatnonzero(live)
+        for a, b in zip(*np.nonzero(np.triu(np.abs(r) >= CORRELATED, 1)), strict=True):
+            parent[root(cols[b])] = root(cols[a])
+    groups = np.array([root(i) for i in range(len(names))])
+    keep = live & ~np.isin(facets, describe_only)
+    sizes = np.array([np.sum(keep & (groups == g)) for g in groups])
+    weights = np.where(keep, 1.0 / np.sqrt(np.maximum(sizes, 1)), 0.0)
+    return weights, facets
