@@ -13,7 +13,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-DAY = 86_400
+from shopperlens.timewindow import SECONDS_PER_DAY
+
+DAY = int(SECONDS_PER_DAY)  # seconds, as integer offsets of the generated stamps
 N_DAYS = 730  # two years of history, ending (exclusive) at as_of
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
