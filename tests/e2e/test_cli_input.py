@@ -101,3 +101,40 @@ def test_the_internal_error_hint_names_the_real_syntax_and_it_works(
     again = invoke("run", data, "--debug")
     assert again.exit_code == 1
     assert "Traceback" in again.stderr and "RuntimeError: boom" in again.stderr
+
+
+SHOP = "".join(f"c{i},o{i}{j},1997-0{j}-1{i},{10 + i}\n" for i in range(4) for j in (1, 3, 6))
+HEADER = "customer_id,order_id,timestamp,amount\n"
+RANGE = "the transactions run from 1997-01-10 to 1997-06-13"
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--cutoff", "1996-12-31"], f"--cutoff 1996-12-31 is before the first transaction: {RANGE}."),
+    (["--cutoff", "1997-03-31", "--holdout", "90"],
+     f"--holdout 90 reaches 16 days past the data's end ({RANGE}); use --holdout 74 or an "
+     "earlier --cutoff."),
+    (["--cutoff", "1999-01-01"], "--cutoff 1999-01-01 is 567 days after the last transaction"),
+])
+def test_a_window_outside_the_data_is_exit_2_with_its_range(
+    tmp_path: Path, options: list[str], message: str
+) -> None:
+    result = invoke("run", folder(tmp_path, HEADER + SHOP), "--out", tmp_path / "out",
+                    "--quiet", *options)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {message}")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_cutoff_after_the_data_warns_with_the_gap(tmp_path: Path) -> None:
+    result = invoke("run", folder(tmp_path, HEADER + SHOP), "--out", tmp_path / "out",
+                    "--cutoff", "1997-06-23", "--no-report", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "Warning: --cutoff 1997-06-23 is 10 days after the last transaction" in result.stderr
+
+
+def test_rejected_rows_are_written_even_when_the_run_stops(tmp_path: Path) -> None:
+    data = folder(tmp_path, HEADER + "c1,o1,03/04/1997,10\nc2,o2,03/05/1997,12\n")
+    result = invoke("run", data, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    rejected = (tmp_path / "out" / "rejected" / "transactions.csv").read_text()
+    assert rejected.count("bad timestamp") == 2
