@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
@@ -58,6 +59,13 @@ from shopperlens.models.btyd._data import (
     T_AGE,
     _day_number,
 )
+from shopperlens.models.churn_choice import (
+    LIGHTGBM,
+    CandidateCheck,
+    ChurnChoice,
+    btyd_effects,
+    choose_churn_risk,
+)
 from shopperlens.models.holdout import holdout_part, holdout_record
 
 WEEK = 7.0
@@ -75,6 +83,8 @@ CHURN_TEST_MAX = 50_000  # rows it is evaluated on
 SCORE_BLOCK = 250_000  # buyers scored and explained at a time
 DAILY_TABLE = "daily_purchases"
 PAST_TABLE = "churn_window_features"
+OLDER_TABLE = "churn_check_features"
+OLDER_MIN = 200  # buyers one window earlier still, for the temporal check of churn risk
 CHURN_SAMPLE = "_churn_customers"
 BASELINE_SAMPLE = "_baseline_customers"
 
@@ -94,6 +104,7 @@ class Predictor:
     record: dict[str, Any] = field(default_factory=dict)
     baseline: BetaGeoModel | None = None  # BG/NBD, scored beside on the holdout
     churn_window_days: int = 0  # the churn label's window: churn_risk is about it
+    churn_choice: ChurnChoice = field(default_factory=lambda: ChurnChoice(LIGHTGBM))
     _holdout: list[pd.DataFrame] = field(default_factory=list, repr=False)
     # the fit set's customers and summary: a block of the same customers reuses it
     _fit_summary: tuple[pd.Index, pd.DataFrame] | None = field(default=None, repr=False)
@@ -106,7 +117,7 @@ class Predictor:
         frame = _btyd_frame(self.transactions, self.spend, summary, self.orders_days,
                             self.value_days)
         if self.churn is not None:
-            frame = frame.join(_churn_frame(self.churn, features), how="left")
+            frame = frame.join(self._churn_frame(features, summary), how="left")
             frame["p_alive"] = reconcile_p_alive(self.transactions, summary, frame,
                                                  self.churn_window_days)
         else:  # not fitted (too little history): the columns stay, empty
@@ -127,6 +138,43 @@ class Predictor:
             parts = pd.concat(self._holdout, ignore_index=True)
             record["holdout"] = holdout_record(parts, self.holdout_days)
         return record
+
+    def _churn_frame(self, features: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+        """Churn risk and drivers of every buyer, a block of buyers at a time: each row
+        is scored on its own, and the SHAP matrix of millions of buyers would take
+        gigabytes. The risk is the chosen candidate's (see
+        :mod:`~shopperlens.models.churn_choice`), its drivers what moves it."""
+        model = self.churn
+        assert model is not None
+        X = features.loc[features["frequency"] > 0, model.feature_names_in_]
+        blocks = [self._churn_block(X.iloc[i : i + SCORE_BLOCK], features, summary)
+                  for i in range(0, len(X), SCORE_BLOCK)]
+        return pd.concat(blocks) if blocks else self._churn_block(X, features, summary)
+
+    def _churn_block(self, X: pd.DataFrame, features: pd.DataFrame, summary: pd.DataFrame
+                     ) -> pd.DataFrame:
+        model, choice = self.churn, self.churn_choice
+        assert model is not None
+        frame = pd.DataFrame(index=X.index)
+        p_model = model.predict_proba(X)[:, 1]
+        scale, weight = choice.log_odds_weights
+        if choice.name == LIGHTGBM:
+            frame["churn_risk"] = p_model
+            frame["churn_drivers"] = join_drivers(model.explain(X))
+            return frame
+        weeks = self.churn_window_days / WEEK
+        part = summary.reindex(X.index)
+        known = part["T"].notna().to_numpy()
+        p_btyd = np.full(len(X), np.nan)
+        p_btyd[known] = self.transactions.probability_no_purchase(weeks, part[known])
+        risk = choice.combine(p_model, np.where(known, p_btyd, p_model))
+        frame["churn_risk"] = np.where(known, risk, p_model)  # no purchase day: the model's
+        effects = btyd_effects(self.transactions, summary, features.loc[X.index],
+                               model.median_values(), weeks)
+        extra = {name: weight * effect for name, effect in effects.items()
+                 if name in model.feature_names_in_}
+        frame["churn_drivers"] = join_drivers(model.explain(X, scale=scale, extra=extra))
+        return frame
 
     def _summary(self, engine: DuckDBEngine, where: str, features: pd.DataFrame
                  ) -> pd.DataFrame:
@@ -153,6 +201,11 @@ class TrainingData:
     past_as_of: datetime  # the churn model's window: features as of this date ...
     past: pd.DataFrame  # ... of these buyers, without text features yet
     churn_sample: pd.Index | None  # the buyers drawn for it (None: everyone's)
+    # one window earlier still, when enough buyers were customers then: the churn risk's
+    # candidates are checked as they are used, learnt on an older window, tested on a
+    # newer population (None: the data is too young for it)
+    older_as_of: datetime | None = None
+    older: pd.DataFrame | None = None
 
 
 def gather_training_data(
@@ -175,10 +228,17 @@ def gather_training_data(
     """
     engine.create_table(DAILY_TABLE, _daily_sql())
     summary = _summary(engine, where, features, as_of, holdout_days)
-    past_as_of = as_of - timedelta(days=churn_window(features, churn_days))
+    window = churn_window(features, churn_days)
+    past_as_of = as_of - timedelta(days=window)
     sample = _churn_sample(features, seed, everyone=where == EVERYONE.where())
     past = compute_features(engine, as_of=past_as_of, customers=sample, table=PAST_TABLE)
-    return TrainingData(features.index, as_of, summary, past_as_of, past, sample)
+    training = TrainingData(features.index, as_of, summary, past_as_of, past, sample)
+    buyers = features.loc[features["frequency"] > 0, "tenure_days"]
+    if (buyers > 2 * window).sum() >= OLDER_MIN:
+        training.older_as_of = past_as_of - timedelta(days=window)
+        training.older = compute_features(engine, as_of=training.older_as_of,
+                                          customers=sample, table=OLDER_TABLE)
+    return training
 
 
 def churn_window(features: pd.DataFrame, churn_days: int) -> int:
@@ -248,8 +308,8 @@ def fit_predictor(
     models["bgnbd"] = _fitted(predictor.baseline)
     models["bgnbd"]["converged"] = not any(w.category is ConvergenceWarning for w in caught)
     predictor.record["baseline_model"] = "bgnbd"
-    predictor.churn = _fit_churn(engine, features, where, training, churn_days, seed,
-                                 predictor.record)
+    predictor.churn, predictor.churn_choice = _fit_churn(
+        engine, features, where, training, chosen, seed, predictor.record)
     predictor.churn_window_days = window = (training.as_of - training.past_as_of).days
     if predictor.churn is not None:
         predictor.record["meaning"]["churn_risk"] = (
@@ -380,10 +440,10 @@ def _fit_churn(
     features: pd.DataFrame,
     where: str,
     training: TrainingData,
-    churn_days: int,
+    transactions: Any,
     seed: int,
     record: dict[str, Any],
-) -> ChurnModel | None:
+) -> tuple[ChurnModel | None, ChurnChoice]:
     past_as_of, sample = training.past_as_of, training.churn_sample
     scored = where if sample is None else in_sample(engine, sample, CHURN_SAMPLE)
     past = add_text_features(training.past, text_scores(engine, scored), past_as_of)
@@ -393,13 +453,13 @@ def _fit_churn(
         record["churn"] = {
             "skipped": f"only {len(past)} customers bought before {past_as_of:%Y-%m-%d}"
         }
-        return None
+        return None, ChurnChoice(LIGHTGBM)
     columns = numeric_features(past, default_only=False)
     bought_since = features.loc[past.index, "frequency"] > past["frequency"]
     y = (~bought_since).astype(int).to_numpy()
     if y.min() == y.max():
         record["churn"] = {"skipped": "every customer had the same outcome in the training window"}
-        return None
+        return None, ChurnChoice(LIGHTGBM)
     # Beyond CHURN_TRAIN_MAX rows the model barely improves (AUC 0.948 on all 65k demo
     # buyers vs 0.946 on 20k) while fit time grows linearly: sample, stratified.
     train_size = min(0.75, CHURN_TRAIN_MAX / len(past))
@@ -422,8 +482,60 @@ def _fit_churn(
     metrics["features"] = columns
     importance = pd.Series(model.feature_importances_, index=model.feature_names_in_)
     metrics["global_importance"] = importance.sort_values(ascending=False).round(6).to_dict()
+    p_btyd = _past_no_order(engine, scored, transactions, past_as_of, window, past.index)
+    check = _temporal_check(engine, scored, training, past, columns, seed)
+    if check is None:  # the data is too young: the churn model's own test set
+        check = CandidateCheck("same window: the churn model's held-out test customers",
+                               y[test], p, None if p_btyd is None else p_btyd[test])
+    else:
+        check.p_btyd = p_btyd
+        check.y = y
+    choice, metrics["choice"] = choose_churn_risk(check, seed)
     record["churn"] = metrics
-    return model
+    return model, choice
+
+
+def _temporal_check(engine: DuckDBEngine, scored: str, training: TrainingData,
+                    past: pd.DataFrame, columns: list[str], seed: int
+                    ) -> CandidateCheck | None:
+    """The churn model as it is used: learnt one window earlier (features as of
+    ``older_as_of``, label: no order before ``past_as_of``), then scoring the newer
+    population as of ``past_as_of``, whose outcome by ``as_of`` is known. A tree cannot
+    extrapolate beyond the ages it learnt from; this check sees it, a test set of the
+    same window does not. None when the data has no such older window."""
+    if training.older is None or training.older_as_of is None:
+        return None
+    older = add_text_features(training.older, text_scores(engine, scored),
+                              training.older_as_of)
+    older = older.reindex(past.index).dropna(subset=["frequency"])
+    older = older[older["frequency"] > 0].reindex(columns=columns)
+    y_old = (past.loc[older.index, "frequency"] <= older["frequency"]).astype(int)
+    if len(older) < 50 or y_old.nunique() < 2:
+        return None
+    if len(older) > CHURN_TRAIN_MAX:
+        older = older.sample(CHURN_TRAIN_MAX, random_state=seed)
+        y_old = y_old.loc[older.index]
+    model = ChurnModel(random_state=seed).fit(older, y_old.to_numpy())
+    return CandidateCheck(
+        f"temporal: the churn model learnt as of {training.older_as_of:%Y-%m-%d}, every "
+        f"candidate tested on the buyers as of {training.past_as_of:%Y-%m-%d}",
+        np.empty(0), model.predict_proba(past[columns])[:, 1], None)
+
+
+def _past_no_order(engine: DuckDBEngine, scored: str, transactions: Any,
+                   past_as_of: datetime, window: int, ids: pd.Index) -> np.ndarray | None:
+    """The transaction model's answer to the churn label's question (no order within
+    ``window`` days), refitted as of ``past_as_of`` on the churn window's customers
+    (``scored`` selects them), for ``ids`` (NaN for those without a purchase day, None
+    when it cannot answer at all)."""
+    summary = btyd_summary(engine, scored, past_as_of)
+    if len(summary) < 50:
+        return None
+    with warnings.catch_warnings():  # a candidate: a failed fit only loses the choice
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = clone(transactions).fit(_fit_rows(summary, PARETO_SAMPLE))
+    p = pd.Series(model.probability_no_purchase(window / WEEK, summary), summary.index)
+    return p.reindex(ids).to_numpy(dtype=np.float64)
 
 
 def _churn_sample(features: pd.DataFrame, seed: int, *, everyone: bool = True
@@ -456,19 +568,10 @@ def _p_alive_baseline(
 
 
 def _churn_frame(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
-    """Churn risk and drivers of every buyer, a block of buyers at a time: each row is
-    scored on its own, and the SHAP matrix of millions of buyers would take gigabytes."""
-    X = features.loc[features["frequency"] > 0, model.feature_names_in_]
-    blocks = [_churn_block(model, X.iloc[i : i + SCORE_BLOCK])
-              for i in range(0, len(X), SCORE_BLOCK)]
-    return pd.concat(blocks) if blocks else _churn_block(model, X)
-
-
-def _churn_block(model: ChurnModel, X: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame(index=X.index)
-    frame["churn_risk"] = model.predict_proba(X)[:, 1]
-    frame["churn_drivers"] = join_drivers(model.explain(X))
-    return frame
+    """The churn model's own risk and drivers of every buyer of ``features`` (the
+    published risk when it is the chosen candidate)."""
+    return Predictor(None, None, model, datetime.min, 0, 0, None)._churn_frame(
+        features, pd.DataFrame(columns=["T"]))
 
 
 def join_drivers(drivers: pd.DataFrame) -> pd.Series:
