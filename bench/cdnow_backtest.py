@@ -59,6 +59,9 @@ def backtest(folder: Path, cutoff: str | None, holdout: int | None) -> dict:
         "latest_date": str(dates.max().date()) if dates.notna().any() else "-",
         "missing_drivers": int(pred["churn_drivers"].str.contains("missing", na=False).sum()),
         "churn_window": record.get("churn", {}).get("label", "-"),
+        "churn_risk_from": record.get("churn", {}).get("choice", {}).get("chosen", "-"),
+        "checked_on": record.get("churn", {}).get("choice", {}).get("validation", "-")
+                      .split(":")[0],
     }
     hold = record.get("holdout")
     if hold:

@@ -213,3 +213,25 @@ def test_reconciled_p_alive_explains_the_churn_risk(rows: list) -> None:  # noqa
     # so "alive" and "churning" together need a customer who, alive, rarely buys at all
     both = (p_alive >= 0.95) & (risk >= 0.9)
     assert np.all(1 - quiet[both] <= 0.11)
+
+
+def test_the_churn_risk_is_chosen_without_the_holdout_and_explained(cdnow_folder: Path
+                                                                    ) -> None:
+    """The candidates are scored on past customers only: with or without --holdout the
+    same churn risk is published; when it is not the churn model's own, its drivers
+    still read right and name what moves it."""
+    runs = [run(cdnow_folder, None, cutoff="1997-09-30", holdout_days=holdout, report=False,
+                settings=Settings(orders_horizon_days=273)) for holdout in (273, None)]
+    choices = [r.record["metrics"]["predictions"]["churn"]["choice"] for r in runs]
+    assert choices[0] == choices[1]
+    assert choices[0]["chosen"] in choices[0]["candidates"]
+    assert set(choices[0]["candidates"]) == {"lightgbm", "pareto_nbd", "blend"}
+    assert choices[0]["validation"].startswith("temporal")
+    risks = [r.predictions.set_index(s.CUSTOMER_ID)["churn_risk"] for r in runs]
+    pd.testing.assert_series_equal(risks[0], risks[1])
+    pred = runs[1].predictions
+    _one_notion(pred)
+    _drivers_read_right(pred)
+    if choices[0]["chosen"] == "pareto_nbd":  # only what moves Pareto/NBD's answer
+        phrases = pred["churn_drivers"].dropna().str.split("; ").explode()
+        assert phrases.str.match(r"(days since (last|first) order|orders) ").all()

@@ -26,67 +26,48 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
 
 from shopperlens import schema as s
-from shopperlens.blocks import EVERYONE, in_sample
+from shopperlens.blocks import EVERYONE
+from shopperlens.churn_training import _churn_sample, fit_churn
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.errors import ConvergenceWarning
 from shopperlens.features import (
-    DECIMALS,
-    add_text_features,
     compute_features,
-    numeric_features,
-    text_scores,
 )
 from shopperlens.models import (
     BetaGeoModel,
     ChurnModel,
     GammaGammaModel,
-    churn_metrics,
     customer_lifetime_value,
     next_purchase_date,
     select_transaction_model,
 )
-from shopperlens.models.btyd._data import (
-    DURATION_HOLDOUT,
-    FREQUENCY,
-    FREQUENCY_HOLDOUT,
-    MONETARY_VALUE,
-    RECENCY,
-    T_AGE,
-    _day_number,
-)
 from shopperlens.models.churn_choice import (
     LIGHTGBM,
-    CandidateCheck,
     ChurnChoice,
     btyd_effects,
-    choose_churn_risk,
 )
 from shopperlens.models.holdout import holdout_part, holdout_record
+from shopperlens.purchases import (  # noqa: F401  (re-exported: the run and tests use them)
+    DAILY_TABLE,
+    PARETO_SAMPLE,
+    WEEK,
+    _daily_sql,
+    _fit_rows,
+    btyd_summary,
+)
 
-WEEK = 7.0
-# Pareto/NBD's gradient is numerical: its fit costs ~3 s on CDNOW's 23,570 customers and
-# grows with the distinct summaries, so it is fitted on a seeded sample of this many.
-PARETO_SAMPLE = 50_000
 # BG/NBD has 4 parameters and Gamma-Gamma 3: beyond a few hundred thousand customers
 # their standard errors are far below any business difference, while each likelihood
 # evaluation costs time linear in the distinct summaries (at 1M demo customers the fits
 # took 3.4 s, on 200k 0.8 s). They are fitted on a seeded sample of this many (every
 # customer is still predicted).
 BTYD_FIT_MAX = 200_000
-CHURN_TRAIN_MAX = 50_000  # training rows of the churn model (a stratified sample)
-CHURN_TEST_MAX = 50_000  # rows it is evaluated on
 SCORE_BLOCK = 250_000  # buyers scored and explained at a time
-DAILY_TABLE = "daily_purchases"
 PAST_TABLE = "churn_window_features"
 OLDER_TABLE = "churn_check_features"
 OLDER_MIN = 200  # buyers one window earlier still, for the temporal check of churn risk
-CHURN_SAMPLE = "_churn_customers"
-BASELINE_SAMPLE = "_baseline_customers"
 
 
 @dataclass
@@ -308,7 +289,7 @@ def fit_predictor(
     models["bgnbd"] = _fitted(predictor.baseline)
     models["bgnbd"]["converged"] = not any(w.category is ConvergenceWarning for w in caught)
     predictor.record["baseline_model"] = "bgnbd"
-    predictor.churn, predictor.churn_choice = _fit_churn(
+    predictor.churn, predictor.churn_choice = fit_churn(
         engine, features, where, training, chosen, seed, predictor.record)
     predictor.churn_window_days = window = (training.as_of - training.past_as_of).days
     if predictor.churn is not None:
@@ -316,48 +297,6 @@ def fit_predictor(
             f"probability of no order within {window} days (the churn model's label "
             "window; p_alive is kept within the bounds it sets)")
     return predictor
-
-
-def _daily_sql() -> str:
-    # Buy-till-you-die models count purchase days; a day whose net spend is negative
-    # (returns only) is not a purchase.
-    return (
-        f"SELECT {s.CUSTOMER_ID}, "
-        f"CAST(CAST({s.TIMESTAMP} AS DATE) AS TIMESTAMP) AS {s.TIMESTAMP}, "
-        f"sum({s.AMOUNT}) AS {s.AMOUNT} FROM {s.TRANSACTIONS.name} "
-        f"GROUP BY 1, 2 HAVING sum({s.AMOUNT}) >= 0"
-    )
-
-
-def btyd_summary(engine: DuckDBEngine, where: str, as_of: datetime,
-                 end: datetime | None = None) -> pd.DataFrame:
-    """The ``(frequency, recency, T, monetary_value)`` summary of
-    :func:`~shopperlens.models.summary_data` (and its holdout columns up to ``end``),
-    computed in the engine from the daily purchases of the customers SQL ``where``
-    selects: in pandas, factorising the string ids of 12M daily purchases cost more
-    than the models at 1M customers. Spend is rounded to
-    :data:`~shopperlens.features.DECIMALS` places: a parallel float sum depends on the
-    order rows meet.
-    """
-    cal = _day_number(as_of, "as_of") - 1  # as_of is exclusive
-    last = cal if end is None else _day_number(end, "end") - 1
-    in_cal = f"FILTER (WHERE day <= {cal})"
-    purchases = f"count(*) {in_cal}"
-    holdout = ("" if end is None else
-               f", count(*) FILTER (WHERE day > {cal}) AS {FREQUENCY_HOLDOUT}, "
-               f"{float(last - cal) / WEEK} AS {DURATION_HOLDOUT}")
-    summary = engine.fetch_df(
-        f"SELECT {s.CUSTOMER_ID}, {purchases} - 1 AS {FREQUENCY}, "
-        f"(max(day) {in_cal} - min(day)) / {WEEK} AS {RECENCY}, "
-        f"({cal} - min(day)) / {WEEK} AS {T_AGE}, "
-        f"CASE WHEN {purchases} > 1 THEN round((sum({s.AMOUNT}) {in_cal} - "
-        f"arg_min({s.AMOUNT}, day)) / ({purchases} - 1), {DECIMALS}) ELSE 0.0 END "
-        f"AS {MONETARY_VALUE}{holdout} "
-        f"FROM (SELECT {s.CUSTOMER_ID}, CAST({s.TIMESTAMP} AS DATE) - DATE '1970-01-01' "
-        f"AS day, coalesce({s.AMOUNT}, 0) AS {s.AMOUNT} FROM {DAILY_TABLE} WHERE {where}) "
-        f"WHERE day <= {last} GROUP BY {s.CUSTOMER_ID} HAVING min(day) <= {cal}"
-    )
-    return summary.set_index(s.CUSTOMER_ID).sort_index()
 
 
 def _spend_model(summary: pd.DataFrame) -> GammaGammaModel | None:
@@ -370,11 +309,6 @@ def _spend_model(summary: pd.DataFrame) -> GammaGammaModel | None:
 def _repeaters(summary: pd.DataFrame) -> pd.DataFrame:
     """The customers Gamma-Gamma learns spend from: repeat buyers with a positive spend."""
     return summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
-
-
-def _fit_rows(summary: pd.DataFrame, rows: int) -> pd.DataFrame:
-    """``summary``, or a seeded random sample of ``rows`` of it."""
-    return summary if len(summary) <= rows else summary.sample(rows, random_state=0)
 
 
 def _btyd_frame(
@@ -433,138 +367,6 @@ def _with_next_order_date(model: Any, summary: pd.DataFrame, frame: pd.DataFrame
     at = [c for c in frame.columns if c.startswith("expected_")]
     frame.insert(frame.columns.get_loc(at[-1]) + 1, "next_order_date", text)
     return frame
-
-
-def _fit_churn(
-    engine: DuckDBEngine,
-    features: pd.DataFrame,
-    where: str,
-    training: TrainingData,
-    transactions: Any,
-    seed: int,
-    record: dict[str, Any],
-) -> tuple[ChurnModel | None, ChurnChoice]:
-    past_as_of, sample = training.past_as_of, training.churn_sample
-    scored = where if sample is None else in_sample(engine, sample, CHURN_SAMPLE)
-    past = add_text_features(training.past, text_scores(engine, scored), past_as_of)
-    past = past.reindex(features.index if sample is None else sample)
-    past = past[past["frequency"] > 0]
-    if len(past) < 50:
-        record["churn"] = {
-            "skipped": f"only {len(past)} customers bought before {past_as_of:%Y-%m-%d}"
-        }
-        return None, ChurnChoice(LIGHTGBM)
-    columns = numeric_features(past, default_only=False)
-    bought_since = features.loc[past.index, "frequency"] > past["frequency"]
-    y = (~bought_since).astype(int).to_numpy()
-    if y.min() == y.max():
-        record["churn"] = {"skipped": "every customer had the same outcome in the training window"}
-        return None, ChurnChoice(LIGHTGBM)
-    # Beyond CHURN_TRAIN_MAX rows the model barely improves (AUC 0.948 on all 65k demo
-    # buyers vs 0.946 on 20k) while fit time grows linearly: sample, stratified.
-    train_size = min(0.75, CHURN_TRAIN_MAX / len(past))
-    train, test = train_test_split(
-        np.arange(len(past)),
-        train_size=train_size,
-        test_size=min(0.25, CHURN_TEST_MAX / len(past)),
-        random_state=seed,
-        stratify=y,
-    )
-    model = ChurnModel(random_state=seed).fit(past.iloc[train][columns], y[train])
-    p = model.predict_proba(past.iloc[test][columns])[:, 1]
-    metrics = churn_metrics(y[test], p)
-    metrics["baseline_auc_p_alive"] = _p_alive_baseline(
-        engine, past_as_of, past.index[test], y[test]
-    )
-    window = (training.as_of - past_as_of).days
-    metrics["label"] = f"no order within {window} days after {past_as_of:%Y-%m-%d}"
-    metrics["window_days"] = window
-    metrics["features"] = columns
-    importance = pd.Series(model.feature_importances_, index=model.feature_names_in_)
-    metrics["global_importance"] = importance.sort_values(ascending=False).round(6).to_dict()
-    p_btyd = _past_no_order(engine, scored, transactions, past_as_of, window, past.index)
-    check = _temporal_check(engine, scored, training, past, columns, seed)
-    if check is None:  # the data is too young: the churn model's own test set
-        check = CandidateCheck("same window: the churn model's held-out test customers",
-                               y[test], p, None if p_btyd is None else p_btyd[test])
-    else:
-        check.p_btyd = p_btyd
-        check.y = y
-    choice, metrics["choice"] = choose_churn_risk(check, seed)
-    record["churn"] = metrics
-    return model, choice
-
-
-def _temporal_check(engine: DuckDBEngine, scored: str, training: TrainingData,
-                    past: pd.DataFrame, columns: list[str], seed: int
-                    ) -> CandidateCheck | None:
-    """The churn model as it is used: learnt one window earlier (features as of
-    ``older_as_of``, label: no order before ``past_as_of``), then scoring the newer
-    population as of ``past_as_of``, whose outcome by ``as_of`` is known. A tree cannot
-    extrapolate beyond the ages it learnt from; this check sees it, a test set of the
-    same window does not. None when the data has no such older window."""
-    if training.older is None or training.older_as_of is None:
-        return None
-    older = add_text_features(training.older, text_scores(engine, scored),
-                              training.older_as_of)
-    older = older.reindex(past.index).dropna(subset=["frequency"])
-    older = older[older["frequency"] > 0].reindex(columns=columns)
-    y_old = (past.loc[older.index, "frequency"] <= older["frequency"]).astype(int)
-    if len(older) < 50 or y_old.nunique() < 2:
-        return None
-    if len(older) > CHURN_TRAIN_MAX:
-        older = older.sample(CHURN_TRAIN_MAX, random_state=seed)
-        y_old = y_old.loc[older.index]
-    model = ChurnModel(random_state=seed).fit(older, y_old.to_numpy())
-    return CandidateCheck(
-        f"temporal: the churn model learnt as of {training.older_as_of:%Y-%m-%d}, every "
-        f"candidate tested on the buyers as of {training.past_as_of:%Y-%m-%d}",
-        np.empty(0), model.predict_proba(past[columns])[:, 1], None)
-
-
-def _past_no_order(engine: DuckDBEngine, scored: str, transactions: Any,
-                   past_as_of: datetime, window: int, ids: pd.Index) -> np.ndarray | None:
-    """The transaction model's answer to the churn label's question (no order within
-    ``window`` days), refitted as of ``past_as_of`` on the churn window's customers
-    (``scored`` selects them), for ``ids`` (NaN for those without a purchase day, None
-    when it cannot answer at all)."""
-    summary = btyd_summary(engine, scored, past_as_of)
-    if len(summary) < 50:
-        return None
-    with warnings.catch_warnings():  # a candidate: a failed fit only loses the choice
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = clone(transactions).fit(_fit_rows(summary, PARETO_SAMPLE))
-    p = pd.Series(model.probability_no_purchase(window / WEEK, summary), summary.index)
-    return p.reindex(ids).to_numpy(dtype=np.float64)
-
-
-def _churn_sample(features: pd.DataFrame, seed: int, *, everyone: bool = True
-                  ) -> pd.Index | None:
-    """The buyers whose past features the churn model may learn and be tested on
-    (``None``: everyone's, when ``features`` are everyone's and their buyers not many
-    more than it needs).
-
-    Past buyers are today's buyers, so drawing from these (with room for the newer
-    ones, who did not buy back then) keeps the second feature pass to a sample.
-    """
-    buyers = features.index[features["frequency"] > 0]
-    wanted = 2 * (CHURN_TRAIN_MAX + CHURN_TEST_MAX)
-    if len(buyers) <= wanted:
-        return None if everyone else buyers
-    rng = np.random.default_rng(seed)
-    return buyers[np.sort(rng.choice(len(buyers), wanted, replace=False))]
-
-
-def _p_alive_baseline(
-    engine: DuckDBEngine, past_as_of: datetime, ids: pd.Index, y: np.ndarray
-) -> float | None:
-    scored = in_sample(engine, ids, BASELINE_SAMPLE)  # summarise only the customers scored
-    summary = btyd_summary(engine, scored, past_as_of).reindex(ids)
-    known = summary["T"].notna().to_numpy()
-    if known.sum() < 10 or len(set(y[known])) < 2:
-        return None
-    p_alive = BetaGeoModel().fit(summary[known]).probability_alive(summary[known])
-    return float(roc_auc_score(y[known], 1 - p_alive))
 
 
 def _churn_frame(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
