@@ -17,6 +17,7 @@ from shopperlens import predict, run
 from shopperlens import schema as s
 from shopperlens.config import Settings
 from shopperlens.engines.duckdb import DuckDBEngine
+from shopperlens.errors import InputError
 from shopperlens.models import (
     GammaGammaModel,
     ParetoNBDModel,
@@ -235,3 +236,18 @@ def test_the_churn_risk_is_chosen_without_the_holdout_and_explained(cdnow_folder
     if choices[0]["chosen"] == "pareto_nbd":  # only what moves Pareto/NBD's answer
         phrases = pred["churn_drivers"].dropna().str.split("; ").explode()
         assert phrases.str.match(r"(days since (last|first) order|orders) ").all()
+
+
+def test_one_day_of_data_is_refused_at_once_with_the_reason(tmp_path: Path) -> None:
+    """Every purchase on the data's last day: no time to learn rates from. The fit used
+    to wander towards the parameter cap (26 s on 30 customers) and end in "check X"."""
+    folder = tmp_path / "one-day"
+    folder.mkdir()
+    pd.DataFrame({
+        s.CUSTOMER_ID: [f"C{i:02d}" for i in range(30)],
+        s.ORDER_ID: [f"O{i:02d}" for i in range(30)],
+        s.TIMESTAMP: [f"2024-05-01T{8 + i % 10:02d}:00:00" for i in range(30)],
+        s.AMOUNT: np.linspace(5, 100, 30).round(2),
+    }).to_csv(folder / "transactions.csv", index=False)
+    with pytest.raises(InputError, match=r"T = 0.*later cutoff"):
+        run(folder, None, report=False)
