@@ -209,7 +209,7 @@ def gather_training_data(
     """
     engine.create_table(DAILY_TABLE, _daily_sql())
     summary = _summary(engine, where, features, as_of, holdout_days)
-    window = churn_window(features, churn_days)
+    window = checkable_window(features, churn_window(features, churn_days))
     past_as_of = as_of - timedelta(days=window)
     sample = _churn_sample(features, seed, everyone=where == EVERYONE.where())
     past = compute_features(engine, as_of=past_as_of, customers=sample, table=PAST_TABLE)
@@ -232,6 +232,20 @@ def churn_window(features: pd.DataFrame, churn_days: int) -> int:
     if tenure.empty:
         return churn_days
     return max(1, min(churn_days, int(np.floor(tenure.median()))))
+
+
+def checkable_window(features: pd.DataFrame, window: int) -> int:
+    """``window``, or down to half of it if that lets :data:`OLDER_MIN` of today's
+    buyers have bought two windows ago: the churn risk's candidates are then checked as
+    they are used (learnt on an older window, tested on a newer one). A young customer
+    base (CDNOW at 1997-03-31: a 47-day window, no buyer older than 89 days) gains the
+    check for a slightly shorter label window; with no such buyers it stays as it is."""
+    tenure = features.loc[features["frequency"] > 0, "tenure_days"].dropna()
+    if len(tenure) < OLDER_MIN:
+        return window
+    oldest = float(np.sort(tenure.to_numpy())[-OLDER_MIN])  # OLDER_MIN buyers this old
+    longest = int(np.floor((oldest - 1) / 2))  # bought before the older window's cutoff
+    return min(window, longest) if longest >= max(1, window / 2) else window
 
 
 def fit_predictor(
