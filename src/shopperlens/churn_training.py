@@ -92,6 +92,7 @@ def fit_churn(
         check.p_btyd = p_btyd
         check.y = y
     choice, metrics["choice"] = choose_churn_risk(check, seed)
+    metrics["risk_from"] = choice.name  # auc, brier above are the churn model's own
     record["churn"] = metrics
     return model, choice
 

@@ -307,9 +307,13 @@ def fit_predictor(
         engine, features, where, training, chosen, seed, predictor.record)
     predictor.churn_window_days = window = (training.as_of - training.past_as_of).days
     if predictor.churn is not None:
+        source = {"lightgbm": "the churn model's", "pareto_nbd": "Pareto/NBD's",
+                  "blend": "a blend of the churn model's and Pareto/NBD's"}
         predictor.record["meaning"]["churn_risk"] = (
             f"probability of no order within {window} days (the churn model's label "
-            "window; p_alive is kept within the bounds it sets)")
+            f"window), {source[predictor.churn_choice.name]} answer, the candidate that "
+            "ranked past customers best (churn.choice); p_alive is kept within the "
+            "bounds it sets")
     return predictor
 
 
