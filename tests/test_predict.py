@@ -251,3 +251,16 @@ def test_one_day_of_data_is_refused_at_once_with_the_reason(tmp_path: Path) -> N
     }).to_csv(folder / "transactions.csv", index=False)
     with pytest.raises(InputError, match=r"T = 0.*later cutoff"):
         run(folder, None, report=False)
+
+
+def test_the_label_window_shortens_to_allow_the_temporal_check_never_below_half() -> None:
+    def buyers(tenures: list[float]) -> pd.DataFrame:
+        return pd.DataFrame({"frequency": 1.0, "tenure_days": tenures})
+
+    young = buyers([89.0] * predict.OLDER_MIN + [20.0] * 300)  # CDNOW at 1997-03-31
+    window = predict.checkable_window(young, 47)
+    assert window == 44  # buyers of 89 days bought before as_of - 2 * 44
+    assert (young["tenure_days"] > 2 * window).sum() >= predict.OLDER_MIN
+    assert predict.checkable_window(buyers([400.0] * 300), 90) == 90  # old enough already
+    assert predict.checkable_window(buyers([60.0] * 300), 90) == 90  # would need < half
+    assert predict.checkable_window(buyers([89.0] * 10), 47) == 47  # too few buyers
