@@ -17,6 +17,7 @@ from shopperlens import predict, run
 from shopperlens import schema as s
 from shopperlens.config import Settings
 from shopperlens.engines.duckdb import DuckDBEngine
+from shopperlens.errors import InputError
 from shopperlens.models import (
     GammaGammaModel,
     ParetoNBDModel,
@@ -213,3 +214,53 @@ def test_reconciled_p_alive_explains_the_churn_risk(rows: list) -> None:  # noqa
     # so "alive" and "churning" together need a customer who, alive, rarely buys at all
     both = (p_alive >= 0.95) & (risk >= 0.9)
     assert np.all(1 - quiet[both] <= 0.11)
+
+
+def test_the_churn_risk_is_chosen_without_the_holdout_and_explained(cdnow_folder: Path
+                                                                    ) -> None:
+    """The candidates are scored on past customers only: with or without --holdout the
+    same churn risk is published; when it is not the churn model's own, its drivers
+    still read right and name what moves it."""
+    runs = [run(cdnow_folder, None, cutoff="1997-09-30", holdout_days=holdout, report=False,
+                settings=Settings(orders_horizon_days=273)) for holdout in (273, None)]
+    choices = [r.record["metrics"]["predictions"]["churn"]["choice"] for r in runs]
+    assert choices[0] == choices[1]
+    assert choices[0]["chosen"] in choices[0]["candidates"]
+    assert set(choices[0]["candidates"]) == {"lightgbm", "pareto_nbd", "blend"}
+    assert choices[0]["validation"].startswith("temporal")
+    risks = [r.predictions.set_index(s.CUSTOMER_ID)["churn_risk"] for r in runs]
+    pd.testing.assert_series_equal(risks[0], risks[1])
+    pred = runs[1].predictions
+    _one_notion(pred)
+    _drivers_read_right(pred)
+    if choices[0]["chosen"] == "pareto_nbd":  # only what moves Pareto/NBD's answer
+        phrases = pred["churn_drivers"].dropna().str.split("; ").explode()
+        assert phrases.str.match(r"(days since (last|first) order|orders) ").all()
+
+
+def test_one_day_of_data_is_refused_at_once_with_the_reason(tmp_path: Path) -> None:
+    """Every purchase on the data's last day: no time to learn rates from. The fit used
+    to wander towards the parameter cap (26 s on 30 customers) and end in "check X"."""
+    folder = tmp_path / "one-day"
+    folder.mkdir()
+    pd.DataFrame({
+        s.CUSTOMER_ID: [f"C{i:02d}" for i in range(30)],
+        s.ORDER_ID: [f"O{i:02d}" for i in range(30)],
+        s.TIMESTAMP: [f"2024-05-01T{8 + i % 10:02d}:00:00" for i in range(30)],
+        s.AMOUNT: np.linspace(5, 100, 30).round(2),
+    }).to_csv(folder / "transactions.csv", index=False)
+    with pytest.raises(InputError, match=r"T = 0.*later cutoff"):
+        run(folder, None, report=False)
+
+
+def test_the_label_window_shortens_to_allow_the_temporal_check_never_below_half() -> None:
+    def buyers(tenures: list[float]) -> pd.DataFrame:
+        return pd.DataFrame({"frequency": 1.0, "tenure_days": tenures})
+
+    young = buyers([89.0] * predict.OLDER_MIN + [20.0] * 300)  # CDNOW at 1997-03-31
+    window = predict.checkable_window(young, 47)
+    assert window == 44  # buyers of 89 days bought before as_of - 2 * 44
+    assert (young["tenure_days"] > 2 * window).sum() >= predict.OLDER_MIN
+    assert predict.checkable_window(buyers([400.0] * 300), 90) == 90  # old enough already
+    assert predict.checkable_window(buyers([60.0] * 300), 90) == 90  # would need < half
+    assert predict.checkable_window(buyers([89.0] * 10), 47) == 47  # too few buyers

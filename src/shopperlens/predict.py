@@ -26,57 +26,48 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
 
 from shopperlens import schema as s
-from shopperlens.engines.blocks import EVERYONE, in_sample
+from shopperlens.churn_training import _churn_sample, fit_churn
+from shopperlens.engines.blocks import EVERYONE
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.errors import ConvergenceWarning
 from shopperlens.features import (
-    DECIMALS,
-    add_text_features,
     compute_features,
-    numeric_features,
-    text_scores,
 )
 from shopperlens.models import (
     BetaGeoModel,
     ChurnModel,
     GammaGammaModel,
-    churn_metrics,
     customer_lifetime_value,
     next_purchase_date,
     select_transaction_model,
 )
-from shopperlens.models.btyd._data import (
-    DURATION_HOLDOUT,
-    FREQUENCY,
-    FREQUENCY_HOLDOUT,
-    MONETARY_VALUE,
-    RECENCY,
-    T_AGE,
-    _day_number,
+from shopperlens.models.churn_choice import (
+    LIGHTGBM,
+    ChurnChoice,
+    btyd_effects,
 )
 from shopperlens.models.holdout import holdout_part, holdout_record
+from shopperlens.purchases import (  # noqa: F401  (re-exported: the run and tests use them)
+    DAILY_TABLE,
+    PARETO_SAMPLE,
+    WEEK,
+    _daily_sql,
+    _fit_rows,
+    btyd_summary,
+)
 
-WEEK = 7.0
-# Pareto/NBD's gradient is numerical: its fit costs ~3 s on CDNOW's 23,570 customers and
-# grows with the distinct summaries, so it is fitted on a seeded sample of this many.
-PARETO_SAMPLE = 50_000
 # BG/NBD has 4 parameters and Gamma-Gamma 3: beyond a few hundred thousand customers
 # their standard errors are far below any business difference, while each likelihood
 # evaluation costs time linear in the distinct summaries (at 1M demo customers the fits
 # took 3.4 s, on 200k 0.8 s). They are fitted on a seeded sample of this many (every
 # customer is still predicted).
 BTYD_FIT_MAX = 200_000
-CHURN_TRAIN_MAX = 50_000  # training rows of the churn model (a stratified sample)
-CHURN_TEST_MAX = 50_000  # rows it is evaluated on
 SCORE_BLOCK = 250_000  # buyers scored and explained at a time
-DAILY_TABLE = "daily_purchases"
 PAST_TABLE = "churn_window_features"
-CHURN_SAMPLE = "_churn_customers"
-BASELINE_SAMPLE = "_baseline_customers"
+OLDER_TABLE = "churn_check_features"
+OLDER_MIN = 200  # buyers one window earlier still, for the temporal check of churn risk
 
 
 @dataclass
@@ -94,6 +85,7 @@ class Predictor:
     record: dict[str, Any] = field(default_factory=dict)
     baseline: BetaGeoModel | None = None  # BG/NBD, scored beside on the holdout
     churn_window_days: int = 0  # the churn label's window: churn_risk is about it
+    churn_choice: ChurnChoice = field(default_factory=lambda: ChurnChoice(LIGHTGBM))
     _holdout: list[pd.DataFrame] = field(default_factory=list, repr=False)
     # the fit set's customers and summary: a block of the same customers reuses it
     _fit_summary: tuple[pd.Index, pd.DataFrame] | None = field(default=None, repr=False)
@@ -106,7 +98,7 @@ class Predictor:
         frame = _btyd_frame(self.transactions, self.spend, summary, self.orders_days,
                             self.value_days)
         if self.churn is not None:
-            frame = frame.join(_churn_frame(self.churn, features), how="left")
+            frame = frame.join(self._churn_frame(features, summary), how="left")
             frame["p_alive"] = reconcile_p_alive(self.transactions, summary, frame,
                                                  self.churn_window_days)
         else:  # not fitted (too little history): the columns stay, empty
@@ -127,6 +119,43 @@ class Predictor:
             parts = pd.concat(self._holdout, ignore_index=True)
             record["holdout"] = holdout_record(parts, self.holdout_days)
         return record
+
+    def _churn_frame(self, features: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+        """Churn risk and drivers of every buyer, a block of buyers at a time: each row
+        is scored on its own, and the SHAP matrix of millions of buyers would take
+        gigabytes. The risk is the chosen candidate's (see
+        :mod:`~shopperlens.models.churn_choice`), its drivers what moves it."""
+        model = self.churn
+        assert model is not None
+        X = features.loc[features["frequency"] > 0, model.feature_names_in_]
+        blocks = [self._churn_block(X.iloc[i : i + SCORE_BLOCK], features, summary)
+                  for i in range(0, len(X), SCORE_BLOCK)]
+        return pd.concat(blocks) if blocks else self._churn_block(X, features, summary)
+
+    def _churn_block(self, X: pd.DataFrame, features: pd.DataFrame, summary: pd.DataFrame
+                     ) -> pd.DataFrame:
+        model, choice = self.churn, self.churn_choice
+        assert model is not None
+        frame = pd.DataFrame(index=X.index)
+        p_model = model.predict_proba(X)[:, 1]
+        scale, weight = choice.log_odds_weights
+        if choice.name == LIGHTGBM:
+            frame["churn_risk"] = p_model
+            frame["churn_drivers"] = join_drivers(model.explain(X))
+            return frame
+        weeks = self.churn_window_days / WEEK
+        part = summary.reindex(X.index)
+        known = part["T"].notna().to_numpy()
+        p_btyd = np.full(len(X), np.nan)
+        p_btyd[known] = self.transactions.probability_no_purchase(weeks, part[known])
+        risk = choice.combine(p_model, np.where(known, p_btyd, p_model))
+        frame["churn_risk"] = np.where(known, risk, p_model)  # no purchase day: the model's
+        effects = btyd_effects(self.transactions, summary, features.loc[X.index],
+                               model.median_values(), weeks)
+        extra = {name: weight * effect for name, effect in effects.items()
+                 if name in model.feature_names_in_}
+        frame["churn_drivers"] = join_drivers(model.explain(X, scale=scale, extra=extra))
+        return frame
 
     def _summary(self, engine: DuckDBEngine, where: str, features: pd.DataFrame
                  ) -> pd.DataFrame:
@@ -153,6 +182,11 @@ class TrainingData:
     past_as_of: datetime  # the churn model's window: features as of this date ...
     past: pd.DataFrame  # ... of these buyers, without text features yet
     churn_sample: pd.Index | None  # the buyers drawn for it (None: everyone's)
+    # one window earlier still, when enough buyers were customers then: the churn risk's
+    # candidates are checked as they are used, learnt on an older window, tested on a
+    # newer population (None: the data is too young for it)
+    older_as_of: datetime | None = None
+    older: pd.DataFrame | None = None
 
 
 def gather_training_data(
@@ -175,10 +209,17 @@ def gather_training_data(
     """
     engine.create_table(DAILY_TABLE, _daily_sql())
     summary = _summary(engine, where, features, as_of, holdout_days)
-    past_as_of = as_of - timedelta(days=churn_window(features, churn_days))
+    window = checkable_window(features, churn_window(features, churn_days))
+    past_as_of = as_of - timedelta(days=window)
     sample = _churn_sample(features, seed, everyone=where == EVERYONE.where())
     past = compute_features(engine, as_of=past_as_of, customers=sample, table=PAST_TABLE)
-    return TrainingData(features.index, as_of, summary, past_as_of, past, sample)
+    training = TrainingData(features.index, as_of, summary, past_as_of, past, sample)
+    buyers = features.loc[features["frequency"] > 0, "tenure_days"]
+    if (buyers > 2 * window).sum() >= OLDER_MIN:
+        training.older_as_of = past_as_of - timedelta(days=window)
+        training.older = compute_features(engine, as_of=training.older_as_of,
+                                          customers=sample, table=OLDER_TABLE)
+    return training
 
 
 def churn_window(features: pd.DataFrame, churn_days: int) -> int:
@@ -191,6 +232,20 @@ def churn_window(features: pd.DataFrame, churn_days: int) -> int:
     if tenure.empty:
         return churn_days
     return max(1, min(churn_days, int(np.floor(tenure.median()))))
+
+
+def checkable_window(features: pd.DataFrame, window: int) -> int:
+    """``window``, or down to half of it if that lets :data:`OLDER_MIN` of today's
+    buyers have bought two windows ago: the churn risk's candidates are then checked as
+    they are used (learnt on an older window, tested on a newer one). A young customer
+    base (CDNOW at 1997-03-31: a 47-day window, no buyer older than 89 days) gains the
+    check for a slightly shorter label window; with no such buyers it stays as it is."""
+    tenure = features.loc[features["frequency"] > 0, "tenure_days"].dropna()
+    if len(tenure) < OLDER_MIN:
+        return window
+    oldest = float(np.sort(tenure.to_numpy())[-OLDER_MIN])  # OLDER_MIN buyers this old
+    longest = int(np.floor((oldest - 1) / 2))  # bought before the older window's cutoff
+    return min(window, longest) if longest >= max(1, window / 2) else window
 
 
 def fit_predictor(
@@ -248,56 +303,18 @@ def fit_predictor(
     models["bgnbd"] = _fitted(predictor.baseline)
     models["bgnbd"]["converged"] = not any(w.category is ConvergenceWarning for w in caught)
     predictor.record["baseline_model"] = "bgnbd"
-    predictor.churn = _fit_churn(engine, features, where, training, churn_days, seed,
-                                 predictor.record)
+    predictor.churn, predictor.churn_choice = fit_churn(
+        engine, features, where, training, chosen, seed, predictor.record)
     predictor.churn_window_days = window = (training.as_of - training.past_as_of).days
     if predictor.churn is not None:
+        source = {"lightgbm": "the churn model's", "pareto_nbd": "Pareto/NBD's",
+                  "blend": "a blend of the churn model's and Pareto/NBD's"}
         predictor.record["meaning"]["churn_risk"] = (
             f"probability of no order within {window} days (the churn model's label "
-            "window; p_alive is kept within the bounds it sets)")
+            f"window), {source[predictor.churn_choice.name]} answer, the candidate that "
+            "ranked past customers best (churn.choice); p_alive is kept within the "
+            "bounds it sets")
     return predictor
-
-
-def _daily_sql() -> str:
-    # Buy-till-you-die models count purchase days; a day whose net spend is negative
-    # (returns only) is not a purchase.
-    return (
-        f"SELECT {s.CUSTOMER_ID}, "
-        f"CAST(CAST({s.TIMESTAMP} AS DATE) AS TIMESTAMP) AS {s.TIMESTAMP}, "
-        f"sum({s.AMOUNT}) AS {s.AMOUNT} FROM {s.TRANSACTIONS.name} "
-        f"GROUP BY 1, 2 HAVING sum({s.AMOUNT}) >= 0"
-    )
-
-
-def btyd_summary(engine: DuckDBEngine, where: str, as_of: datetime,
-                 end: datetime | None = None) -> pd.DataFrame:
-    """The ``(frequency, recency, T, monetary_value)`` summary of
-    :func:`~shopperlens.models.summary_data` (and its holdout columns up to ``end``),
-    computed in the engine from the daily purchases of the customers SQL ``where``
-    selects: in pandas, factorising the string ids of 12M daily purchases cost more
-    than the models at 1M customers. Spend is rounded to
-    :data:`~shopperlens.features.DECIMALS` places: a parallel float sum depends on the
-    order rows meet.
-    """
-    cal = _day_number(as_of, "as_of") - 1  # as_of is exclusive
-    last = cal if end is None else _day_number(end, "end") - 1
-    in_cal = f"FILTER (WHERE day <= {cal})"
-    purchases = f"count(*) {in_cal}"
-    holdout = ("" if end is None else
-               f", count(*) FILTER (WHERE day > {cal}) AS {FREQUENCY_HOLDOUT}, "
-               f"{float(last - cal) / WEEK} AS {DURATION_HOLDOUT}")
-    summary = engine.fetch_df(
-        f"SELECT {s.CUSTOMER_ID}, {purchases} - 1 AS {FREQUENCY}, "
-        f"(max(day) {in_cal} - min(day)) / {WEEK} AS {RECENCY}, "
-        f"({cal} - min(day)) / {WEEK} AS {T_AGE}, "
-        f"CASE WHEN {purchases} > 1 THEN round((sum({s.AMOUNT}) {in_cal} - "
-        f"arg_min({s.AMOUNT}, day)) / ({purchases} - 1), {DECIMALS}) ELSE 0.0 END "
-        f"AS {MONETARY_VALUE}{holdout} "
-        f"FROM (SELECT {s.CUSTOMER_ID}, CAST({s.TIMESTAMP} AS DATE) - DATE '1970-01-01' "
-        f"AS day, coalesce({s.AMOUNT}, 0) AS {s.AMOUNT} FROM {DAILY_TABLE} WHERE {where}) "
-        f"WHERE day <= {last} GROUP BY {s.CUSTOMER_ID} HAVING min(day) <= {cal}"
-    )
-    return summary.set_index(s.CUSTOMER_ID).sort_index()
 
 
 def _spend_model(summary: pd.DataFrame) -> GammaGammaModel | None:
@@ -310,11 +327,6 @@ def _spend_model(summary: pd.DataFrame) -> GammaGammaModel | None:
 def _repeaters(summary: pd.DataFrame) -> pd.DataFrame:
     """The customers Gamma-Gamma learns spend from: repeat buyers with a positive spend."""
     return summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
-
-
-def _fit_rows(summary: pd.DataFrame, rows: int) -> pd.DataFrame:
-    """``summary``, or a seeded random sample of ``rows`` of it."""
-    return summary if len(summary) <= rows else summary.sample(rows, random_state=0)
 
 
 def _btyd_frame(
@@ -375,100 +387,11 @@ def _with_next_order_date(model: Any, summary: pd.DataFrame, frame: pd.DataFrame
     return frame
 
 
-def _fit_churn(
-    engine: DuckDBEngine,
-    features: pd.DataFrame,
-    where: str,
-    training: TrainingData,
-    churn_days: int,
-    seed: int,
-    record: dict[str, Any],
-) -> ChurnModel | None:
-    past_as_of, sample = training.past_as_of, training.churn_sample
-    scored = where if sample is None else in_sample(engine, sample, CHURN_SAMPLE)
-    past = add_text_features(training.past, text_scores(engine, scored), past_as_of)
-    past = past.reindex(features.index if sample is None else sample)
-    past = past[past["frequency"] > 0]
-    if len(past) < 50:
-        record["churn"] = {
-            "skipped": f"only {len(past)} customers bought before {past_as_of:%Y-%m-%d}"
-        }
-        return None
-    columns = numeric_features(past, default_only=False)
-    bought_since = features.loc[past.index, "frequency"] > past["frequency"]
-    y = (~bought_since).astype(int).to_numpy()
-    if y.min() == y.max():
-        record["churn"] = {"skipped": "every customer had the same outcome in the training window"}
-        return None
-    # Beyond CHURN_TRAIN_MAX rows the model barely improves (AUC 0.948 on all 65k demo
-    # buyers vs 0.946 on 20k) while fit time grows linearly: sample, stratified.
-    train_size = min(0.75, CHURN_TRAIN_MAX / len(past))
-    train, test = train_test_split(
-        np.arange(len(past)),
-        train_size=train_size,
-        test_size=min(0.25, CHURN_TEST_MAX / len(past)),
-        random_state=seed,
-        stratify=y,
-    )
-    model = ChurnModel(random_state=seed).fit(past.iloc[train][columns], y[train])
-    p = model.predict_proba(past.iloc[test][columns])[:, 1]
-    metrics = churn_metrics(y[test], p)
-    metrics["baseline_auc_p_alive"] = _p_alive_baseline(
-        engine, past_as_of, past.index[test], y[test]
-    )
-    window = (training.as_of - past_as_of).days
-    metrics["label"] = f"no order within {window} days after {past_as_of:%Y-%m-%d}"
-    metrics["window_days"] = window
-    metrics["features"] = columns
-    importance = pd.Series(model.feature_importances_, index=model.feature_names_in_)
-    metrics["global_importance"] = importance.sort_values(ascending=False).round(6).to_dict()
-    record["churn"] = metrics
-    return model
-
-
-def _churn_sample(features: pd.DataFrame, seed: int, *, everyone: bool = True
-                  ) -> pd.Index | None:
-    """The buyers whose past features the churn model may learn and be tested on
-    (``None``: everyone's, when ``features`` are everyone's and their buyers not many
-    more than it needs).
-
-    Past buyers are today's buyers, so drawing from these (with room for the newer
-    ones, who did not buy back then) keeps the second feature pass to a sample.
-    """
-    buyers = features.index[features["frequency"] > 0]
-    wanted = 2 * (CHURN_TRAIN_MAX + CHURN_TEST_MAX)
-    if len(buyers) <= wanted:
-        return None if everyone else buyers
-    rng = np.random.default_rng(seed)
-    return buyers[np.sort(rng.choice(len(buyers), wanted, replace=False))]
-
-
-def _p_alive_baseline(
-    engine: DuckDBEngine, past_as_of: datetime, ids: pd.Index, y: np.ndarray
-) -> float | None:
-    scored = in_sample(engine, ids, BASELINE_SAMPLE)  # summarise only the customers scored
-    summary = btyd_summary(engine, scored, past_as_of).reindex(ids)
-    known = summary["T"].notna().to_numpy()
-    if known.sum() < 10 or len(set(y[known])) < 2:
-        return None
-    p_alive = BetaGeoModel().fit(summary[known]).probability_alive(summary[known])
-    return float(roc_auc_score(y[known], 1 - p_alive))
-
-
 def _churn_frame(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
-    """Churn risk and drivers of every buyer, a block of buyers at a time: each row is
-    scored on its own, and the SHAP matrix of millions of buyers would take gigabytes."""
-    X = features.loc[features["frequency"] > 0, model.feature_names_in_]
-    blocks = [_churn_block(model, X.iloc[i : i + SCORE_BLOCK])
-              for i in range(0, len(X), SCORE_BLOCK)]
-    return pd.concat(blocks) if blocks else _churn_block(model, X)
-
-
-def _churn_block(model: ChurnModel, X: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame(index=X.index)
-    frame["churn_risk"] = model.predict_proba(X)[:, 1]
-    frame["churn_drivers"] = join_drivers(model.explain(X))
-    return frame
+    """The churn model's own risk and drivers of every buyer of ``features`` (the
+    published risk when it is the chosen candidate)."""
+    return Predictor(None, None, model, datetime.min, 0, 0, None)._churn_frame(
+        features, pd.DataFrame(columns=["T"]))
 
 
 def join_drivers(drivers: pd.DataFrame) -> pd.Series:

@@ -132,6 +132,12 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.feature_importances_ = np.abs(self._contributions(sample)[:, :-1]).mean(axis=0)
         return self
 
+    def median_values(self) -> pd.Series:
+        """The training median of each feature: where "high" starts in the drivers."""
+        if not hasattr(self, "_medians"):
+            raise NotFittedError("This ChurnModel instance is not fitted yet.")
+        return self._medians.copy()
+
     def _check(self, X: pd.DataFrame, where: str) -> pd.DataFrame:
         if not hasattr(self, "_calibrated"):
             raise NotFittedError("This ChurnModel instance is not fitted yet. Call 'fit' "
@@ -174,7 +180,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
-    def explain(self, X: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+    def explain(self, X: pd.DataFrame, top: int = 3, *, scale: float = 1.0,
+                extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
         """The ``top`` churn drivers of each customer, in plain words.
 
         Drivers are the features with the largest absolute SHAP value (LightGBM's
@@ -195,6 +202,11 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             Features of the customers to explain.
         top : int, default 3
             Drivers per customer.
+        scale, extra : float, dict, optional
+            When the published risk is not this model's alone (a blend of its log-odds
+            with weight ``scale``, 0 when unused), the effect of each feature is
+            ``scale`` times its SHAP value plus ``extra[feature]`` (one log-odds effect
+            per row, e.g. of the transaction model): the same rules then name them.
 
         Returns
         -------
@@ -210,7 +222,9 @@ class ChurnModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         'days since last order high (59) raises risk'
         """
         frame = self._check(X, "explain")
-        contrib = self._contributions(frame)[:, :-1]
+        contrib = scale * self._contributions(frame)[:, :-1] if scale else np.zeros(frame.shape)
+        for name, effect in (extra or {}).items():
+            contrib[:, list(self.feature_names_in_).index(name)] += effect
         values = frame.to_numpy(dtype=np.float64)
         agree = _agreeing(values, contrib, self._medians.to_numpy(np.float64),
                           self._directions, list(self.feature_names_in_))

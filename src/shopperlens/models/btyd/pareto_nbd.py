@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import roots_genlaguerre, roots_hermite
 
+from shopperlens.errors import InputError
 from shopperlens.models.btyd._base import (
     BTYDBase,
     compress,
@@ -107,6 +108,11 @@ class ParetoNBDModel(BTYDBase):
         data = check_summary(X, self._columns, "ParetoNBDModel.fit")
         rows, weight = compress(data)
         x, tx, age = rows[FREQUENCY], rows[RECENCY], rows[T_AGE]
+        if not np.any(age > 0):  # the likelihood is 1 whatever the rates: nothing to learn
+            raise InputError(
+                "ParetoNBDModel: every customer first bought at the very end of the data "
+                "(T = 0), so it spans no time to learn purchase and dropout rates from; "
+                "use data covering some weeks of purchases, or a later cutoff.")
         total = weight.sum()
 
         def mean_value(params: np.ndarray) -> float:
