@@ -16,7 +16,8 @@ p_alive >= 0.95 and churn_risk >= 0.9, no next_order_date beyond the horizon, no
 saying "missing"; and where churn_risk comes from (the churn model, Pareto/NBD or
 their blend: the candidate that ranked held-out past customers best, ``churn_risk_from``)
 and how that was checked (``temporal``: learnt one window earlier and tested on the
-newer buyers; ``same window``: the data is too young for that). The published bar on the 39-week split (1997-09-30, 273 days):
+newer buyers; ``same window``: the data is too young for that). The published bar on
+the 39-week split (1997-09-30, 273 days):
 MAE 0.794 (the best of lifetimes, btyd and PyMC-Marketing; their BG/NBD 0.819).
 
 ``--synthetic N`` writes a transactions-only folder from a process unrelated to the demo

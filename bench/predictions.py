@@ -24,8 +24,8 @@ import pandas as pd
 from sklearn.datasets import make_classification
 from sklearn.metrics import roc_auc_score
 
-from shopperlens import predict
 from shopperlens import schema as s
+from shopperlens.batch import predict
 from shopperlens.ingest.readers import discover
 from shopperlens.models import BetaGeoModel, ChurnModel, GammaGammaModel, summary_data
 

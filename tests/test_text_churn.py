@@ -91,7 +91,7 @@ def test_angry_tickets_raise_churn_risk(fitted: tuple[object, pd.DataFrame]) -> 
 def test_blocks_of_buyers_score_as_all_at_once(
     fitted: tuple[object, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shopperlens.predict as predict
+    from shopperlens.batch import predict
 
     model, features = fitted
     whole = predict._churn_frame(model, features)

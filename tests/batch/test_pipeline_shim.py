@@ -33,3 +33,13 @@ def test_the_old_blocks_module_warns_and_hands_on_the_new_names() -> None:
         old = importlib.import_module("shopperlens.blocks")
     assert old.customer_blocks is blocks.customer_blocks
     assert old.Block is blocks.Block
+
+
+def test_the_old_predict_module_warns_and_hands_on_the_new_names() -> None:
+    from shopperlens.batch import predict
+
+    sys.modules.pop("shopperlens.predict", None)
+    with pytest.warns(DeprecationWarning, match="shopperlens.predict is deprecated"):
+        old = importlib.import_module("shopperlens.predict")
+    assert old.fit_predictor is predict.fit_predictor
+    assert old.Predictor is predict.Predictor

@@ -266,7 +266,8 @@ def test_validate_recommends_parquet_for_a_large_csv(
 ) -> None:
     from functools import partial
 
-    from shopperlens import cli, hints
+    from shopperlens import cli
+    from shopperlens.cli import hints
 
     monkeypatch.setattr(cli, "large_csv_hint", partial(hints.large_csv_hint, threshold=1000))
     result = invoke("validate", demo_folder)

@@ -19,12 +19,12 @@ from shopperlens.config import Settings
 if TYPE_CHECKING:
     from shopperlens.artifacts import SavedSegmentModel
     from shopperlens.batch.fitset import FitSet
+    from shopperlens.batch.predict import Predictor
     from shopperlens.batch.result import RunResult
     from shopperlens.batch.scored import Scored
     from shopperlens.engines.blocks import Block
     from shopperlens.engines.duckdb import DuckDBEngine
     from shopperlens.ingest import TableQuality
-    from shopperlens.predict import Predictor
 
 @dataclass
 class RunState:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from shopperlens.batch.predict import fit_predictor
 from shopperlens.batch.state import RunState
-from shopperlens.predict import fit_predictor
 
 
 def fit(state: RunState) -> None:

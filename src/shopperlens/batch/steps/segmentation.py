@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from shopperlens import schema as s
 from shopperlens.batch.fitset import fit_set
+from shopperlens.batch.predict import gather_training_data
 from shopperlens.batch.segments import fit_segment_model, follow_previous_ids
 from shopperlens.batch.state import RunState
-from shopperlens.predict import gather_training_data
 
 
 def fit(state: RunState) -> None:

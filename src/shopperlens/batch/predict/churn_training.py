@@ -14,7 +14,8 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from shopperlens.blocks import in_sample
+from shopperlens.batch.predict.purchases import PARETO_SAMPLE, WEEK, _fit_rows, btyd_summary
+from shopperlens.engines.blocks import in_sample
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.errors import ConvergenceWarning
 from shopperlens.features import add_text_features, numeric_features, text_scores
@@ -25,10 +26,9 @@ from shopperlens.models.churn_choice import (
     ChurnChoice,
     choose_churn_risk,
 )
-from shopperlens.purchases import PARETO_SAMPLE, WEEK, _fit_rows, btyd_summary
 
 if TYPE_CHECKING:
-    from shopperlens.predict import TrainingData
+    from shopperlens.batch.predict import TrainingData
 
 CHURN_TRAIN_MAX = 50_000  # training rows of the churn model (a stratified sample)
 CHURN_TEST_MAX = 50_000  # rows it is evaluated on

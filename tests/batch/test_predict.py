@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopperlens import predict, run
+from shopperlens import run
 from shopperlens import schema as s
+from shopperlens.batch import predict
 from shopperlens.config import Settings
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.errors import InputError
@@ -25,7 +26,7 @@ from shopperlens.models import (
     summary_data,
 )
 
-CDNOW = Path(__file__).parent / "data" / "cdnow" / "sample_transactions.csv"
+CDNOW = Path(__file__).parents[1] / "data" / "cdnow" / "sample_transactions.csv"
 
 
 @pytest.fixture(scope="module")
