@@ -6,7 +6,7 @@ that they ordered fewer times, "big spenders" that they spent more. The words an
 feature and side each one claims come from the feature catalogue (``high``/``low`` words)
 and from :data:`NOUNS`.
 
-A claim about a segment holds when all three are true:
+A claim about a segment holds when all four are true:
 
 * **effect**: a member picked at random sits on the claimed side of a non-member picked
   at random with probability at least :data:`CLAIM_EFFECT` (ties count half: the
@@ -15,6 +15,9 @@ A claim about a segment holds when all three are true:
   being rank-based, it reads the same on skewed spend as on bounded shares;
 * **median**: the segment's median lies on the claimed side of the population's
   (its mid-rank percentile among all customers is above or below one half);
+* **edge**: at most :data:`CLAIM_EDGE` of the members lie beyond the population's
+  quartile on the other side (a "recent" segment holds almost nobody less recent than
+  three quarters of all customers);
 * **rules**: no rule of the segment contradicts it. A rule contradicts "low" on a
   feature when its range there is open upwards ("days since last order above 240") or
   lies wholly above the population's median; "high" the other way round.
@@ -38,6 +41,9 @@ from shopperlens import schema as s
 from shopperlens.features.catalog import FEATURES, describe
 
 CLAIM_EFFECT = 0.65
+# Members that may sit on the far side of everyone's opposite quartile: a segment is named
+# after its typical member, and a few at its edge need not fit, but not more.
+CLAIM_EDGE = 0.05
 RECENCY = FEATURES["recency_days"].name
 FREQUENCY = FEATURES["frequency"].name
 MONETARY = FEATURES["monetary"].name
@@ -147,6 +153,16 @@ class FeatureStats:
         equal = np.searchsorted(self.sorted, med, side="right") - below
         return float((below + 0.5 * equal) / len(self.sorted))
 
+    def past_far_quartile(self, members: np.ndarray, side: int) -> float:
+        """Share of the members beyond the population's quartile on the other side of
+        the claim: above the 3rd for a "low" claim, below the 1st for a "high" one."""
+        mine = self.values[members & self.present]
+        if len(mine) == 0 or len(self.sorted) == 0:
+            return 0.0
+        if side < 0:
+            return float(np.mean(mine > np.quantile(self.sorted, 0.75)))
+        return float(np.mean(mine < np.quantile(self.sorted, 0.25)))
+
 
 def effect_size(values: np.ndarray, members: np.ndarray, side: int) -> float:
     """P(member on the ``side`` of a non-member) + half the ties; 0.5 when undefined.
@@ -181,6 +197,10 @@ def check_claim(
     pct = stats.median_side(members)
     if (pct - 0.5) * side <= 0:
         return f"median at percentile {pct:.2f} of all customers"
+    edge = stats.past_far_quartile(members, side)
+    if edge > CLAIM_EDGE:
+        return (f"{edge:.0%} of members past all customers' "
+                f"{'3rd' if side < 0 else '1st'} quartile")
     for rule in rules:
         if feature in rule and rule_contradicts(rule[feature], side, stats.median):
             return f"a rule bounds it {rule[feature]} (population median {stats.median:g})"
