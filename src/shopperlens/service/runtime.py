@@ -122,3 +122,4 @@ class Runtime:
     requests: dict[str, int] = field(default_factory=dict)
     wakeup: threading.Event = field(default_factory=threading.Event)
     subject_hasher: Callable[[str], str] | None = None  # audit subjects (see service.rights)
+    seeded: int | None = None  # customers seeded from the run's outputs at start
