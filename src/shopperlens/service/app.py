@@ -28,6 +28,7 @@ from shopperlens.service.models import BatchRequest, Message
 from shopperlens.service.rights import apply_retention, retention_loop
 from shopperlens.service.routers import audit, events, health, profiles, segments
 from shopperlens.service.runtime import Clock, Limiter, LoadedModel, Runtime, utc_now
+from shopperlens.service.seeding import seed_from_run
 from shopperlens.service.settings import ServiceSettings
 from shopperlens.service.store import Store, open_store
 from shopperlens.service.webhooks import WebhookWorker
@@ -69,6 +70,7 @@ def create_app(
         clock=clock,
         limiter=Limiter(settings.max_inflight),
     )
+    rt.seeded = seed_from_run(rt)
     if not settings.write_key_hashes:
         log.warning("no write keys configured: the API accepts unauthenticated calls")
     worker = WebhookWorker(rt, transport=transport)
