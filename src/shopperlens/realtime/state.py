@@ -40,7 +40,12 @@ import orjson
 
 from shopperlens import schema as s
 from shopperlens.features import catalog as c
-from shopperlens.features.browsing import COUNTED_EVENTS
+from shopperlens.features.browsing import (
+    COUNTED_EVENTS,
+    GAP_PREFIX,
+    OFFSITE_EVENTS,
+    SESSION_GAP_DAYS,
+)
 from shopperlens.features.orders import TREND_WINDOW_DAYS
 
 __all__ = ["FEATURE_NAMES", "HELD_KIND", "CustomerState", "to_days"]
@@ -113,7 +118,7 @@ class CustomerState:
     ``traits``.
     """
 
-    __slots__ = ("categories", "events", "interactions", "lines", "log", "orders", "seed", "sessions", "traits")  # noqa: E501
+    __slots__ = ("categories", "events", "gap", "interactions", "lines", "log", "orders", "seed", "sessions", "traits")  # noqa: E501
 
     def __init__(self) -> None:
         self.orders: dict[str, list[Any]] = {}
@@ -125,6 +130,8 @@ class CustomerState:
         # reviews, support contacts, sum of review ratings, number of rated reviews
         self.interactions: list[float] = [0, 0, 0.0, 0]
         self.traits: dict[str, Any] = {}
+        # the open inactivity session: [session key, first t, last t] (see _gap_session)
+        self.gap: list[Any] | None = None
         # set by realtime.seed: the batch run's as-of "t", its "held" features, the kinds
         # of event seen "since", and what else the run said (segment, predictions)
         self.seed: dict[str, Any] | None = None
@@ -192,11 +199,28 @@ class CustomerState:
         if name in FUNNEL_EVENTS:
             self.events[name] = self.events.get(name, 0) + 1
         session = event.get("session_id")
+        if session is None and name not in OFFSITE_EVENTS and event.get("t") is not None:
+            session = self._gap_session(float(event["t"]))
         if session is not None:
             flag = (
                 ADDED if name == s.PRODUCT_ADDED else COMPLETED if name == s.ORDER_COMPLETED else 0
             )
             self.sessions[session] = self.sessions.get(session, 0) | flag
+
+    def _gap_session(self, t: float) -> str:
+        """The inactivity session of an on-site event without a session id: the open one
+        when ``t`` is within SESSION_GAP_DAYS of it, else a new one (the batch's rule in
+        features/browsing.py, for events that arrive in time order; a late event joins
+        the open session when it is within the gap of its start)."""
+        gap = self.gap
+        if gap is not None and gap[1] - SESSION_GAP_DAYS <= t and (
+                t <= gap[2] or t - gap[2] <= SESSION_GAP_DAYS):
+            gap[2] = max(gap[2], t)
+            return str(gap[0])
+        if gap is not None and t < gap[1]:  # late, and of an earlier session
+            return f"{GAP_PREFIX}{t!r}"
+        self.gap = [f"{GAP_PREFIX}{t!r}", t, t]
+        return str(self.gap[0])
 
     def _update_interaction(self, event: dict[str, Any]) -> None:
         source = event.get("source")
@@ -240,6 +264,7 @@ class CustomerState:
             self.events[name] = self.events.get(name, 0) + n
         for sid, flags in other.sessions.items():
             self.sessions[sid] = self.sessions.get(sid, 0) | flags
+        self._merge_gaps(other.gap)
         self.interactions = [
             a + b for a, b in zip(self.interactions, other.interactions, strict=True)
         ]
@@ -247,6 +272,21 @@ class CustomerState:
         self.seed = self.seed or other.seed
         self.log = False  # a customer's state keeps no log
         return self
+
+    def _merge_gaps(self, theirs: list[Any] | None) -> None:
+        """Two open inactivity sessions within the gap of each other are one (the batch
+        sessionises the stitched customer's events together); the later stays open."""
+        mine = self.gap
+        if theirs is None or mine is None:
+            self.gap = list(theirs) if mine is None and theirs is not None else mine
+            return
+        first, second = sorted([mine, list(theirs)], key=lambda g: (g[1], g[0]))
+        if second[1] - first[2] <= SESSION_GAP_DAYS:
+            flags = self.sessions.pop(second[0], 0)
+            self.sessions[first[0]] = self.sessions.get(first[0], 0) | flags
+            self.gap = [first[0], first[1], max(first[2], second[2])]
+        else:
+            self.gap = second
 
     # -- features -------------------------------------------------------------------
     def get(self, as_of: float) -> Features:
