@@ -160,8 +160,13 @@ def ingest(
     model = rt.model
     with rt.store.transaction() as tx:
         book, touched = CachedBook(tx), set()
-        for p in good:
-            if not tx.insert_event(str(p.message.messageId), p.payload, now.timestamp()):
+        at = now.timestamp()
+        rows = [(str(p.message.messageId), p.payload, at) for p in good]
+        insert_events = getattr(tx, "insert_events", None)
+        fresh = (insert_events(rows) if insert_events is not None
+                 else [tx.insert_event(*row) for row in rows])
+        for p, new in zip(good, fresh, strict=True):
+            if not new:
                 duplicates += 1
                 continue
             stored += 1

@@ -51,8 +51,10 @@ def seed_from_run(rt: Runtime) -> int | None:
     """Seed the store from the model's run folder; the number of customers it holds from
     the run (None when the folder has no ``features.parquet``)."""
     folder = run_folder(rt.settings.model_dir)
-    features_path = folder / s.FEATURES_FILE if folder is not None else None
-    if features_path is None or not features_path.is_file() or rt.model.assigner is None:
+    if folder is None or rt.model.assigner is None:
+        return None
+    features_path = folder / s.FEATURES_FILE
+    if not features_path.is_file():
         return None
     stat = features_path.stat()
     marker = f"{rt.model.version}:{stat.st_size}:{stat.st_mtime_ns}"

@@ -108,6 +108,32 @@ class SQLTransaction:
         )
         return bool(cur.rowcount == 1)
 
+    def insert_events(self, rows: Sequence[tuple[str, str, float]]) -> list[bool]:
+        """Store several events (message id, payload, received at); per row, False when
+        its id is known or came earlier in ``rows``. One look-up and one insert for all
+        of them where writers are serial (SQLite's BEGIN IMMEDIATE); elsewhere one insert
+        each, whose ON CONFLICT waits for a concurrent writer of the same id."""
+        if not self.store.serial_writes:
+            return [self.insert_event(m, payload, at) for m, payload, at in rows]
+        ids = list(dict.fromkeys(r[0] for r in rows))
+        known: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found = self._run(f"SELECT message_id FROM events WHERE message_id IN ({marks})",
+                              chunk).fetchall()
+            known.update(str(r[0]) for r in found)
+        fresh, new = [], []
+        for message_id, payload, at in rows:
+            new.append(message_id not in known)
+            if new[-1]:
+                known.add(message_id)
+                fresh.append((message_id, at, payload))
+        if fresh:
+            self.store._conn.executemany(self.store.dialect.sql(
+                "INSERT INTO events VALUES (?, ?, ?) ON CONFLICT (message_id) DO NOTHING"), fresh)
+        return new
+
     def get_state(self, key: Key) -> CustomerState | None:
         cache = self.cache
         if cache is not None:
@@ -218,6 +244,8 @@ class SQLTransaction:
 
 class SQLStore(SubjectRights):
     """Everything but connecting and transaction control, shared by SQLite and PostgreSQL."""
+
+    serial_writes = False  # one writer at a time (SQLite): duplicates checked in bulk
 
     url: str
     dialect: Dialect
