@@ -20,6 +20,7 @@ from shopperlens.artifacts import SavedSegmentModel
 from shopperlens.realtime import SegmentAssigner
 from shopperlens.schema import MODEL_FILE
 from shopperlens.service.errors import Overloaded
+from shopperlens.service.groupcommit import GroupCommit
 from shopperlens.service.settings import ServiceSettings
 from shopperlens.service.store.base import Change, Store
 
@@ -132,3 +133,4 @@ class Runtime:
     wakeup: threading.Event = field(default_factory=threading.Event)
     subject_hasher: Callable[[str], str] | None = None  # audit subjects (see service.rights)
     seeded: int | None = None  # customers seeded from the run's outputs at start
+    committer: GroupCommit = field(default_factory=GroupCommit)  # ingestion's commits
