@@ -49,3 +49,14 @@ def test_one_caller_runs_in_its_own_transaction() -> None:
     with pytest.raises(KeyError):
         GroupCommit().run(store, lambda tx: {}["missing"])
     store.close()
+
+
+def test_bulk_insert_flags_known_and_repeated_ids(store: Any) -> None:
+    """SQLite checks a call's ids in one look-up, PostgreSQL inserts them in one
+    statement: either way a known id or a repeat within the call is a duplicate."""
+    with store.transaction() as tx:
+        rows = [("a", "{}", 1.0), ("b", "{}", 1.0), ("a", "{}", 1.0)]
+        assert tx.insert_events(rows) == [True, True, False]
+    with store.transaction() as tx:
+        assert tx.insert_events([("b", "{}", 2.0), ("c", "{}", 2.0)]) == [False, True]
+    assert store.event_count() == 3

@@ -111,10 +111,10 @@ class SQLTransaction:
     def insert_events(self, rows: Sequence[tuple[str, str, float]]) -> list[bool]:
         """Store several events (message id, payload, received at); per row, False when
         its id is known or came earlier in ``rows``. One look-up and one insert for all
-        of them where writers are serial (SQLite's BEGIN IMMEDIATE); elsewhere one insert
-        each, whose ON CONFLICT waits for a concurrent writer of the same id."""
+        of them where writers are serial (SQLite's BEGIN IMMEDIATE); elsewhere one
+        insert per 300 events (:meth:`_insert_returning`)."""
         if not self.store.serial_writes:
-            return [self.insert_event(m, payload, at) for m, payload, at in rows]
+            return self._insert_returning(rows)
         ids = list(dict.fromkeys(r[0] for r in rows))
         known: set[str] = set()
         for start in range(0, len(ids), 500):
@@ -132,6 +132,26 @@ class SQLTransaction:
         if fresh:
             self.store._conn.executemany(self.store.dialect.sql(
                 "INSERT INTO events VALUES (?, ?, ?) ON CONFLICT (message_id) DO NOTHING"), fresh)
+        return new
+
+    def _insert_returning(self, rows: Sequence[tuple[str, str, float]]) -> list[bool]:
+        """One multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING per 300 events: a
+        concurrent writer of the same id makes it wait, then skip (PostgreSQL)."""
+        first: dict[str, tuple[str, float, str]] = {}
+        for message_id, payload, at in rows:
+            first.setdefault(message_id, (message_id, at, payload))
+        fresh, inserted = list(first.values()), set()
+        for start in range(0, len(fresh), 300):
+            chunk = fresh[start:start + 300]
+            values = ", ".join(["(?, ?, ?)"] * len(chunk))
+            found = self._run(f"INSERT INTO events VALUES {values} ON CONFLICT (message_id) "
+                              "DO NOTHING RETURNING message_id",
+                              [x for row in chunk for x in row]).fetchall()
+            inserted.update(str(r[0]) for r in found)
+        new = []
+        for message_id, _, _ in rows:
+            new.append(message_id in inserted)
+            inserted.discard(message_id)  # a repeat within rows is a duplicate
         return new
 
     def get_state(self, key: Key) -> CustomerState | None:
