@@ -140,7 +140,7 @@ class SQLTransaction:
         first: dict[str, tuple[str, float, str]] = {}
         for message_id, payload, at in rows:
             first.setdefault(message_id, (message_id, at, payload))
-        fresh, inserted = list(first.values()), set()
+        fresh, inserted = list(first.values()), set[str]()
         for start in range(0, len(fresh), 300):
             chunk = fresh[start:start + 300]
             values = ", ".join(["(?, ?, ?)"] * len(chunk))
