@@ -90,7 +90,7 @@ m11,c4,,2024-01-06,Order Completed,
 """
 
 
-def test_sessions_leave_out_the_events_without_one(
+def test_on_site_events_without_a_session_form_inactivity_sessions(
     engine: DuckDBEngine, write_folder: Callable[..., Path]
 ) -> None:
     load_folder(engine, write_folder(
@@ -103,19 +103,20 @@ def test_sessions_leave_out_the_events_without_one(
     # customers with only events, only interactions or only a return have features too
     assert list(features.index) == ["c1", "c3", "c4", "c5", "c6"]
     c1, c3, c4 = features.loc["c1"], features.loc["c3"], features.loc["c4"]
-    # s1 added and completed, s2 added only, s3 added nothing; the cart addition without
-    # a session is no session, nor an abandoned cart
-    assert c1["sessions"] == 3 and c1["cart_abandonment"] == pytest.approx(1 / 2)
+    # s1 added and completed, s2 added only, s3 added nothing, and the cart addition
+    # without a session id is an inactivity session of its own (issue #34), abandoned;
+    # the e-mail open happens off the site: no session
+    assert c1["sessions"] == 4 and c1["cart_abandonment"] == pytest.approx(2 / 3)
     # every event counts towards the counts and funnel rates, with a session or without
     assert c1["add_to_cart_rate"] == pytest.approx(3.0) and c1["email_opens"] == 1
     assert c1["checkout_conversion"] == pytest.approx(1.0)
-    # only events without a session: no session, no abandonment, yet counted
-    assert c3["sessions"] == 0 and np.isnan(c3["cart_abandonment"])
+    # only events without a session id: the cart addition is a session, abandoned
+    assert c3["sessions"] == 1 and c3["cart_abandonment"] == pytest.approx(1.0)
     assert c3["email_opens"] == 1 and c3["product_views"] == 0
     assert np.isnan(c3["add_to_cart_rate"])  # nothing viewed: no rate
-    # a session without cart additions has no abandonment rate; a completion outside it
-    # still counts for the conversion, which has no checkout to divide by
-    assert c4["sessions"] == 1 and np.isnan(c4["cart_abandonment"])
+    # a session without cart additions has no abandonment rate; the completion without a
+    # session id is a session too, and has no checkout to divide by
+    assert c4["sessions"] == 2 and np.isnan(c4["cart_abandonment"])
     assert np.isnan(c4["checkout_conversion"])
     for quiet in ("c5", "c6"):
         assert features.loc[quiet, "sessions"] == 0 and features.loc[quiet, "email_opens"] == 0

@@ -296,3 +296,8 @@ STATE_FEATURES: tuple[str, ...] = tuple(f.name for f in CATALOG if f.family != "
 def describe(name: str) -> Feature:
     """The catalogue entry of a feature, or a plain one for features defined elsewhere."""
     return FEATURES.get(name) or Feature(name, "text", name.replace("_", " "))
+
+# Events without a session id are grouped into sessions by this much inactivity (the
+# convention of web analytics), in the batch (features/browsing.py) and the service
+# (realtime/state.py) alike; off-site events (e-mail, social) open no session.
+SESSION_GAP_MINUTES = 30

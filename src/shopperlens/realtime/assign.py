@@ -29,7 +29,7 @@ import pandas as pd
 
 from shopperlens.errors import ModelError
 from shopperlens.features.catalog import CATALOG, FREQUENCY
-from shopperlens.realtime.state import FEATURE_NAMES, CustomerState
+from shopperlens.realtime.state import FEATURE_NAMES, LOG_LIMIT, CustomerState
 from shopperlens.segmentation import NO_PURCHASE_ID, NO_PURCHASE_NAME, SegmentModel
 
 __all__ = [
@@ -93,6 +93,9 @@ def apply(event: dict[str, Any], book: Book) -> Key | None:
         return key
     state = book.get_state(key) or CustomerState()
     state.update(event)
+    if key[0] == ANONYMOUS:
+        state.log = [*state.log, event] if isinstance(state.log, list) and len(
+            state.log) < LOG_LIMIT else False
     book.put_state(key, state)
     return key
 

@@ -40,22 +40,38 @@ import orjson
 
 from shopperlens import schema as s
 from shopperlens.features import catalog as c
-from shopperlens.features.browsing import COUNTED_EVENTS
+from shopperlens.features.browsing import (
+    COUNTED_EVENTS,
+    GAP_PREFIX,
+    OFFSITE_EVENTS,
+    SESSION_GAP_DAYS,
+)
 from shopperlens.features.orders import TREND_WINDOW_DAYS
 
-__all__ = ["FEATURE_NAMES", "CustomerState", "to_days"]
+__all__ = ["FEATURE_NAMES", "HELD_KIND", "CustomerState", "to_days"]
 
 SECONDS_PER_DAY = 86400.0
 CHANNEL_SHARES = {"store": c.STORE_SHARE, "online": c.ONLINE_SHARE, "app": c.APP_SHARE}
 # Events the browsing features look at; others only mark a session as seen.
 FUNNEL_EVENTS = (s.PRODUCT_ADDED, s.ORDER_COMPLETED, s.CHECKOUT_STARTED, *COUNTED_EVENTS.values())
 ADDED, COMPLETED = 1, 2  # session flags
+LOG_LIMIT = 500
 
 FEATURE_NAMES = c.STATE_FEATURES  # the catalogue's, in its order
 Features = dict[str, Any]
 
 # order summary: [t (first line), value, items, channel or None, [[t, amount], ...]]
 T, VALUE, ITEMS, CHANNEL, PARTS = range(5)
+# features a seeded state holds at the batch's value until an event of this kind
+# (see realtime.seed for why)
+HELD_KIND = {
+    c.SPEND_TREND: "order",
+    c.TOP_CATEGORY: "category",
+    c.CATEGORY_ENTROPY: "category",
+    c.CHECKOUT_CONVERSION: "event",
+    c.CART_ABANDONMENT: "event",
+    c.MEAN_RATING: "review",
+}
 
 
 def to_days(when: datetime) -> float:
@@ -102,7 +118,7 @@ class CustomerState:
     ``traits``.
     """
 
-    __slots__ = ("categories", "events", "interactions", "lines", "orders", "sessions", "traits")
+    __slots__ = ("categories", "events", "gap", "interactions", "lines", "log", "orders", "seed", "sessions", "traits")  # noqa: E501
 
     def __init__(self) -> None:
         self.orders: dict[str, list[Any]] = {}
@@ -114,11 +130,21 @@ class CustomerState:
         # reviews, support contacts, sum of review ratings, number of rated reviews
         self.interactions: list[float] = [0, 0, 0.0, 0]
         self.traits: dict[str, Any] = {}
+        # the open inactivity session: [session key, first t, last t] (see _gap_session)
+        self.gap: list[Any] | None = None
+        # set by realtime.seed: the batch run's as-of "t", its "held" features, the kinds
+        # of event seen "since", and what else the run said (segment, predictions)
+        self.seed: dict[str, Any] | None = None
+        # an anonymous visitor's own events (up to LOG_LIMIT; False past it), so a merge
+        # into a seeded customer can leave out those the batch run already counted
+        self.log: list[dict[str, Any]] | bool = []
 
     # -- learning -------------------------------------------------------------------
     def update(self, event: dict[str, Any]) -> None:
         """Fold one event into the state (see the module docstring for event shapes)."""
         kind = event.get("type")
+        if self.seed is not None and kind != "traits" and not self._after_seed(event):
+            return  # already in the batch run's features this state was seeded from
         if kind == "transaction":
             self._update_order(event)
         elif kind == "event":
@@ -127,6 +153,23 @@ class CustomerState:
             self._update_interaction(event)
         elif kind == "traits":
             self.traits.update({k: v for k, v in event["traits"].items() if v is not None})
+
+    def _after_seed(self, event: dict[str, Any]) -> bool:
+        """Whether ``event`` is later than the seed; if so, note its kind (the held
+        features of that kind are estimated from then on, see realtime.seed)."""
+        assert self.seed is not None
+        # the batch window ends before its as-of (shopperlens.timewindow)
+        if event.get("t") is None or float(event["t"]) < self.seed["t"]:
+            return False
+        kind = event.get("type")
+        kinds = {"transaction": ["order"], "event": ["event"]}.get(str(kind), [])
+        if kind == "transaction" and any(x.get("category") for x in event.get("lines", ())):
+            kinds.append("category")
+        if kind == "interaction" and event.get("source") == s.REVIEW:
+            kinds.append("review")
+        since = self.seed.setdefault("since", [])
+        since.extend(k for k in kinds if k not in since)
+        return True
 
     def _update_order(self, event: dict[str, Any]) -> None:
         t = float(event["t"])
@@ -156,11 +199,28 @@ class CustomerState:
         if name in FUNNEL_EVENTS:
             self.events[name] = self.events.get(name, 0) + 1
         session = event.get("session_id")
+        if session is None and name not in OFFSITE_EVENTS and event.get("t") is not None:
+            session = self._gap_session(float(event["t"]))
         if session is not None:
             flag = (
                 ADDED if name == s.PRODUCT_ADDED else COMPLETED if name == s.ORDER_COMPLETED else 0
             )
             self.sessions[session] = self.sessions.get(session, 0) | flag
+
+    def _gap_session(self, t: float) -> str:
+        """The inactivity session of an on-site event without a session id: the open one
+        when ``t`` is within SESSION_GAP_DAYS of it, else a new one (the batch's rule in
+        features/browsing.py, for events that arrive in time order; a late event joins
+        the open session when it is within the gap of its start)."""
+        gap = self.gap
+        if gap is not None and gap[1] - SESSION_GAP_DAYS <= t and (
+                t <= gap[2] or t - gap[2] <= SESSION_GAP_DAYS):
+            gap[2] = max(gap[2], t)
+            return str(gap[0])
+        if gap is not None and t < gap[1]:  # late, and of an earlier session
+            return f"{GAP_PREFIX}{t!r}"
+        self.gap = [f"{GAP_PREFIX}{t!r}", t, t]
+        return str(self.gap[0])
 
     def _update_interaction(self, event: dict[str, Any]) -> None:
         source = event.get("source")
@@ -182,6 +242,11 @@ class CustomerState:
         >>> a.merge(b).get(2.0)["cart_abandonment"]
         0.0
         """
+        if self.seed is not None and isinstance(other.log, list):
+            for event in other.log:  # update() leaves out what the seed holds
+                self.update(event)
+            self.traits = {**other.traits, **self.traits}
+            return self
         for order_id, theirs in other.orders.items():
             mine = self.orders.get(order_id)
             if mine is None:
@@ -199,11 +264,29 @@ class CustomerState:
             self.events[name] = self.events.get(name, 0) + n
         for sid, flags in other.sessions.items():
             self.sessions[sid] = self.sessions.get(sid, 0) | flags
+        self._merge_gaps(other.gap)
         self.interactions = [
             a + b for a, b in zip(self.interactions, other.interactions, strict=True)
         ]
         self.traits = {**other.traits, **self.traits}
+        self.seed = self.seed or other.seed
+        self.log = False  # a customer's state keeps no log
         return self
+
+    def _merge_gaps(self, theirs: list[Any] | None) -> None:
+        """Two open inactivity sessions within the gap of each other are one (the batch
+        sessionises the stitched customer's events together); the later stays open."""
+        mine = self.gap
+        if theirs is None or mine is None:
+            self.gap = list(theirs) if mine is None and theirs is not None else mine
+            return
+        first, second = sorted([mine, list(theirs)], key=lambda g: (g[1], g[0]))
+        if second[1] - first[2] <= SESSION_GAP_DAYS:
+            flags = self.sessions.pop(second[0], 0)
+            self.sessions[first[0]] = self.sessions.get(first[0], 0) | flags
+            self.gap = [first[0], first[1], max(first[2], second[2])]
+        else:
+            self.gap = second
 
     # -- features -------------------------------------------------------------------
     def get(self, as_of: float) -> Features:
@@ -215,6 +298,11 @@ class CustomerState:
         out[c.REVIEW_COUNT], out[c.SUPPORT_CONTACTS] = reviews, support
         out[c.MEAN_RATING] = _ratio(rating_sum, rated)
         out[c.REGION] = self.traits.get(s.REGION)
+        if self.seed is not None:
+            since = self.seed.get("since", ())
+            for name, value in self.seed.get("held", {}).items():
+                if HELD_KIND.get(name) not in since:
+                    out[name] = value
         return out
 
     def _order_features(self, as_of: float) -> Features:

@@ -26,13 +26,15 @@ from shopperlens.errors import ShopperLensError
 from shopperlens.service.errors import Overloaded, status_of
 from shopperlens.service.models import BatchRequest, Message
 from shopperlens.service.rights import apply_retention, retention_loop
-from shopperlens.service.routers import audit, events, health, profiles, segments
+from shopperlens.service.routers import audit, events, health, live, profiles, segments
 from shopperlens.service.runtime import Clock, Limiter, LoadedModel, Runtime, utc_now
+from shopperlens.service.seeding import seed_from_run
 from shopperlens.service.settings import ServiceSettings
 from shopperlens.service.store import Store, open_store
 from shopperlens.service.webhooks import WebhookWorker
 
 log = logging.getLogger("shopperlens.service")
+LIVE_PAGE = "shopperlens-live"  # X-Requested-With of the live page's calls
 INGEST_PATHS = (
     "/v1/track",
     "/v1/identify",
@@ -69,6 +71,7 @@ def create_app(
         clock=clock,
         limiter=Limiter(settings.max_inflight),
     )
+    rt.seeded = seed_from_run(rt)
     if not settings.write_key_hashes:
         log.warning("no write keys configured: the API accepts unauthenticated calls")
     worker = WebhookWorker(rt, transport=transport)
@@ -92,7 +95,7 @@ def create_app(
     )
     app.state.runtime, app.state.webhooks = rt, worker
     routers = (events.router, profiles.router, segments.router, audit.router, health.router,
-               health.hooks)
+               health.hooks, live.page, live.router)
     for router in routers:
         app.include_router(router)
     _handlers(app)
@@ -113,7 +116,8 @@ def _handlers(app: FastAPI) -> None:
         headers = None
         if isinstance(exc, Overloaded):
             headers = {"Retry-After": str(exc.retry_after)}
-        elif status == 401:
+        elif status == 401 and request.headers.get("x-requested-with") != LIVE_PAGE:
+            # not for the live page's fetches: a browser would pop up its own login box
             headers = {"WWW-Authenticate": 'Basic realm="shopperlens"'}
         elif status == 503:
             headers = {"Retry-After": "1"}

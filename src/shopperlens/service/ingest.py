@@ -156,12 +156,18 @@ def ingest(
     small = body_bytes is not None and body_bytes <= limit
     good, rejected = parse_all(raws, default_type, None if small else limit, trait_policy(rt))
     now = rt.clock()
-    stored = duplicates = 0
     model = rt.model
-    with rt.store.transaction() as tx:
+
+    def write(tx: Transaction) -> tuple[int, int, list[Change]]:
+        stored = duplicates = 0
         book, touched = CachedBook(tx), set()
-        for p in good:
-            if not tx.insert_event(str(p.message.messageId), p.payload, now.timestamp()):
+        at = now.timestamp()
+        rows = [(str(p.message.messageId), p.payload, at) for p in good]
+        insert_events = getattr(tx, "insert_events", None)
+        fresh = (insert_events(rows) if insert_events is not None
+                 else [tx.insert_event(*row) for row in rows])
+        for p, new in zip(good, fresh, strict=True):
+            if not new:
                 duplicates += 1
                 continue
             stored += 1
@@ -171,15 +177,12 @@ def ingest(
                     touched.add(key[1])
         book.flush()
         states = {c: book.get_state((CUSTOMER, c)) for c in sorted(touched)}
-        changes = assign(tx, states, model, now.timestamp(), rt.settings.webhook_urls)
-        tx.add_counts(
-            {
-                "received": len(raws),
-                "stored": stored,
-                "duplicates": duplicates,
-                "rejected": len(rejected),
-            }
-        )
+        changes = assign(tx, states, model, at, rt.settings.webhook_urls)
+        tx.add_counts({"received": len(raws), "stored": stored, "duplicates": duplicates,
+                       "rejected": len(rejected)})
+        return stored, duplicates, changes
+
+    stored, duplicates, changes = rt.committer.run(rt.store, write)
     rt.hub.publish(changes)
     if changes and rt.settings.webhook_urls:
         rt.wakeup.set()

@@ -110,6 +110,8 @@ class Profile(BaseModel):
     segment_name: str | None
     reasons: str
     history: list[SegmentChange]
+    predictions: dict[str, Any] | None = Field(
+        default=None, description="The run's predictions for them, as of the run (seeded).")
 
 
 class SegmentSize(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,10 +20,12 @@ from shopperlens.artifacts import SavedSegmentModel
 from shopperlens.realtime import SegmentAssigner
 from shopperlens.schema import MODEL_FILE
 from shopperlens.service.errors import Overloaded
+from shopperlens.service.groupcommit import GroupCommit
 from shopperlens.service.settings import ServiceSettings
 from shopperlens.service.store.base import Change, Store
 
 Clock = Callable[[], datetime]
+RECENT_MOVES = 50
 
 
 def utc_now() -> datetime:
@@ -56,12 +59,18 @@ class Hub:
     def __init__(self) -> None:
         self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Change]]] = set()
         self._lock = threading.Lock()
+        self.recent: deque[Change] = deque(maxlen=RECENT_MOVES)  # for the live page
 
     def subscribe(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[Change]]:
         sub = (asyncio.get_running_loop(), asyncio.Queue[Change](maxsize=10_000))
         with self._lock:
             self._subscribers.add(sub)
         return sub
+
+    def latest(self) -> list[Change]:
+        """The latest changes published, oldest first."""
+        with self._lock:
+            return list(self.recent)
 
     def unsubscribe(self, sub: tuple[asyncio.AbstractEventLoop, asyncio.Queue[Change]]) -> None:
         with self._lock:
@@ -72,6 +81,7 @@ class Hub:
         if not changes:
             return
         with self._lock:
+            self.recent.extend(changes)
             subs = list(self._subscribers)
         for loop, queue in subs:
             for change in changes:
@@ -122,3 +132,5 @@ class Runtime:
     requests: dict[str, int] = field(default_factory=dict)
     wakeup: threading.Event = field(default_factory=threading.Event)
     subject_hasher: Callable[[str], str] | None = None  # audit subjects (see service.rights)
+    seeded: int | None = None  # customers seeded from the run's outputs at start
+    committer: GroupCommit = field(default_factory=GroupCommit)  # ingestion's commits

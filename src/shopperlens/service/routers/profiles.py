@@ -56,6 +56,7 @@ def _profile(customer_id: str, store: Store, clock: Clock, model: LoadedModel) -
         else None,
         reasons=reasons,
         history=[change_model(c) for c in record.history],
+        predictions=(record.state.seed or {}).get("predictions"),
     )
 
 

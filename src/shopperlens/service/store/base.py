@@ -45,7 +45,11 @@ def profiling_allowed(state: CustomerState | None) -> bool:
     >>> profiling_allowed(state), profiling_allowed(None)
     (False, True)
     """
-    return state is None or may_profile(state.traits)
+    if state is None:
+        return True
+    # a customer seeded from a run the batch did not profile stays out until they say yes
+    default = state.seed is None or state.seed.get("profiled", True) is not False
+    return may_profile(state.traits, default=default)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ class SQLiteStore(SQLStore):
     """Service store in one SQLite file (``sqlite:///path/to/file.db`` or a plain path)."""
 
     dialect = DIALECT
+    serial_writes = True
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
         super().__init__()
