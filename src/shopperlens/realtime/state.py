@@ -47,10 +47,10 @@ from shopperlens.features.browsing import (
     SESSION_GAP_DAYS,
 )
 from shopperlens.features.orders import TREND_WINDOW_DAYS
+from shopperlens.timewindow import SECONDS_PER_DAY
 
 __all__ = ["FEATURE_NAMES", "HELD_KIND", "CustomerState", "to_days"]
 
-SECONDS_PER_DAY = 86400.0
 CHANNEL_SHARES = {"store": c.STORE_SHARE, "online": c.ONLINE_SHARE, "app": c.APP_SHARE}
 # Events the browsing features look at; others only mark a session as seen.
 FUNNEL_EVENTS = (s.PRODUCT_ADDED, s.ORDER_COMPLETED, s.CHECKOUT_STARTED, *COUNTED_EVENTS.values())

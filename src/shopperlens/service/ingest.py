@@ -33,8 +33,7 @@ from shopperlens.service.store.base import (
     marketing_allowed,
     profiling_allowed,
 )
-
-SECONDS_PER_DAY = 86400.0
+from shopperlens.timewindow import SECONDS_PER_DAY
 
 
 @dataclass

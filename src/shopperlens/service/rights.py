@@ -22,12 +22,12 @@ from starlette.concurrency import run_in_threadpool
 from shopperlens.privacy.pseudonymise import hmac_hasher, normalise_id
 from shopperlens.service.deps import get_runtime
 from shopperlens.service.runtime import Runtime
+from shopperlens.timewindow import SECONDS_PER_DAY
 
 log = logging.getLogger("shopperlens.service")
 ACTOR_HEADER = "x-actor"
 MAX_ACTOR = 200
 ANONYMOUS = "anonymous"
-SECONDS_PER_DAY = 86400.0
 
 
 def actor_of(request: Request) -> tuple[str, str | None]:
