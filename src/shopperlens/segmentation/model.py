@@ -112,6 +112,13 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         (and every group of near-duplicate columns) weighs as much as one column.
     facets_ : list of str
         Facet of each column.
+    evidence_ : Evidence
+        The evidence shrinkage and noise screen; ``evidence_.table`` gives per column
+        the pseudo-count of orders, whether it is noise, and why.
+    relevance_ : ndarray of shape (n_features,)
+        z-score of each column's Laplacian score against its permutation null on the
+        other facets' neighbourhood graph (NaN where not tested); below -4 vouches for
+        the column's facet.
     algorithm_ : str
         Winning algorithm (``"none"`` when the data has one segment).
     n_segments_ : int
