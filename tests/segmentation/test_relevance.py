@@ -55,3 +55,15 @@ def test_the_model_finds_the_groups_not_the_independent_channel_split():
     assert model.weights_[2] == 0  # the channel mix describes, it does not define
     assert adjusted_rand_score(truth, model.labels_) > 0.95
     assert "mean_store_share" in model.profiles_.columns
+
+
+def test_features_considered_says_what_each_column_did_and_why():
+    Z, _ = _groups()
+    X = pd.DataFrame(Z[:, :3], columns=["monetary", "recency_days", "store_share"])
+    model = SegmentModel(k_range=(2, 4), n_resamples=1).fit(X)
+    table = model.features_considered_.set_index("feature")
+    assert table.loc["monetary", "decision"] == "defines segments"
+    assert table.loc["store_share", "decision"].startswith("describes only: no shared")
+    told = SegmentModel(k_range=(2, 4), n_resamples=1, describe_only=("value",)).fit(X)
+    assert told.features_considered_.set_index("feature").loc[
+        "monetary", "decision"] == "describes only: set by describe_only"

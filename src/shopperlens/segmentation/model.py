@@ -115,6 +115,9 @@ class SegmentModel(ClusterMixin, BaseEstimator):
     evidence_ : Evidence
         The evidence shrinkage and noise screen; ``evidence_.table`` gives per column
         the pseudo-count of orders, whether it is noise, and why.
+    features_considered_ : DataFrame
+        One row per column: facet, weight, pseudo-count, noise, relevance z-score and
+        the decision (defines segments, or describes only and why).
     relevance_ : ndarray of shape (n_features,)
         z-score of each column's Laplacian score against its permutation null on the
         other facets' neighbourhood graph (NaN where not tested); below -4 vouches for
@@ -220,6 +223,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         if self.select_features:
             kept, self.relevance_ = relevant(Z[sample], self.facets_, self.weights_ > 0, rng)
             self.weights_[~kept] = 0.0
+        self.features_considered_ = _considered(self)
         defining = (self.weights_ > 0) & ~np.isin(self.facets_, list(self.nuisance))
         chosen = select_model(
             Z[sample] * self.weights_, k_range=(self.k_range[0], self.k_range[1]),
@@ -348,6 +352,21 @@ def _verifier(
         return not check_claim(stats[feature], labels == segment, side,
                                ranges.get(segment, ()), feature)
     return verify
+
+
+def _considered(model: SegmentModel) -> pd.DataFrame:
+    """Per column: what the distance did with it and why (for run.json and the report)."""
+    table = model.evidence_.table.assign(facet=model.facets_, weight=model.weights_,
+                                         relevance_z=model.relevance_)
+    used = table["weight"] > 0
+    why = np.where(used, "defines segments", np.where(
+        table["noise"], "describes only: " + table["why"], np.where(
+            np.isinf(table["pseudo_count"]), "describes only: " + table["why"],
+            "describes only: no shared structure with the other facets, or constant")))
+    chosen = np.isin(model.facets_, list(model.describe_only))
+    table["decision"] = np.where(chosen & ~used, "describes only: set by describe_only", why)
+    return table[["feature", "facet", "weight", "pseudo_count", "noise", "relevance_z",
+                  "decision"]]
 
 
 def segment(X: Any, **params: Any) -> SegmentModel:
