@@ -16,7 +16,9 @@ its columns passes (the facet's columns restate one fact: the three shares of a 
 mix are one choice). Two passes: the second rebuilds each graph from
 the columns the first kept, so that noise does not blur the graph of the others.
 
-When no column passes, the data show no shared structure and every column is kept.
+When no column passes, the data show no shared structure and every column is kept;
+when none passes in the second pass (one facet left, nothing to vouch for it), the
+first pass's choice stands.
 """
 
 from __future__ import annotations
@@ -40,14 +42,15 @@ def relevant(
     keep = live.copy()
     z = np.full(Z.shape[1], np.nan)
     graphs: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}  # by the columns used
+    decided = None  # the scores behind ``keep``
     for _ in range(2):
         z = _scores(S, facet, live, keep, rng, graphs)
         # A facet's columns restate one fact: the facet is kept when one of them passes.
         vouched = np.unique(facet[live & (z < -Z_CRIT)])
         passed = live & np.isin(facet, vouched)
-        if not passed.any():
-            return live.copy(), z
-        keep = passed
+        if not passed.any():  # nothing (left) to vouch: keep the previous pass's choice
+            return keep, (z if decided is None else decided)
+        keep, decided = passed, z
     return keep, z
 
 

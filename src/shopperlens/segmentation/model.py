@@ -208,12 +208,12 @@ class SegmentModel(ClusterMixin, BaseEstimator):
                           ensure_min_samples=2)
         names = feature_names(self)
         rng = check_random_state(self.random_state)
-        self.evidence_ = fit_evidence(A, names)
+        sample = np.arange(len(A))
+        if len(A) > self.sample_size:
+            sample = np.sort(rng.choice(len(A), self.sample_size, replace=False))
+        self.evidence_ = fit_evidence(A[sample], names)  # per-level variances: a sample does
         self.scaler_ = self._fit_scaler(self.evidence_.apply(A), names)
         Z = self._scaled(A)
-        sample = np.arange(len(Z))
-        if len(Z) > self.sample_size:
-            sample = np.sort(rng.choice(len(Z), self.sample_size, replace=False))
         self.weights_, self.facets_ = facet_weights(
             Z[sample], names, describe_only=tuple(self.describe_only))
         if not self.weigh_facets:  # every column weighs 1, but describe-only ones 0
