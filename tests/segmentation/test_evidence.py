@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from shopperlens.segmentation import SegmentModel
 from shopperlens.segmentation._evidence import fit_evidence
 
 
@@ -58,3 +60,10 @@ def test_a_per_order_feature_with_no_signal_between_customers_is_silent():
     share = rng.binomial(orders.astype(int), 0.4) / orders  # one rate for everyone
     ev = fit_evidence(np.c_[orders, share], ["frequency", "store_share"])
     assert ev.pseudo[1] > 50 or np.isinf(ev.pseudo[1])
+
+
+def test_a_model_saved_before_the_shrinkage_still_predicts():
+    X = pd.DataFrame(_shares(5, 4.0, n=600), columns=["frequency", "store_share"])
+    model = SegmentModel(k_range=(2, 3), n_resamples=1).fit(X)
+    del model.evidence_
+    assert len(model.predict(X)) == len(X)

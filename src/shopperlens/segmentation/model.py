@@ -252,7 +252,8 @@ class SegmentModel(ClusterMixin, BaseEstimator):
 
     def _scaled(self, A: np.ndarray) -> np.ndarray:
         """The clustering space: evidence-shrunk (:mod:`._evidence`), then scaled."""
-        return self.scaler_._transform_array(self.evidence_.apply(A))
+        evidence = getattr(self, "evidence_", None)  # None: a model saved before it existed
+        return self.scaler_._transform_array(A if evidence is None else evidence.apply(A))
 
     def _raw_labels(self, Z: np.ndarray) -> np.ndarray:
         if self._model is None:
