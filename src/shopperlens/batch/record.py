@@ -73,6 +73,8 @@ def _segmentation(result: RunResult, sizes: pd.Series) -> dict[str, Any]:
         "features": list(result.model.feature_names),
         "rule_fidelity": float(seg.rule_fidelity_),
         "selection": _records(seg.selection_),
+        "features_considered": (_records(seg.features_considered_)
+                                if hasattr(seg, "features_considered_") else []),
         "segment_sizes": {str(k): int(v) for k, v in sizes.items()},
     }
 

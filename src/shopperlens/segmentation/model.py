@@ -21,8 +21,10 @@ from sklearn.utils.validation import validate_data
 
 from shopperlens.features.catalog import describe
 from shopperlens.schema import SEGMENT_REASON
+from shopperlens.segmentation._evidence import fit_evidence
 from shopperlens.segmentation._guard import Guard
 from shopperlens.segmentation._profiles import build_profiles, standardised_gaps
+from shopperlens.segmentation._relevance import relevant
 from shopperlens.segmentation._selection import ALGORITHMS, select_model
 from shopperlens.segmentation._validation import (
     Constraint,
@@ -110,6 +112,16 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         (and every group of near-duplicate columns) weighs as much as one column.
     facets_ : list of str
         Facet of each column.
+    evidence_ : Evidence
+        The evidence shrinkage and noise screen; ``evidence_.table`` gives per column
+        the pseudo-count of orders, whether it is noise, and why.
+    features_considered_ : DataFrame
+        One row per column: facet, weight, pseudo-count, noise, relevance z-score and
+        the decision (defines segments, or describes only and why).
+    relevance_ : ndarray of shape (n_features,)
+        z-score of each column's Laplacian score against its permutation null on the
+        other facets' neighbourhood graph (NaN where not tested); below -4 vouches for
+        the column's facet.
     algorithm_ : str
         Winning algorithm (``"none"`` when the data has one segment).
     n_segments_ : int
@@ -163,6 +175,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         "nuisance": (_is_names, "a tuple of facet names"),
         "describe_only": (_is_names, "a tuple of facet names"),
         "weigh_facets": (lambda v: isinstance(v, bool), "True or False"),
+        "select_features": (lambda v: isinstance(v, bool), "True or False"),
     }
 
     def __init__(
@@ -171,7 +184,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         min_share: float = 0.02, min_stability: float = 0.8, n_resamples: int = 3,
         sample_size: int = 20_000, random_state: int | np.random.RandomState | None = 0,
         nuisance: Sequence[str] = (), describe_only: Sequence[str] = (),
-        weigh_facets: bool = False,
+        weigh_facets: bool = False, select_features: bool = True,
     ) -> None:
         self.k_range = k_range
         self.algorithms = algorithms
@@ -183,6 +196,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         self.nuisance = nuisance
         self.describe_only = describe_only
         self.weigh_facets = weigh_facets
+        self.select_features = select_features
 
     def fit(self, X: Any, y: Any = None) -> SegmentModel:
         """Choose and fit the segmentation of the feature matrix ``X`` (one row per customer).
@@ -194,15 +208,22 @@ class SegmentModel(ClusterMixin, BaseEstimator):
                           ensure_min_samples=2)
         names = feature_names(self)
         rng = check_random_state(self.random_state)
-        self.scaler_ = self._fit_scaler(A, names)
-        Z = self.scaler_._transform_array(A)
-        sample = np.arange(len(Z))
-        if len(Z) > self.sample_size:
-            sample = np.sort(rng.choice(len(Z), self.sample_size, replace=False))
+        sample = np.arange(len(A))
+        if len(A) > self.sample_size:
+            sample = np.sort(rng.choice(len(A), self.sample_size, replace=False))
+        self.evidence_ = fit_evidence(A[sample], names)  # per-level variances: a sample does
+        self.scaler_ = self._fit_scaler(self.evidence_.apply(A), names)
+        Z = self._scaled(A)
         self.weights_, self.facets_ = facet_weights(
             Z[sample], names, describe_only=tuple(self.describe_only))
         if not self.weigh_facets:  # every column weighs 1, but describe-only ones 0
             self.weights_ = (self.weights_ > 0).astype(float)
+        self.weights_[self.evidence_.silent] = 0.0  # noise leaves the distance
+        self.relevance_ = np.full(len(names), np.nan)
+        if self.select_features:
+            kept, self.relevance_ = relevant(Z[sample], self.facets_, self.weights_ > 0, rng)
+            self.weights_[~kept] = 0.0
+        self.features_considered_ = _considered(self)
         defining = (self.weights_ > 0) & ~np.isin(self.facets_, list(self.nuisance))
         chosen = select_model(
             Z[sample] * self.weights_, k_range=(self.k_range[0], self.k_range[1]),
@@ -228,6 +249,11 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         if hasattr(self, "feature_names_in_"):
             scaler.feature_names_in_ = self.feature_names_in_
         return scaler
+
+    def _scaled(self, A: np.ndarray) -> np.ndarray:
+        """The clustering space: evidence-shrunk (:mod:`._evidence`), then scaled."""
+        evidence = getattr(self, "evidence_", None)  # None: a model saved before it existed
+        return self.scaler_._transform_array(A if evidence is None else evidence.apply(A))
 
     def _raw_labels(self, Z: np.ndarray) -> np.ndarray:
         if self._model is None:
@@ -259,7 +285,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         ensure_fitted(self)
         A = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan",
                           reset=False)
-        return A, self.scaler_._transform_array(A)
+        return A, self._scaled(A)
 
     def predict(self, X: Any) -> np.ndarray:
         """Segment id of each customer (row) of ``X``."""
@@ -275,7 +301,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
             raise ValueError(
                 f"expected an array of {self.n_features_in_} feature columns, got {A.shape}."
             )
-        return self.segment_ids_[self._order[self._raw_labels(self.scaler_._transform_array(A))]]
+        return self.segment_ids_[self._order[self._raw_labels(self._scaled(A))]]
 
     def explain(self, X: Any, top: int = 3) -> pd.Series:
         """Why each customer is in their segment: up to ``top`` features in plain words.
@@ -327,6 +353,21 @@ def _verifier(
         return not check_claim(stats[feature], labels == segment, side,
                                ranges.get(segment, ()), feature)
     return verify
+
+
+def _considered(model: SegmentModel) -> pd.DataFrame:
+    """Per column: what the distance did with it and why (for run.json and the report)."""
+    table = model.evidence_.table.assign(facet=model.facets_, weight=model.weights_,
+                                         relevance_z=model.relevance_)
+    used = table["weight"] > 0
+    why = np.where(used, "defines segments", np.where(
+        table["noise"], "describes only: " + table["why"], np.where(
+            np.isinf(table["pseudo_count"]), "describes only: " + table["why"],
+            "describes only: no shared structure with the other facets, or constant")))
+    chosen = np.isin(model.facets_, list(model.describe_only))
+    table["decision"] = np.where(chosen & ~used, "describes only: set by describe_only", why)
+    return table[["feature", "facet", "weight", "pseudo_count", "noise", "relevance_z",
+                  "decision"]]
 
 
 def segment(X: Any, **params: Any) -> SegmentModel:
