@@ -150,10 +150,14 @@ def standard_errors(total_nll: Callable[[np.ndarray], float], theta: np.ndarray,
     ``se(p) = p * se(log p)``, exact at the optimum where the gradient vanishes. NaN
     where the Hessian is not positive definite.
     """
-    hess = (_hessian_from_grad(total_grad, theta, step) if total_grad is not None
-            else _hessian_from_value(total_nll, theta, step * 10))
+    # at a capped (degenerate) optimum a neighbour's likelihood may be infinite: the
+    # Hessian is then not finite and the errors are NaN, not a warning
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        hess = (_hessian_from_grad(total_grad, theta, step) if total_grad is not None
+                else _hessian_from_value(total_nll, theta, step * 10))
     try:
-        var = np.diag(np.linalg.inv(hess))
+        var = (np.diag(np.linalg.inv(hess)) if np.isfinite(hess).all()
+               else np.full(len(theta), np.nan))
     except np.linalg.LinAlgError:
         var = np.full(len(theta), np.nan)
     with np.errstate(invalid="ignore"):
