@@ -25,21 +25,13 @@ def test_the_old_module_warns_and_hands_on_the_new_names() -> None:
     assert all(hasattr(pipeline, name) for name in pipeline.__all__)
 
 
-def test_the_old_blocks_module_warns_and_hands_on_the_new_names() -> None:
-    from shopperlens.engines import blocks
-
-    sys.modules.pop("shopperlens.blocks", None)
-    with pytest.warns(DeprecationWarning, match="shopperlens.blocks is deprecated"):
-        old = importlib.import_module("shopperlens.blocks")
-    assert old.customer_blocks is blocks.customer_blocks
-    assert old.Block is blocks.Block
-
-
-def test_the_old_predict_module_warns_and_hands_on_the_new_names() -> None:
-    from shopperlens.batch import predict
-
-    sys.modules.pop("shopperlens.predict", None)
-    with pytest.warns(DeprecationWarning, match="shopperlens.predict is deprecated"):
-        old = importlib.import_module("shopperlens.predict")
-    assert old.fit_predictor is predict.fit_predictor
-    assert old.Predictor is predict.Predictor
+@pytest.mark.parametrize(("old_name", "new_name"), [
+    ("shopperlens.blocks", "shopperlens.engines.blocks"),
+    ("shopperlens.predict", "shopperlens.batch.predict"),
+])
+def test_an_old_module_warns_and_hands_on_the_new_names(old_name: str, new_name: str) -> None:
+    new = importlib.import_module(new_name)
+    sys.modules.pop(old_name, None)
+    with pytest.warns(DeprecationWarning, match=f"{old_name} is deprecated"):
+        old = importlib.import_module(old_name)
+    assert old.__all__ and all(getattr(old, n) is getattr(new, n) for n in old.__all__)
