@@ -155,7 +155,9 @@ def cdnow_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("cutoff,horizon,holdout", [
-    ("1997-09-30", 273, 273), ("1997-03-31", 90, None), (None, 90, None)])
+    ("1997-09-30", 273, 273),
+    pytest.param("1997-03-31", 90, None, marks=pytest.mark.slow),  # the corpus runs it too
+    pytest.param(None, 90, None, marks=pytest.mark.slow)])
 def test_cdnow_predictions_agree_with_each_other(cdnow_folder: Path, cutoff: str | None,
                                                  horizon: int, holdout: int | None) -> None:
     result = run(cdnow_folder, None, cutoff=cutoff, holdout_days=holdout, report=False,
@@ -217,6 +219,7 @@ def test_reconciled_p_alive_explains_the_churn_risk(rows: list) -> None:  # noqa
     assert np.all(1 - quiet[both] <= 0.11)
 
 
+@pytest.mark.slow  # two whole CDNOW runs
 def test_the_churn_risk_is_chosen_without_the_holdout_and_explained(cdnow_folder: Path
                                                                     ) -> None:
     """The candidates are scored on past customers only: with or without --holdout the

@@ -65,7 +65,7 @@ def _cdnow_tables() -> dict[str, pd.DataFrame]:
     return {s.TRANSACTIONS.name: frame}
 
 
-@pytest.fixture(scope="module", params=["demo", "cdnow"])
+@pytest.fixture(scope="module", params=["demo", pytest.param("cdnow", marks=pytest.mark.slow)])
 def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Case:
     base = tmp_path_factory.mktemp(request.param)
     if request.param == "demo":
@@ -133,6 +133,7 @@ def test_every_batch_customer_is_known_before_any_event(
     assert_same_features(case.full.features.loc[ids, columns], _stream(profiles, columns))
 
 
+@pytest.mark.slow  # whole replays; the demo case of the first test stays in the quick run
 def test_replaying_the_runs_own_events_changes_nothing(case: Case, seeded_full: TestClient
                                                       ) -> None:
     """Events the run has seen are stored but not counted twice."""
@@ -150,6 +151,7 @@ def test_replaying_the_runs_own_events_changes_nothing(case: Case, seeded_full: 
     assert {c: p["segment_id"] for c, p in profiles.items()} == segments.loc[ids].to_dict()
 
 
+@pytest.mark.slow
 def test_seeded_early_then_the_later_events_give_the_full_runs_features(
     case: Case, seeded_early: TestClient
 ) -> None:
