@@ -1,14 +1,15 @@
 """Parameter constraints and input helpers shared by the segmentation estimators.
 
 scikit-learn's ``_param_validation`` is private, so each estimator declares a small
-``_constraints`` table of ``name -> (predicate, wording)`` and calls :func:`check_params`
-at the start of ``fit``.
+``_constraints`` table of ``name -> (predicate, wording)`` and calls
+:func:`shopperlens._params.check_params` (the one parameter check of the package) at the
+start of ``fit``; the predicates below are the segmentation estimators' own.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ import pyarrow.compute as pc
 from sklearn.exceptions import NotFittedError as _SklearnNotFitted
 from sklearn.utils.validation import check_is_fitted
 
-from shopperlens.errors import ConfigError, NotFittedError
+from shopperlens.errors import NotFittedError
 
 Constraint = tuple[Callable[[Any], bool], str]
 
@@ -40,22 +41,6 @@ def in_unit_interval(value: Any) -> bool:
 def is_seed(value: Any) -> bool:
     """True for what ``check_random_state`` accepts."""
     return value is None or is_int(value) or isinstance(value, np.random.RandomState)
-
-
-def check_params(estimator: Any, constraints: Mapping[str, Constraint]) -> None:
-    """Raise :class:`ConfigError` naming the first parameter that breaks its constraint."""
-    params = estimator.get_params(deep=False)
-    for name, (ok, wording) in constraints.items():
-        value = params[name]
-        try:
-            valid = bool(ok(value))
-        except (TypeError, ValueError):
-            valid = False
-        if not valid:
-            raise ConfigError(
-                f"{type(estimator).__name__} got {name}={value!r}; "
-                f"expected {wording}."
-            )
 
 
 def ensure_fitted(estimator: Any) -> None:

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
+from shopperlens._params import check_params
 from shopperlens.features.catalog import describe
 from shopperlens.schema import SEGMENT_REASON
 from shopperlens.segmentation._evidence import fit_evidence
@@ -28,7 +29,6 @@ from shopperlens.segmentation._relevance import relevant
 from shopperlens.segmentation._selection import ALGORITHMS, select_model
 from shopperlens.segmentation._validation import (
     Constraint,
-    check_params,
     ensure_fitted,
     feature_names,
     format_numbers,

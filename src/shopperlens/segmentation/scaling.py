@@ -22,10 +22,10 @@ from scipy.stats import skew
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import validate_data
 
+from shopperlens._params import check_params
 from shopperlens.features.catalog import describe
 from shopperlens.segmentation._validation import (
     Constraint,
-    check_params,
     ensure_fitted,
     feature_names,
     is_real,

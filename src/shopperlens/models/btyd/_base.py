@@ -5,40 +5,18 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 
-from shopperlens.errors import ConfigError, ConvergenceWarning, InputError, NotFittedError
+from shopperlens._params import Interval, check_params
+from shopperlens.errors import ConvergenceWarning, InputError, NotFittedError
 
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 # Mean log-likelihood and its gradient in natural parameters (gradient may be unused).
 MeanLL = Callable[[np.ndarray], tuple[float, np.ndarray]]
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A hyperparameter constraint: a number of ``kind`` in ``[low, high]``."""
-
-    kind: type
-    low: float
-    high: float = math.inf
-    low_open: bool = False
-
-    def accepts(self, value: object) -> bool:
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-            return False
-        if self.kind is int and not float(value).is_integer():
-            return False
-        above = value > self.low if self.low_open else value >= self.low
-        return bool(above and value <= self.high)
-
-    def describe(self) -> str:
-        bracket = "(" if self.low_open else "["
-        return f"a {self.kind.__name__} in {bracket}{self.low}, {self.high}]"
 
 
 class BTYDBase(BaseEstimator):  # type: ignore[misc]
@@ -53,13 +31,7 @@ class BTYDBase(BaseEstimator):  # type: ignore[misc]
     }
 
     def _validate_params(self) -> None:
-        for name, rule in self._constraints.items():
-            value = getattr(self, name)
-            if not rule.accepts(value):
-                raise ConfigError(
-                    f"{type(self).__name__}: {name}={value!r} is not allowed; "
-                    f"expected {rule.describe()}."
-                )
+        check_params(self, self._constraints)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "params_"):
