@@ -32,9 +32,9 @@ size (millions of customers) in bounded memory, a chunk of customers at a time.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from shopperlens._lazy import lazy_names
 from shopperlens.demo._defaults import DEFAULT_CHUNK
 
 if TYPE_CHECKING:
@@ -62,16 +62,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'shopperlens.demo' has no attribute {name!r}")
-    value = getattr(import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
 
 __all__ = ["DEFAULT_CHUNK", "FORMATS", "PERSONA", "PERSONAS_FILE", "PERSONA_NAMES",
