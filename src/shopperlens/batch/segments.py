@@ -19,7 +19,6 @@ from shopperlens.segmentation import (
     RFMGrid,
     SegmentModel,
     has_purchases,
-    match_segments,
     relabel_model,
     segment_profiles,
 )
@@ -69,10 +68,11 @@ def follow_previous_ids(
         old_labels = old.segment_model.predict(old.matrix(buyers))
     except ModelError as exc:
         return model, {"previous": str(previous), "matched": False, "why": str(exc)}
-    mapping = match_segments(old_labels, model.segment_model.labels_)
-    model.segment_model = relabel_model(model.segment_model, old_labels)
+    fitted = model.segment_model
+    model.segment_model = relabel_model(fitted, old_labels)
+    mapping = zip(fitted.segment_ids_, model.segment_model.segment_ids_, strict=True)
     return model, {"previous": str(previous), "previous_as_of": old.as_of, "matched": True,
-                   "new_to_previous": {str(k): v for k, v in mapping.items()}}
+                   "new_to_previous": {str(new): int(kept) for new, kept in mapping}}
 
 
 def assign_segments(

@@ -132,6 +132,8 @@ class FeatureStats:
         self.ranks = np.zeros(len(values))
         self.ranks[self.present] = ranks
         self.median = float(np.median(self.sorted)) if len(self.sorted) else 0.0
+        quartiles = np.quantile(self.sorted, [0.25, 0.75]) if len(self.sorted) else [0, 0]
+        self.q1, self.q3 = float(quartiles[0]), float(quartiles[1])
 
     def effect(self, members: np.ndarray, side: int) -> float:
         """P(member on the ``side`` of a non-member) + half the ties; 0.5 if undefined."""
@@ -159,9 +161,7 @@ class FeatureStats:
         mine = self.values[members & self.present]
         if len(mine) == 0 or len(self.sorted) == 0:
             return 0.0
-        if side < 0:
-            return float(np.mean(mine > np.quantile(self.sorted, 0.75)))
-        return float(np.mean(mine < np.quantile(self.sorted, 0.25)))
+        return float(np.mean(mine > self.q3 if side < 0 else mine < self.q1))
 
 
 def effect_size(values: np.ndarray, members: np.ndarray, side: int) -> float:
