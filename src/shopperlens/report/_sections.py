@@ -155,15 +155,13 @@ def predictions(ctx: Context) -> dict[str, Any] | None:
         charts.append(c.to_div(c.box_by_segment(
             stats, ctx.colours, ctx.names, title="Predicted customer value, next 365 days",
             axis=f"expected value per customer ({unit})"), "clv"))
-    churn = CHURN if CHURN in pred and pd.api.types.is_numeric_dtype(pred[CHURN]) else None
-    if CHURN in pred and pred[CHURN].isna().all():  # no churn model (too little history)
-        pass
-    elif churn is not None:
-        stats = d.quantiles(100 * pred[churn], pred[s.SEGMENT_ID])
+    scored = CHURN in pred and pred[CHURN].notna().any()  # none without a churn model
+    if scored and pd.api.types.is_numeric_dtype(pred[CHURN]):
+        stats = d.quantiles(100 * pred[CHURN], pred[s.SEGMENT_ID])
         charts.append(c.to_div(c.box_by_segment(
             stats, ctx.colours, ctx.names, title="Churn risk",
             axis="probability of churning (%)"), "churn"))
-    elif CHURN in pred:
+    elif scored:
         shares = d.category_shares(pred[CHURN], pred[s.SEGMENT_ID])
         charts.append(c.to_div(c.stacked_shares(shares, ctx.names, title="Churn risk",
                                                 axis="% of customers"), "churn"))
