@@ -24,7 +24,7 @@ def test_progress_counts_the_bytes_loaded_up_to_the_folders_size(
     assert len(ticks) == 3  # one per table, the last once the events are cleaned too
     assert {total for _, total in ticks} == {size}
     done = [d for d, _ in ticks]
-    assert done == sorted(set(done)) and 0 < done[0] and done[-1] == size
+    assert done == sorted(set(done)) and done[0] > 0 and done[-1] == size
     # the tables in load order: customers, transactions, then events
     assert done[:2] == [(folder / "customers.csv").stat().st_size,
                         size - (folder / "events.csv").stat().st_size]
