@@ -233,4 +233,4 @@ def test_text_scoring_counts_the_texts_up_to_those_before_as_of(
     assert score_texts_table(engine, AS_OF, 1, n_jobs=1,  # a block per writer
                              progress=lambda done, total: ticks.append((done, total)))
     assert engine.scalar(f"SELECT count(*) FROM {TEXT_SCORES_TABLE}") == 3  # c3's: after
-    assert ticks == [(2, 3), (3, 3)]
+    assert ticks == [(0, 3), (2, 3), (3, 3)]

@@ -44,7 +44,7 @@ class ProgressEvent:
         >>> ProgressEvent("ingest", "end", seconds=2.0, counts={"rows read": 12000}).line()
         'ingest done in 2.0 s: 12,000 rows read'
         >>> ProgressEvent("scoring", "advance", 50, 200, "customers", seconds=10).line()
-        'scoring: 50 of 200 customers (25%), 5 customers/s, about 30 s left'
+        'scoring: 50 of 200 customers (25%), 5.0 customers/s, about 30 s left'
         """
         if self.kind == "start":
             size = f" ({self.total:,} {self.unit})" if self.total else ""
@@ -66,8 +66,17 @@ class ProgressEvent:
         return text
 
     def rate(self) -> str:
-        """``done`` per second, in words (``"5 customers/s"``)."""
-        return amount(round((self.done or 0) / self.seconds), self.unit) + "/s"
+        """``done`` per second in words, per minute when under one a second.
+
+        >>> ProgressEvent("features", "advance", 2, 5, "queries", seconds=40).rate()
+        '3.0 queries/min'
+        """
+        per_second = (self.done or 0) / self.seconds
+        if self.unit == "bytes" or per_second >= 10:
+            return amount(round(per_second), self.unit) + "/s"
+        if per_second >= 1:
+            return f"{per_second:.1f} {self.unit}/s"
+        return f"{per_second * 60:.1f} {self.unit}/min"
 
     def seconds_left(self) -> float:
         """The seconds to ``total`` at the pace so far (``done`` is not 0)."""
@@ -209,7 +218,7 @@ def _count(event: ProgressEvent) -> str:
 
 def _left(event: ProgressEvent) -> str:
     """The time left at the pace so far, for a bar (empty until there is a pace)."""
-    if not event.done or not event.total or event.seconds <= 0:
+    if not event.done or not event.total or event.done >= event.total or event.seconds <= 0:
         return ""
     return f"{duration(event.seconds_left())} left"
 

@@ -172,8 +172,8 @@ def score_texts_table(
     date. False (and no table) without interactions.
 
     It needs only the ingested interactions, so a run can score them while it computes
-    the other features. ``progress(done, total)`` is told the texts scored so far after
-    each block of writers."""
+    the other features. ``progress(done, total)`` is told the texts scored so far: none at the
+    start, then after each block of writers."""
     if not engine.has_table(s.INTERACTIONS.name):
         return False
     columns = [
@@ -187,6 +187,8 @@ def score_texts_table(
     seq = done = 0
     total = int(engine.scalar(  # type: ignore[call-overload]
         f"SELECT count(*) FROM {s.INTERACTIONS.name} WHERE {in_window}") or 0)
+    if progress is not None:
+        progress(0, total)
     for block in customer_blocks(engine, writers, block_customers):
         # in score_interactions' order: by customer and time, ties as the rows came
         interactions = engine.fetch_df(
