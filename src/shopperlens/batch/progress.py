@@ -168,6 +168,7 @@ class RichProgress:
         from rich.progress import (
             BarColumn,
             Progress,
+            ProgressColumn,
             SpinnerColumn,
             TextColumn,
             TimeElapsedColumn,
@@ -179,7 +180,7 @@ class RichProgress:
             BarColumn(bar_width=16),
             TextColumn("{task.fields[count]}"),
             TimeElapsedColumn(),
-            TextColumn("{task.fields[left]}"),
+            _countdown(ProgressColumn),
             console=console,
         )
         self.tasks: dict[str, Any] = {}
@@ -195,13 +196,13 @@ class RichProgress:
         task = self.tasks.get(event.step)
         if task is None:  # a step's first event; work beside a step may advance first
             task = self.tasks[event.step] = self.bars.add_task(
-                event.step, total=event.total, count=_count(event), left="")
+                event.step, total=event.total, count=_count(event), due=None)
         if event.kind == "advance":
             self.bars.update(task, completed=event.done, total=event.total,
-                             count=_count(event), left=_left(event))
+                             count=_count(event), due=_due(event))
         elif event.kind == "end":
             total = event.total or 1
-            self.bars.update(task, completed=total, total=total, left="",
+            self.bars.update(task, completed=total, total=total, due=None,
                              count=describe_counts(event.counts))
             self.bars.stop_task(task)
 
@@ -216,11 +217,27 @@ def _count(event: ProgressEvent) -> str:
     return text
 
 
-def _left(event: ProgressEvent) -> str:
-    """The time left at the pace so far, for a bar (empty until there is a pace)."""
+def _due(event: ProgressEvent) -> float | None:
+    """When the step should end at the pace so far (by ``time.monotonic``); None until
+    there is a pace, and once the count is complete."""
     if not event.done or not event.total or event.done >= event.total or event.seconds <= 0:
-        return ""
-    return f"{duration(event.seconds_left())} left"
+        return None
+    return time.monotonic() + event.seconds_left()
+
+
+def _countdown(base: Any) -> Any:
+    """A column of the time left, counting down between a step's counts (``base``:
+    Rich's column class, imported only when bars are drawn)."""
+    from rich.text import Text
+
+    class Countdown(base):  # type: ignore[misc, valid-type]
+        def render(self, task: Any) -> Text:
+            due = task.fields.get("due")
+            if due is None or task.finished:
+                return Text("")
+            return Text(f"{duration(max(0.0, due - time.monotonic()))} left")
+
+    return Countdown()
 
 
 def _adapt(progress: Any) -> Progress | None:
