@@ -97,7 +97,8 @@ class Selection:
 
 class _Fits:
     """The fits done of those planned, told to ``progress(done, total)`` as they end:
-    one per candidate, then ``n_resamples`` per candidate whose stability may count."""
+    one per candidate, then ``n_resamples`` per candidate whose stability is measured
+    (planned for those likely to be, more added when more are)."""
 
     def __init__(self, total: int, progress: Callable[[int, int], None] | None) -> None:
         self.done, self.total, self.progress = 0, total, progress
@@ -273,17 +274,22 @@ def _measure_contenders(rows: list[dict], stability: _Stability, min_share: floa
                         min_stability: float, fits: _Fits) -> None:
     """Stability of the candidates that pass the size guards, by falling silhouette, up
     to the tie band of the first valid one (see module)."""
-    contenders = [r for r in rows if r["k_found"] and not _size_guard(r, min_share)]
-    resamples = stability.n_resamples
-    fits.plan(resamples * len(contenders))
-    best = None
-    for row in sorted(contenders, key=lambda r: -r["silhouette"]):  # stable: table order
+    contenders = sorted((r for r in rows if r["k_found"] and not _size_guard(r, min_share)),
+                        key=lambda r: -r["silhouette"])  # stable: table order
+    # planned: the re-fits of those in the tie band of the first (all, when it is stable)
+    top = contenders[0]["silhouette"] if contenders else 0.0
+    likely = sum(r["silhouette"] >= top - SILHOUETTE_TIE for r in contenders)
+    fits.plan(stability.n_resamples * likely)
+    best, measured = None, 0
+    for row in contenders:
         if best is not None and row["silhouette"] < best - SILHOUETTE_TIE:
             row["unmeasured"] = True
-            fits.add(resamples)  # not needed after all
             continue
+        measured += 1
+        if measured > likely:  # the first were unstable: more to measure than planned
+            fits.plan(stability.n_resamples)
         row["stability"] = stability(row["algorithm"], row["k"])
-        fits.add(resamples)
+        fits.add(stability.n_resamples)
         if best is None and row["stability"] >= min_stability:
             best = row["silhouette"]
 
