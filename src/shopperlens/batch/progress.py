@@ -1,12 +1,15 @@
 """Progress of a run, as events a caller can show: :class:`ProgressEvent`.
 
 ``shopperlens.run(..., progress=callback)`` calls ``callback(event)`` when a step starts,
-as it advances (a block of customers scored) and when it ends, with the counts the step
-knows (rows read, customers featured, models fitted, texts scored) and its seconds.
+as it advances (bytes loaded, queries run, models fitted, texts and customers scored: the
+core functions take a ``progress(done, total)`` callback, made by :meth:`Timer.ticker`)
+and when it ends, with the counts the step knows (rows read, customers featured, models
+fitted, texts scored) and its seconds.
 
 Two displays are here for the CLI (and any caller): :class:`RichProgress`, bars with
-counts, rates and time left for a terminal, and :class:`LineProgress`, one plain line
-per step start and end for logs (CI, cron), where a bar would be noise.
+counts, rates and time left for a terminal, and :class:`LineProgress`, plain lines for
+logs (CI, cron), where a bar would be noise: each step's start and end, and its count at
+most once every few seconds.
 """
 
 from __future__ import annotations
