@@ -52,6 +52,22 @@ def test_scoring_counts_customers_block_by_block(events: list[ProgressEvent]) ->
     assert all(a.seconds <= b.seconds for a, b in zip(steps, steps[1:], strict=False))
 
 
+COUNTED = {"ingest": "bytes", "features": "queries", "segmentation": "models",
+           "text": "texts", "predictions": "models", "scoring": "customers"}
+
+
+@pytest.mark.parametrize("step", COUNTED)
+def test_each_long_step_counts_up_to_its_total_as_it_goes(events: list[ProgressEvent],
+                                                          step: str) -> None:
+    ticks = [e for e in events if e.step == step and e.kind == "advance"]
+    assert ticks and {e.unit for e in ticks} == {COUNTED[step]}
+    assert all(a.done < b.done and a.total <= b.total and a.seconds <= b.seconds  # type: ignore[operator]
+               for a, b in zip(ticks, ticks[1:], strict=False))
+    assert ticks[-1].done == ticks[-1].total and all(0 <= e.done <= e.total for e in ticks)  # type: ignore[operator]
+    if step == "predictions":  # transactions, spend, baseline, churn
+        assert [(e.done, e.total) for e in ticks] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
 def test_lines_say_start_end_counts_and_seconds() -> None:
     stream = io.StringIO()
     show = LineProgress(stream, clock=lambda: 0.0)
@@ -67,6 +83,40 @@ def test_lines_say_start_end_counts_and_seconds() -> None:
     assert "\x1b" not in stream.getvalue()  # no terminal codes in a log
 
 
+def test_lines_count_at_most_once_every_few_seconds_of_a_step() -> None:
+    stream = io.StringIO()
+    show = LineProgress(stream, clock=lambda: 0.0, every=5)
+    show(ProgressEvent("ingest", "start"))
+    for second in range(13):  # a tick a second: said at 0 s, 5 s and 10 s
+        show(ProgressEvent("ingest", "advance", second + 1, 20, "tables", seconds=second))
+        show(ProgressEvent("text", "advance", second + 1, 20, "texts", seconds=second / 10))
+    show(ProgressEvent("ingest", "end", seconds=13))
+    lines = stream.getvalue().splitlines()
+    assert [x.split(" ", 1)[1] for x in lines if " ingest" in x] == [
+        "ingest started",
+        "ingest: 1 of 20 tables (5%)",
+        "ingest: 6 of 20 tables (30%), 1.2 tables/s, about 12 s left",
+        "ingest: 11 of 20 tables (55%), 1.1 tables/s, about 8 s left",
+        "ingest done in 13.0 s",
+    ]
+    assert sum(" text: " in x for x in lines) == 1  # each step on its own clock
+
+
+def test_bytes_read_as_megabytes() -> None:
+    event = ProgressEvent("ingest", "advance", 30_000_000, 120_000_000, "bytes", seconds=3)
+    assert event.line() == "ingest: 30.0 of 120.0 MB (25%), 10.0 MB/s, about 9 s left"
+
+
+def test_a_ticker_tells_its_step_advancing_timed_from_its_making() -> None:
+    seen: list[ProgressEvent] = []
+    tick = Timer(seen.append).ticker("features", "queries")
+    tick(1, 3)
+    tick(3, 3)
+    assert [(e.step, e.kind, e.done, e.total, e.unit) for e in seen] == [
+        ("features", "advance", 1, 3, "queries"), ("features", "advance", 3, 3, "queries")]
+    assert 0 <= seen[0].seconds <= seen[1].seconds
+
+
 def test_rich_bars_show_count_rate_and_time_left() -> None:
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=80, color_system=None)
@@ -75,11 +125,15 @@ def test_rich_bars_show_count_rate_and_time_left() -> None:
         show(ProgressEvent("features", "end", seconds=1.5, counts={"customers": 5000}))
         show(ProgressEvent("scoring", "start", 0, 4000, "customers"))
         show(ProgressEvent("scoring", "advance", 1000, 4000, "customers", seconds=2.0))
+        # work beside a step (the texts, scored while the features are) may advance first
+        show(ProgressEvent("text", "advance", 50, 200, "texts", seconds=5.0))
         show.bars.refresh()
         shown = out.getvalue()
-    assert "1,000/4,000 customers, 500/s" in shown
+    assert "1,000/4,000 customers, 500 customers/s" in shown
+    assert "6 s left" in shown and "15 s left" in shown  # at the pace so far
+    assert "50/200 texts" in shown
     assert "5,000 customers" in shown  # what the finished step did
-    assert "-:--:--" in shown or "0:00:0" in shown  # elapsed and time-left columns
+    assert "0:00:0" in shown  # elapsed
 
 
 def test_timer_adds_up_a_stage_met_again_and_announces_only_when_asked() -> None:

@@ -31,7 +31,7 @@ def piped(demo_folder: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa:
     return result, out
 
 
-def test_piped_progress_is_one_plain_line_per_step_start_and_end(piped) -> None:  # noqa: ANN001
+def test_piped_progress_is_plain_lines_per_step_start_count_and_end(piped) -> None:  # noqa: ANN001
     result, _ = piped
     lines = result.stderr.splitlines()
     assert "\x1b" not in result.stderr  # no terminal codes in a log
@@ -40,6 +40,11 @@ def test_piped_progress_is_one_plain_line_per_step_start_and_end(piped) -> None:
         assert sum(bool(re.fullmatch(f"{stamp}{step} started.*", x)) for x in lines) == 1
         assert sum(bool(re.fullmatch(rf"{stamp}{step} done in \d+\.\d s.*", x))
                    for x in lines) == 1
+    # the long steps' counts as they go: done of total, share (and pace, time left)
+    for step, unit in (("ingest", "MB"), ("features", "queries"), ("segmentation", "models"),
+                       ("text", "texts"), ("predictions", "models"), ("scoring", "customers")):
+        assert any(re.fullmatch(rf"{stamp}{step}: [\d,.]+ of [\d,.]+ {unit} \(\d+%\).*", x)
+                   for x in lines), step
     assert any(re.search(r"ingest done in .* s: [\d,]+ rows read, 5 tables", x) for x in lines)
     assert any(re.search(r"features done .*: 800 customers$", x) for x in lines)
     assert any(re.search(r"scoring: 800 of 800 customers \(100%\)", x) for x in lines)

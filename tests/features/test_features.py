@@ -202,11 +202,35 @@ def test_features_joined_a_block_of_customers_at_a_time_equal_one_join(
 
     folder = tmp_path / "demo"
     demo.write(demo.generate(300, seed=3), folder, fmt="parquet")
+    ticks: list[tuple[int, int]] = []
     with DuckDBEngine(threads=2) as engine:
         load_folder(engine, folder)
         as_of = datetime(2025, 12, 1)
         whole = fetch_features(engine, feature_table(engine, as_of=as_of))
-        blocked = fetch_features(engine, feature_table(engine, as_of=as_of, block_customers=70))
+        blocked = fetch_features(engine, feature_table(
+            engine, as_of=as_of, block_customers=70,
+            progress=lambda done, total: ticks.append((done, total))))
         assert engine.scalar(f"SELECT count(*) FROM {FEATURES_TABLE}") == len(whole)
     assert len(whole) >= 300 and "region" in whole
     pd.testing.assert_frame_equal(blocked, whole)
+    # progress: one query per family (orders, browsing, texts), the customers' list, then
+    # one per block; the total grows to the blocks' once they are known
+    blocks = -(-len(whole) // 70)
+    assert ticks == [(1, 5), (2, 5), (3, 5), (4, 4 + blocks)] + [
+        (4 + b, 4 + blocks) for b in range(1, blocks + 1)]
+
+
+def test_text_scoring_counts_the_texts_up_to_those_before_as_of(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
+    from shopperlens.features import TEXT_SCORES_TABLE, score_texts_table
+
+    texts = ("customer_id,timestamp,source,text\n"
+             "c1,2024-01-02,review,Love it\nc1,2024-02-02,review,Broken on arrival\n"
+             "c2,2024-03-01,chat,Where is my parcel?\nc3,2024-07-01,review,Too late\n")
+    load_folder(engine, write_folder(transactions=TX, interactions=texts))
+    ticks: list[tuple[int, int]] = []
+    assert score_texts_table(engine, AS_OF, 1, n_jobs=1,  # a block per writer
+                             progress=lambda done, total: ticks.append((done, total)))
+    assert engine.scalar(f"SELECT count(*) FROM {TEXT_SCORES_TABLE}") == 3  # c3's: after
+    assert ticks == [(0, 3), (2, 3), (3, 3)]

@@ -46,7 +46,9 @@ def test_too_few_rows_for_a_k():
 
 
 def test_stability_is_measured_only_where_it_can_change_the_choice():
-    table = _select(_blobs([200, 150, 100, 60], gap=6.0), k_range=(2, 6)).table
+    ticks: list[tuple[int, int]] = []
+    table = _select(_blobs([200, 150, 100, 60], gap=6.0), k_range=(2, 6),
+                    progress=lambda done, total: ticks.append((done, total))).table
     best = table.loc[table["valid"], "silhouette"].max()
     unmeasured = table[table["stability"].isna() & (table["algorithm"] != "none")]
     assert len(unmeasured) > 0  # else this test shows nothing
@@ -56,6 +58,12 @@ def test_stability_is_measured_only_where_it_can_change_the_choice():
     assert not unmeasured["valid"].any()
     measured = table[table["stability"].notna()]
     assert (measured["silhouette"] >= best - SILHOUETTE_TIE).any()
+    # progress: a fit per candidate, then n_resamples re-fits per candidate measured; the
+    # count ends at the total, which grows by the re-fits planned
+    candidates, resamples = 5 * 3, 2
+    assert ticks[:candidates] == [(n, candidates) for n in range(1, candidates + 1)]
+    assert ticks[candidates:] == [(candidates + resamples * n, candidates + resamples * len(
+        measured)) for n in range(1, len(measured) + 1)]
 
 
 def test_a_candidates_stability_does_not_depend_on_the_others_measured():
@@ -66,3 +74,4 @@ def test_a_candidates_stability_does_not_depend_on_the_others_measured():
     assert both.sum() >= 2
     pd.testing.assert_series_equal(narrow.loc[both, "stability"],
                                    whole.loc[narrow.index[both], "stability"])
+

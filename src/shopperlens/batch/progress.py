@@ -1,12 +1,15 @@
 """Progress of a run, as events a caller can show: :class:`ProgressEvent`.
 
 ``shopperlens.run(..., progress=callback)`` calls ``callback(event)`` when a step starts,
-as it advances (a block of customers scored) and when it ends, with the counts the step
-knows (rows read, customers featured, models fitted, texts scored) and its seconds.
+as it advances (bytes loaded, queries run, models fitted, texts and customers scored: the
+core functions take a ``progress(done, total)`` callback, made by :meth:`Timer.ticker`)
+and when it ends, with the counts the step knows (rows read, customers featured, models
+fitted, texts scored) and its seconds.
 
 Two displays are here for the CLI (and any caller): :class:`RichProgress`, bars with
-counts, rates and time left for a terminal, and :class:`LineProgress`, one plain line
-per step start and end for logs (CI, cron), where a bar would be noise.
+counts, rates and time left for a terminal, and :class:`LineProgress`, plain lines for
+logs (CI, cron), where a bar would be noise: each step's start and end, and its count at
+most once every few seconds.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ class ProgressEvent:
         >>> ProgressEvent("ingest", "end", seconds=2.0, counts={"rows read": 12000}).line()
         'ingest done in 2.0 s: 12,000 rows read'
         >>> ProgressEvent("scoring", "advance", 50, 200, "customers", seconds=10).line()
-        'scoring: 50 of 200 customers (25%), 5 customers/s, about 30 s left'
+        'scoring: 50 of 200 customers (25%), 5.0 customers/s, about 30 s left'
         """
         if self.kind == "start":
             size = f" ({self.total:,} {self.unit})" if self.total else ""
@@ -56,15 +59,32 @@ class ProgressEvent:
 
     def _so_far(self) -> str:
         done, total = self.done or 0, self.total
-        text = f"{done:,} of {total:,} {self.unit}" if total else f"{done:,} {self.unit}"
+        text = amount(done, self.unit, total)
         if total:
             text += f" ({done / total:.0%})"
         if done and self.seconds > 0:
-            rate = done / self.seconds
-            text += f", {rate:,.0f} {self.unit}/s"
+            text += f", {self.rate()}"
             if total and total > done:
-                text += f", about {duration((total - done) / rate)} left"
+                text += f", about {duration(self.seconds_left())} left"
         return text
+
+    def rate(self) -> str:
+        """``done`` per second in words, per minute when under one a second.
+
+        >>> ProgressEvent("features", "advance", 2, 5, "queries", seconds=40).rate()
+        '3.0 queries/min'
+        """
+        per_second = (self.done or 0) / self.seconds
+        if self.unit == "bytes" or per_second >= 10:
+            return amount(round(per_second), self.unit) + "/s"
+        if per_second >= 1:
+            return f"{per_second:.1f} {self.unit}/s"
+        return f"{per_second * 60:.1f} {self.unit}/min"
+
+    def seconds_left(self) -> float:
+        """The seconds to ``total`` at the pace so far (``done`` is not 0)."""
+        done = self.done or 0
+        return ((self.total or done) - done) * self.seconds / done
 
 
 Progress = Callable[[ProgressEvent], None]
@@ -87,6 +107,20 @@ def _singular(what: str) -> str:
     return f"{first} {rest}" if rest else first
 
 
+def amount(n: int, unit: str, total: int | None = None) -> str:
+    """``n`` (of ``total``) ``unit`` in words; bytes as megabytes.
+
+    >>> amount(1200, "rows", 5000), amount(2_500_000, "bytes", 10_000_000)
+    ('1,200 of 5,000 rows', '2.5 of 10.0 MB')
+    """
+    if unit == "bytes":
+        n_text, unit = f"{n / 1e6:,.1f}", "MB"
+        total_text = None if total is None else f"{total / 1e6:,.1f}"
+    else:
+        n_text, total_text = f"{n:,}", None if total is None else f"{total:,}"
+    return f"{n_text} of {total_text} {unit}" if total else f"{n_text} {unit}"
+
+
 def duration(seconds: float) -> str:
     """Seconds in words a person reads at a glance.
 
@@ -102,13 +136,21 @@ def duration(seconds: float) -> str:
 
 
 class LineProgress:
-    """One line per step start and end (and per block scored) on ``stream``, each
-    stamped with the time of day: progress for logs, where a redrawn bar is noise."""
+    """One line per step start and end on ``stream``, and between them the step's count
+    so far: its first, then at most one every ``every`` seconds of the step; each line
+    stamped with the time of day. Progress for logs, where a redrawn bar is noise."""
 
-    def __init__(self, stream: IO[str], clock: Callable[[], float] = time.time) -> None:
-        self.stream, self.clock = stream, clock
+    def __init__(self, stream: IO[str], clock: Callable[[], float] = time.time,
+                 every: float = 5.0) -> None:
+        self.stream, self.clock, self.every = stream, clock, every
+        self._said: dict[str, float] = {}  # per step: its seconds at its last count line
 
     def __call__(self, event: ProgressEvent) -> None:
+        if event.kind == "advance":
+            said = self._said.get(event.step)
+            if said is not None and event.seconds - said < self.every:
+                return
+            self._said[event.step] = event.seconds
         stamp = time.strftime("%H:%M:%S", time.localtime(self.clock()))
         self.stream.write(f"{stamp} {event.line()}\n")
         self.stream.flush()
@@ -129,10 +171,10 @@ class RichProgress:
         from rich.progress import (
             BarColumn,
             Progress,
+            ProgressColumn,
             SpinnerColumn,
             TextColumn,
             TimeElapsedColumn,
-            TimeRemainingColumn,
         )
 
         self.bars = Progress(
@@ -141,7 +183,7 @@ class RichProgress:
             BarColumn(bar_width=16),
             TextColumn("{task.fields[count]}"),
             TimeElapsedColumn(),
-            _time_left(TimeRemainingColumn),
+            _countdown(ProgressColumn),
             console=console,
         )
         self.tasks: dict[str, Any] = {}
@@ -155,44 +197,50 @@ class RichProgress:
 
     def __call__(self, event: ProgressEvent) -> None:
         task = self.tasks.get(event.step)
-        if event.kind == "start" and task is None:
-            self.tasks[event.step] = self.bars.add_task(
-                event.step, total=event.total, count=_count(event)
-            )
-        elif task is None:
-            return
-        elif event.kind == "advance":
-            self.bars.update(task, completed=event.done, total=event.total, count=_count(event))
+        if task is None:  # a step's first event; work beside a step may advance first
+            task = self.tasks[event.step] = self.bars.add_task(
+                event.step, total=event.total, count=_count(event), due=None)
+        if event.kind == "advance":
+            self.bars.update(task, completed=event.done, total=event.total,
+                             count=_count(event), due=_due(event))
         elif event.kind == "end":
             total = event.total or 1
-            self.bars.update(task, completed=total, total=total,
+            self.bars.update(task, completed=total, total=total, due=None,
                              count=describe_counts(event.counts))
             self.bars.stop_task(task)
 
 
-def _time_left(base: Any) -> Any:
-    """Rich's time-left column (``base``, imported with Rich, only when bars are
-    drawn), blank for a finished step or one without a count."""
-    from rich.text import Text
-
-    class TimeLeft(base):  # type: ignore[misc, valid-type]
-        def render(self, task: Any) -> Text:
-            if task.finished or task.total is None:
-                return Text("")
-            return super().render(task)  # type: ignore[no-any-return]
-
-    return TimeLeft()
-
-
 def _count(event: ProgressEvent) -> str:
     """``done/total unit, rate`` for a bar (empty for a step without a count)."""
-    if event.total is None:
+    if event.done is None:
         return ""
-    done = event.done or 0
-    text = f"{done:,}/{event.total:,} {event.unit}"
-    if done and event.seconds > 0:
-        text += f", {done / event.seconds:,.0f}/s"
+    text = amount(event.done, event.unit, event.total).replace(" of ", "/", 1)
+    if event.done and event.seconds > 0:
+        text += f", {event.rate()}"
     return text
+
+
+def _due(event: ProgressEvent) -> float | None:
+    """When the step should end at the pace so far (by ``time.monotonic``); None until
+    there is a pace, and once the count is complete."""
+    if not event.done or not event.total or event.done >= event.total or event.seconds <= 0:
+        return None
+    return time.monotonic() + event.seconds_left()
+
+
+def _countdown(base: Any) -> Any:
+    """A column of the time left, counting down between a step's counts (``base``:
+    Rich's column class, imported only when bars are drawn)."""
+    from rich.text import Text
+
+    class Countdown(base):  # type: ignore[misc, valid-type]
+        def render(self, task: Any) -> Text:
+            due = task.fields.get("due")
+            if due is None or task.finished:
+                return Text("")
+            return Text(f"{duration(max(0.0, due - time.monotonic()))} left")
+
+    return Countdown()
 
 
 def _adapt(progress: Any) -> Progress | None:
@@ -245,6 +293,17 @@ class Timer:
         """What ``stage`` did (``rows_read=...``), said when it ends."""
         self._counts.setdefault(stage, {}).update(
             {what.replace("_", " "): int(n) for what, n in counts.items()})
+
+    def ticker(self, step: str, unit: str) -> Callable[[int, int | None], None]:
+        """A callback ``tick(done, total)`` for the core: each call tells that ``step``
+        has done ``done`` of ``total`` ``unit``, timed from the ticker's making."""
+        start = time.perf_counter()
+
+        def tick(done: int, total: int | None) -> None:
+            self.tell(ProgressEvent(step, "advance", int(done), total, unit,
+                                    time.perf_counter() - start))
+
+        return tick
 
     def tell(self, event: ProgressEvent) -> None:
         if self.progress is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,11 @@ __all__ = ["NO_PURCHASE_ID", "NO_PURCHASE_NAME", "assign_segments", "fit_segment
 
 
 def fit_segment_model(
-    features: pd.DataFrame, *, settings: Settings, as_of: datetime
+    features: pd.DataFrame, *, settings: Settings, as_of: datetime,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SavedSegmentModel:
-    """Fit the segment and RFM models on buyers' features and wrap them for saving."""
+    """Fit the segment and RFM models on buyers' features and wrap them for saving;
+    ``progress`` as :meth:`SegmentModel.fit`'s."""
     buyers = features[has_purchases(features)]
     if len(buyers) < MIN_BUYERS:
         raise InputError(
@@ -47,7 +50,7 @@ def fit_segment_model(
         random_state=settings.seed,
         nuisance=settings.segment_nuisance,
         describe_only=settings.segment_describe_only,
-    ).fit(buyers[columns])
+    ).fit(buyers[columns], progress=progress)
     rfm = RFMGrid().fit(buyers)
     return SavedSegmentModel(segment_model, rfm, columns, as_of.isoformat())
 

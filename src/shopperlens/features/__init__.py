@@ -14,6 +14,7 @@ of it), ``/`` for float division, ``USING`` joins and explicit select lists (no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
@@ -78,19 +79,56 @@ def feature_table(
     customers: pd.Index | None = None,
     table: str = FEATURES_TABLE,
     block_customers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> str:
     """Build :func:`compute_features`' features as ``table`` of the engine, for
     :func:`fetch_features` to read a block of customers at a time; returns ``table``.
 
     On DuckDB, ``block_customers`` bounds how many customers' feature families are
     joined at once: one query holds the hash tables of all its joins in memory, which
-    grows with the customers (at 10M, past the memory limit)."""
+    grows with the customers (at 10M, past the memory limit).
+
+    ``progress(done, total)`` is told the queries run so far as each ends: one per
+    feature family, the customers' list, then one per block joined (the total grows
+    when there is more than one block)."""
+    only = "TRUE" if customers is None else in_sample(engine, customers, ONLY_CUSTOMERS)
+    families = _families(engine, as_of, only)
+    tick = progress or (lambda done, total: None)
+    names = [f[0] for f in families]
+    selected: list[str] = []
+    for done, (name, sql, zeros, _) in enumerate(families, 1):
+        engine.create_table(f"feat_{name}", sql)
+        selected += [
+            _filled(c, zeros) for c in engine.columns(f"feat_{name}") if c != s.CUSTOMER_ID
+        ]
+        tick(done, len(families) + 2)
+    # The families first: a window's customers are read from its family's table, one row
+    # each, where that has them all (scanning the events again costs ~8 s at 1M customers).
+    sources = [f"feat_{name}" if every else name for name, _, _, every in families]
+    engine.create_table(UNIVERSE_TABLE, _universe_sql(engine, sources, only))
+    has_region = engine.has_table(s.CUSTOMERS.name) and s.REGION in engine.columns(s.CUSTOMERS.name)
+    blocks = (customer_blocks(engine, UNIVERSE_TABLE, block_customers)
+              if block_customers and isinstance(engine, DuckDBEngine) else [EVERYONE])
+    tick(len(families) + 1, len(families) + 1 + len(blocks))
+    for number, block in enumerate(blocks):
+        query = _join_sql(names, selected, has_region, block)
+        if number == 0:
+            engine.create_table(table, query)
+        else:
+            # more than one block only on DuckDB (above), which has execute
+            engine.execute(f"INSERT INTO {table} {query}", "joining the features")  # type: ignore[attr-defined]
+        tick(len(families) + 2 + number, len(families) + 1 + len(blocks))
+    return table
+
+
+def _families(engine: SQLEngine, as_of: datetime, only: str
+              ) -> list[tuple[str, str, tuple[str, ...], bool]]:
+    """The feature families of the tables present: (window, its family's SQL, features
+    zero when absent, whether the family has a row for every customer of its window),
+    each window a view of its table (see :func:`_window`)."""
     as_of_days = epoch_days(as_of)
-    # (window, its family's SQL, features zero when absent, whether the family has a row
-    # for every customer of its window)
     families: list[tuple[str, str, tuple[str, ...], bool]] = []
     tx_cols = set(engine.columns(s.TRANSACTIONS.name))
-    only = "TRUE" if customers is None else in_sample(engine, customers, ONLY_CUSTOMERS)
     _window(engine, "tx", s.TRANSACTIONS.name, as_of, only)
     families.append(
         ("tx", orders.orders_sql(as_of_days=as_of_days, columns=tx_cols), ("frequency", "monetary"),
@@ -107,28 +145,7 @@ def feature_table(
         families.append(
             ("ix", ix_sql, interactions.ZERO_WHEN_ABSENT, interactions.EVERY_CUSTOMER)
         )
-    names = [f[0] for f in families]
-    selected: list[str] = []
-    for name, sql, zeros, _ in families:
-        engine.create_table(f"feat_{name}", sql)
-        selected += [
-            _filled(c, zeros) for c in engine.columns(f"feat_{name}") if c != s.CUSTOMER_ID
-        ]
-    # The families first: a window's customers are read from its family's table, one row
-    # each, where that has them all (scanning the events again costs ~8 s at 1M customers).
-    sources = [f"feat_{name}" if every else name for name, _, _, every in families]
-    engine.create_table(UNIVERSE_TABLE, _universe_sql(engine, sources, only))
-    has_region = engine.has_table(s.CUSTOMERS.name) and s.REGION in engine.columns(s.CUSTOMERS.name)
-    blocks = (customer_blocks(engine, UNIVERSE_TABLE, block_customers)
-              if block_customers and isinstance(engine, DuckDBEngine) else [EVERYONE])
-    for number, block in enumerate(blocks):
-        query = _join_sql(names, selected, has_region, block)
-        if number == 0:
-            engine.create_table(table, query)
-        else:
-            # more than one block only on DuckDB (above), which has execute
-            engine.execute(f"INSERT INTO {table} {query}", "joining the features")  # type: ignore[attr-defined]
-    return table
+    return families
 
 
 def fetch_features(engine: SQLEngine, table: str = FEATURES_TABLE,
@@ -146,7 +163,8 @@ def fetch_features(engine: SQLEngine, table: str = FEATURES_TABLE,
 
 
 def score_texts_table(
-    engine: DuckDBEngine, as_of: datetime, block_customers: int, *, n_jobs: int | None = None
+    engine: DuckDBEngine, as_of: datetime, block_customers: int, *, n_jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> bool:
     """Score the text of every interaction before ``as_of`` once (by ``n_jobs``
     processes), ``block_customers`` writers at a time, into :data:`TEXT_SCORES_TABLE`,
@@ -154,7 +172,8 @@ def score_texts_table(
     date. False (and no table) without interactions.
 
     It needs only the ingested interactions, so a run can score them while it computes
-    the other features."""
+    the other features. ``progress(done, total)`` is told the texts scored so far: none at the
+    start, then after each block of writers."""
     if not engine.has_table(s.INTERACTIONS.name):
         return False
     columns = [
@@ -165,7 +184,11 @@ def score_texts_table(
     engine.execute(f"DROP TABLE IF EXISTS {TEXT_SCORES_TABLE}")
     in_window = sql_before(as_of, s.TIMESTAMP)
     writers = f"(SELECT DISTINCT {s.CUSTOMER_ID} FROM {s.INTERACTIONS.name} WHERE {in_window})"
-    seq = 0
+    seq = done = 0
+    total = int(engine.scalar(  # type: ignore[call-overload]
+        f"SELECT count(*) FROM {s.INTERACTIONS.name} WHERE {in_window}") or 0)
+    if progress is not None:
+        progress(0, total)
     for block in customer_blocks(engine, writers, block_customers):
         # in score_interactions' order: by customer and time, ties as the rows came
         interactions = engine.fetch_df(
@@ -173,6 +196,7 @@ def score_texts_table(
             f"WHERE {in_window} AND {block.where()} "
             f"ORDER BY {s.CUSTOMER_ID}, {s.TIMESTAMP}, {s.ROW}"
         )
+        done += len(interactions)
         if interactions.empty:
             continue
         # ingestion scrubbed the texts of personal data as they landed
@@ -180,6 +204,8 @@ def score_texts_table(
         scores[SEQUENCE] = np.arange(seq, seq + len(scores))  # keeps ties in time in order
         seq += len(scores)
         engine.append(TEXT_SCORES_TABLE, scores.reset_index(drop=True))
+        if progress is not None:
+            progress(done, total)
     return engine.has_table(TEXT_SCORES_TABLE)
 
 

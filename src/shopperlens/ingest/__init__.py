@@ -6,6 +6,7 @@ tables, the bad ones in ``rejected_<table>``, and returns a quality summary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -48,6 +49,7 @@ def load_folder(
     pseudonymisation_key: bytes | str | None = None,
     default_country: str = "GB",
     keep_duplicates: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, TableQuality]:
     """Load every contract table found in ``folder`` into ``engine``.
 
@@ -58,11 +60,15 @@ def load_folder(
     :class:`~shopperlens.errors.InputError` (an empty file) for files that cannot be
     used at all; a table whose every row was rejected is reported, not raised (see
     :func:`require_rows`), so that its rejected rows can be written first.
+
+    ``progress(done, total)`` is told the bytes of the files loaded so far as each
+    table is, the total at the end.
     """
     mapping = mapping or {}
     files = discover(folder)
     register_privacy_functions(engine, pseudonymisation_key, default_country)
     quality: dict[str, TableQuality] = {}
+    tick = _bytes_ticker(files, progress)
     with engine.beside() as submit:
         for table in (t for t in LOAD_ORDER if t in files):
             raw = load_raw(engine, table, files[table], mapping)
@@ -77,6 +83,7 @@ def load_folder(
             quality[table].extra["malformed_lines"] = raw.malformed
             if is_large_csv(files[table]):
                 quality[table].extra["large_csv"] = 1
+            tick(table)
     if s.EVENTS.name in quality:
         events = quality[s.EVENTS.name]
         repeats, stitched = _clean_events(engine)
@@ -87,7 +94,24 @@ def load_folder(
         quality[s.TRANSACTIONS.name].extra["return_lines"] = int(
             engine.scalar(f"SELECT count(*) FROM {s.TRANSACTIONS.name} WHERE {s.AMOUNT} < 0")  # type: ignore[arg-type]
         )
+    tick(None)
     return {table: quality[table] for table in s.TABLES if table in quality}
+
+
+def _bytes_ticker(files: dict[str, Path], progress: Callable[[int, int], None] | None
+                  ) -> Callable[[str | None], None]:
+    """``tick(table)`` tells ``progress`` the bytes loaded once ``table`` is; the total
+    only on ``tick(None)``, when the work after the last table is done too."""
+    sizes = {table: path.stat().st_size for table, path in files.items()}
+    total, done = sum(sizes.values()), 0
+
+    def tick(table: str | None) -> None:
+        nonlocal done
+        done = total if table is None else done + sizes[table]
+        if progress is not None and (table is None or done < total):
+            progress(done, total)
+
+    return tick
 
 
 def quality_as_dict(quality: dict[str, TableQuality]) -> dict[str, dict]:

@@ -35,7 +35,7 @@ candidate's stability does not depend on which others were measured.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +93,23 @@ class Selection:
     model: Any
     algorithm: str
     k: int
+
+
+class _Fits:
+    """The fits done of those planned, told to ``progress(done, total)`` as they end:
+    one per candidate, then ``n_resamples`` per candidate whose stability is measured
+    (planned for those likely to be, more added when more are)."""
+
+    def __init__(self, total: int, progress: Callable[[int, int], None] | None) -> None:
+        self.done, self.total, self.progress = 0, total, progress
+
+    def plan(self, more: int) -> None:
+        self.total += more
+
+    def add(self, fits: int = 1) -> None:
+        self.done += fits
+        if self.progress is not None:
+            self.progress(self.done, self.total)
 
 
 def _subsample(Z: np.ndarray, rows: int, rng: np.random.RandomState) -> np.ndarray:
@@ -183,7 +200,7 @@ class _Stability:
     def __init__(self, Z: np.ndarray, ks: list[int], algorithms: Sequence[str],
                  n_resamples: int, rng: np.random.RandomState, guard: Guard | None) -> None:
         size = max(2, int(len(Z) * _RESAMPLE_FRACTION))
-        self.Z, self.ks, self.guard = Z, ks, guard
+        self.Z, self.ks, self.guard, self.n_resamples = Z, ks, guard, n_resamples
         self.labels: dict[tuple[str, int], np.ndarray] = {}
         self.draws = {
             a: [(np.sort(rng.choice(len(Z), size, replace=False)), rng.randint(_MAX_SEED))
@@ -216,7 +233,7 @@ class _Stability:
 
 def _candidates(
     Z: np.ndarray, ks: list[int], algorithms: Sequence[str], n_resamples: int,
-    rng: np.random.RandomState, guard: Guard | None,
+    rng: np.random.RandomState, guard: Guard | None, fits: _Fits,
 ) -> tuple[list[dict], dict[tuple[str, int], Any], _Stability]:
     sil_idx = np.sort(rng.choice(len(Z), min(len(Z), _SILHOUETTE_ROWS), replace=False))
     D = pairwise_distances(Z[sil_idx])
@@ -235,6 +252,7 @@ def _candidates(
                 row.update(_quality(Z, labels, sil_idx, D), k_found=k_found)
                 models[(algorithm, k)] = model
             rows.append(row)
+            fits.add()
     return rows, models, stability
 
 
@@ -253,16 +271,25 @@ def _guarded(
 
 
 def _measure_contenders(rows: list[dict], stability: _Stability, min_share: float,
-                        min_stability: float) -> None:
+                        min_stability: float, fits: _Fits) -> None:
     """Stability of the candidates that pass the size guards, by falling silhouette, up
     to the tie band of the first valid one (see module)."""
-    contenders = [r for r in rows if r["k_found"] and not _size_guard(r, min_share)]
-    best = None
-    for row in sorted(contenders, key=lambda r: -r["silhouette"]):  # stable: table order
+    contenders = sorted((r for r in rows if r["k_found"] and not _size_guard(r, min_share)),
+                        key=lambda r: -r["silhouette"])  # stable: table order
+    # planned: the re-fits of those in the tie band of the first (all, when it is stable)
+    top = contenders[0]["silhouette"] if contenders else 0.0
+    likely = sum(r["silhouette"] >= top - SILHOUETTE_TIE for r in contenders)
+    fits.plan(stability.n_resamples * likely)
+    best, measured = None, 0
+    for row in contenders:
         if best is not None and row["silhouette"] < best - SILHOUETTE_TIE:
             row["unmeasured"] = True
             continue
+        measured += 1
+        if measured > likely:  # the first were unstable: more to measure than planned
+            fits.plan(stability.n_resamples)
         row["stability"] = stability(row["algorithm"], row["k"])
+        fits.add(stability.n_resamples)
         if best is None and row["stability"] >= min_stability:
             best = row["silhouette"]
 
@@ -271,14 +298,18 @@ def select_model(
     Z: np.ndarray, *, k_range: tuple[int, int], algorithms: Sequence[str],
     min_share: float, min_stability: float, n_resamples: int,
     rng: np.random.RandomState, guard: Guard | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Selection:
-    """Score every candidate on the scaled sample ``Z`` and pick the winner (see module)."""
+    """Score every candidate on the scaled sample ``Z`` and pick the winner (see module).
+    ``progress(done, total)`` is told the fits so far (see :class:`_Fits`)."""
     ks = list(range(k_range[0], k_range[1] + 1))
+    fits = _Fits(len(ks) * len(algorithms), progress)
     # Fits on a 20k-row sample gain little from OpenMP/BLAS threads and lose much to
     # thread start-up and spin-waiting on a busy machine: one thread is faster.
     with threadpool_limits(limits=1):
-        rows, models, stability = _candidates(Z, ks, algorithms, n_resamples, rng, guard)
-        _measure_contenders(rows, stability, min_share, min_stability)
+        rows, models, stability = _candidates(Z, ks, algorithms, n_resamples, rng, guard,
+                                              fits)
+        _measure_contenders(rows, stability, min_share, min_stability, fits)
     for row in rows:
         row["valid"], row["reason"] = (
             (False, "too few customers to fit") if not row["k_found"] else

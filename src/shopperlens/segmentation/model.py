@@ -198,10 +198,14 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         self.weigh_facets = weigh_facets
         self.select_features = select_features
 
-    def fit(self, X: Any, y: Any = None) -> SegmentModel:
+    def fit(self, X: Any, y: Any = None, *,
+            progress: Callable[[int, int], None] | None = None) -> SegmentModel:
         """Choose and fit the segmentation of the feature matrix ``X`` (one row per customer).
 
-        ``y`` is ignored. Missing values are allowed (median-imputed).
+        ``y`` is ignored. Missing values are allowed (median-imputed). ``progress(done,
+        total)`` is told the candidate models fitted so far in the selection: one per
+        (algorithm, k), then ``n_resamples`` re-fits per candidate whose stability may
+        decide (the total grows by those once the candidates are scored).
         """
         check_params(self, self._constraints)
         A = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan",
@@ -229,7 +233,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
             Z[sample] * self.weights_, k_range=(self.k_range[0], self.k_range[1]),
             algorithms=self.algorithms, min_share=self.min_share,
             min_stability=self.min_stability, n_resamples=self.n_resamples, rng=rng,
-            guard=Guard(Z[sample], self.facets_, defining),
+            guard=Guard(Z[sample], self.facets_, defining), progress=progress,
         )
         self.selection_, self.algorithm_ = chosen.table, chosen.algorithm
         self.n_segments_, self._model = chosen.k, chosen.model

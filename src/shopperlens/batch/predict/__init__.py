@@ -20,6 +20,7 @@ reliability (bins and Brier score) of both probabilities against what happened.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,6 +68,7 @@ BTYD_FIT_MAX = 200_000
 SCORE_BLOCK = 250_000  # buyers scored and explained at a time
 PAST_TABLE = "churn_window_features"
 OLDER_TABLE = "churn_check_features"
+FITTED_MODELS = 4  # what fit_predictor fits: transactions, spend, baseline and churn
 OLDER_MIN = 200  # buyers one window earlier still, for the temporal check of churn risk
 
 
@@ -260,6 +262,7 @@ def fit_predictor(
     holdout_days: int | None = None,
     seed: int = 0,
     training: TrainingData | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Predictor:
     """Fit the prediction models on the customers of ``features`` (already filtered by
     consent), whose rows of the engine's tables SQL ``where`` selects.
@@ -267,7 +270,13 @@ def fit_predictor(
     ``training`` is what :func:`gather_training_data` read with the same arguments
     (read here when not given). The churn model's training window gets text features
     from the scores that :func:`~shopperlens.features.score_texts_table` stored, if any.
+    ``progress(done, total)`` is told the models fitted so far (transactions, spend,
+    baseline, churn; one not fitted for want of data counts as done).
     """
+    def tick(done: int) -> None:
+        if progress is not None:
+            progress(done, FITTED_MODELS)
+
     if training is None:
         training = gather_training_data(engine, features, where, as_of=as_of,
                                         churn_days=churn_days, holdout_days=holdout_days,
@@ -276,12 +285,42 @@ def fit_predictor(
     predictor = Predictor(None, None, None, as_of, orders_horizon_days, value_horizon_days,
                           holdout_days, _fit_summary=(training.customers, summary))
     chosen, selection = select_transaction_model(summary, fit_rows=PARETO_SAMPLE)
+    tick(1)
     predictor.transactions, predictor.spend = chosen, _spend_model(summary)
+    tick(2)
     key = selection.loc[selection["chosen"], "model"].iloc[0]
     models = {key: _fitted(chosen)}
     if predictor.spend is not None:
         models["gamma_gamma"] = _fitted(predictor.spend)
-    predictor.record = {
+    predictor.record = _record(models, key, selection, orders_horizon_days)
+    # BG/NBD, the common reference, is fitted beside (a fraction of a second) and scored
+    # on the holdout; it predicts nothing in the outputs.
+    with warnings.catch_warnings(record=True) as caught:  # a reference: never a warning
+        warnings.simplefilter("always", ConvergenceWarning)
+        predictor.baseline = BetaGeoModel().fit(_fit_rows(summary, BTYD_FIT_MAX))
+    models["bgnbd"] = _fitted(predictor.baseline)
+    models["bgnbd"]["converged"] = not any(w.category is ConvergenceWarning for w in caught)
+    predictor.record["baseline_model"] = "bgnbd"
+    tick(3)
+    predictor.churn, predictor.churn_choice = fit_churn(
+        engine, features, where, training, chosen, seed, predictor.record)
+    tick(4)
+    predictor.churn_window_days = window = (training.as_of - training.past_as_of).days
+    if predictor.churn is not None:
+        source = {"lightgbm": "the churn model's", "pareto_nbd": "Pareto/NBD's",
+                  "blend": "a blend of the churn model's and Pareto/NBD's"}
+        predictor.record["meaning"]["churn_risk"] = (
+            f"probability of no order within {window} days (the churn model's label "
+            f"window), {source[predictor.churn_choice.name]} answer, the candidate that "
+            "ranked past customers best (churn.choice); p_alive is kept within the "
+            "bounds it sets")
+    return predictor
+
+
+def _record(models: dict[str, Any], key: str, selection: pd.DataFrame,
+            orders_horizon_days: int) -> dict[str, Any]:
+    """The run record's predictions: the models fitted and what the outputs mean."""
+    return {
         "models": models,
         "transaction_model": key,
         "model_selection": selection.to_dict("records"),
@@ -295,26 +334,6 @@ def fit_predictor(
                                f"empty when beyond {orders_horizon_days} days",
         },
     }
-    # BG/NBD, the common reference, is fitted beside (a fraction of a second) and scored
-    # on the holdout; it predicts nothing in the outputs.
-    with warnings.catch_warnings(record=True) as caught:  # a reference: never a warning
-        warnings.simplefilter("always", ConvergenceWarning)
-        predictor.baseline = BetaGeoModel().fit(_fit_rows(summary, BTYD_FIT_MAX))
-    models["bgnbd"] = _fitted(predictor.baseline)
-    models["bgnbd"]["converged"] = not any(w.category is ConvergenceWarning for w in caught)
-    predictor.record["baseline_model"] = "bgnbd"
-    predictor.churn, predictor.churn_choice = fit_churn(
-        engine, features, where, training, chosen, seed, predictor.record)
-    predictor.churn_window_days = window = (training.as_of - training.past_as_of).days
-    if predictor.churn is not None:
-        source = {"lightgbm": "the churn model's", "pareto_nbd": "Pareto/NBD's",
-                  "blend": "a blend of the churn model's and Pareto/NBD's"}
-        predictor.record["meaning"]["churn_risk"] = (
-            f"probability of no order within {window} days (the churn model's label "
-            f"window), {source[predictor.churn_choice.name]} answer, the candidate that "
-            "ranked past customers best (churn.choice); p_alive is kept within the "
-            "bounds it sets")
-    return predictor
 
 
 def _spend_model(summary: pd.DataFrame) -> GammaGammaModel | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from shopperlens.batch.state import RunState
@@ -24,8 +25,10 @@ def compute(state: RunState) -> None:
     # Texts are scored by worker processes beside the features (they leave a core idle
     # for much of their time); the text step waits for them.
     state.texts = state.submit(score_texts_table, state.as_of, settings.block_customers,
-                               n_jobs=settings.threads or -1)
-    feature_table_by(engine, state.as_of, state.feature_engine, settings.block_customers)
+                               n_jobs=settings.threads or -1,
+                               progress=state.timer.ticker("text", "texts"))
+    feature_table_by(engine, state.as_of, state.feature_engine, settings.block_customers,
+                     progress=state.timer.ticker("features", "queries"))
     state.blocks = customer_blocks(engine, FEATURES_TABLE, settings.block_customers)
     state.timer.count("features", customers=customers(engine))
 
@@ -36,11 +39,13 @@ def customers(engine: DuckDBEngine) -> int:
 
 
 def feature_table_by(engine: DuckDBEngine, as_of: datetime, name: str,
-                     block_customers: int) -> None:
+                     block_customers: int,
+                     progress: Callable[[int, int], None] | None = None) -> None:
     """Features by engine ``name`` as the :data:`FEATURES_TABLE` of (DuckDB) ``engine``,
-    where the tables were ingested."""
+    where the tables were ingested; ``progress`` as :func:`feature_table`'s (DuckDB)."""
     if name == "duckdb":
-        feature_table(engine, as_of=as_of, block_customers=block_customers)
+        feature_table(engine, as_of=as_of, block_customers=block_customers,
+                      progress=progress)
         return
     other = create_engine(name)
     try:

@@ -21,6 +21,7 @@ def load(state: RunState) -> None:
         pseudonymisation_key=state.settings.key(),
         default_country=state.settings.default_country,
         keep_duplicates=state.settings.keep_duplicates,
+        progress=state.timer.ticker("ingest", "bytes"),
     )
     if state.out_dir is not None:
         write_rejected(state.engine, state.out_dir / s.REJECTED_DIR, state.quality)

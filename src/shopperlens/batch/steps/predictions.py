@@ -19,6 +19,7 @@ def fit(state: RunState) -> None:
         orders_horizon_days=settings.orders_horizon_days,
         value_horizon_days=settings.value_horizon_days,
         training=state.training.result(),
+        progress=state.timer.ticker("predictions", "models"),
         **state.predicting,
     )
     fitted = (state.predictor.transactions, state.predictor.spend, state.predictor.churn)

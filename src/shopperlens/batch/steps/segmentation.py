@@ -17,7 +17,8 @@ def fit(state: RunState) -> None:
     state.training = state.submit(gather_training_data, fitting.profiled, fitting.where,
                                   **state.predicting)
     state.model = fit_segment_model(fitting.profiled, settings=state.settings,
-                                    as_of=state.as_of)
+                                    as_of=state.as_of,
+                                    progress=state.timer.ticker("segmentation", "models"))
     previous = None if state.out_dir is None else state.out_dir / s.MODEL_FILE
     if previous is not None and previous.is_file():  # a re-run: keep the segments' ids
         state.model, state.segment_ids = follow_previous_ids(state.model, previous,
