@@ -57,9 +57,12 @@ class ThompsonAllocator:
                                            (len(self.variants), 1))
         return self.counts[segment]
 
-    def predict_one(self, segment: Hashable) -> str:
-        """The variant for one customer of ``segment``."""
-        if self.rng.random() < self.control_share:
+    def predict_one(self, segment: Hashable, held_out: bool | None = None) -> str:
+        """The variant for one customer of ``segment``. ``held_out``: the customer's
+        persistent hold-out (:func:`~shopperlens.campaigns.held_out` with the same share),
+        used instead of a coin so a customer stays in control send after send."""
+        coin = self.rng.random() < self.control_share if held_out is None else held_out
+        if coin:
             return CONTROL
         ab = self._posterior(segment)
         return self.variants[int(np.argmax(self.rng.beta(ab[:, 0], ab[:, 1])))]

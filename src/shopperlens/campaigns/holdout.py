@@ -20,7 +20,7 @@ import numpy as np
 
 from shopperlens._params import Interval, check_params
 
-__all__ = ["CONTROL", "DEFAULT_CONTROL_SHARE", "bucket", "held_out", "holdout_salt"]
+__all__ = ["CONTROL", "DEFAULT_CONTROL_SHARE", "audience", "bucket", "held_out", "holdout_salt"]
 
 CONTROL = "control"  # the variant of the held-out customers
 DEFAULT_CONTROL_SHARE = 0.1
@@ -52,3 +52,12 @@ def held_out(customer_ids: Iterable[object], share: float = DEFAULT_CONTROL_SHAR
     """True for the customers in the control group (a ``share`` of them, in expectation)."""
     check_params("held_out", {"share": Interval(float, 0.0, 1.0)}, {"share": share})
     return bucket(customer_ids, holdout_salt(campaign_id, segment_id, secret)) < share
+
+
+def audience(members: Iterable[object], share: float = DEFAULT_CONTROL_SHARE,
+             campaign_id: str | None = None, segment_id: object | None = None,
+             secret: str = "") -> list[object]:
+    """``members`` less the held-out ones: whom to send to (consent is checked apart)."""
+    members = list(members)
+    hold = held_out(members, share, campaign_id, segment_id, secret)
+    return [m for m, out in zip(members, hold) if not out]

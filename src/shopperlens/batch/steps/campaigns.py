@@ -23,7 +23,7 @@ from shopperlens.batch.fitset import profiled, with_texts
 from shopperlens.batch.segments import assign_segments
 from shopperlens.batch.state import RunState
 from shopperlens.campaigns import WINDOW_DAYS
-from shopperlens.campaigns.evaluate import campaign_uplift
+from shopperlens.campaigns.evaluate import OUTCOME, PROFIT, UPLIFT, campaign_uplift
 from shopperlens.campaigns.measure import CONVERTED, REVENUE, VISITED, measure
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.features import feature_table, fetch_features
@@ -45,14 +45,15 @@ def measure_campaigns(state: RunState) -> None:
     results, uplifts, metrics = [], [], {}
     for campaign, rows in sends.groupby(s.CAMPAIGN_ID, sort=True):
         sent_at = pd.Timestamp(rows[s.SENT_AT].min()).to_pydatetime()
-        features = features_at(state, engine, sent_at)
+        features = features_at(engine, sent_at)
         segments = assign_segments(state.model, features)[0][[s.CUSTOMER_ID, s.SEGMENT_ID]]
         frame = rows.merge(segments, on=s.CUSTOMER_ID, how="inner")
         measured = measure(frame)
         results.append(measured)
         scores, figures = campaign_uplift(frame, features.select_dtypes("number"),
                                           seed=state.settings.seed)
-        uplifts.append(scores.assign(**{s.CAMPAIGN_ID: str(campaign)}))
+        uplifts.append(scores.assign(**{s.CAMPAIGN_ID: str(campaign)})
+                       .merge(segments, on=s.CUSTOMER_ID, how="left"))
         metrics[str(campaign)] = {
             "sent_at": sent_at.isoformat(), "customers": len(rows),
             "customers_segmented": len(frame), "window_days": WINDOW_DAYS, **figures,
@@ -61,7 +62,9 @@ def measure_campaigns(state: RunState) -> None:
     state.timer.count("campaigns", campaigns=len(metrics))
     if state.out_dir is not None:
         _write(pd.concat(results, ignore_index=True), state.out_dir / s.CAMPAIGN_RESULTS_FILE)
-        _write(pd.concat(uplifts, ignore_index=True), state.out_dir / s.UPLIFT_FILE)
+        uplift = pd.concat(uplifts, ignore_index=True)
+        _write(uplift[[s.CUSTOMER_ID, s.CAMPAIGN_ID, s.SEGMENT_ID, s.VARIANT, OUTCOME, UPLIFT,
+                       PROFIT]], state.out_dir / s.UPLIFT_FILE)
 
 
 def campaign_outcomes(engine: DuckDBEngine, window_days: int) -> pd.DataFrame:
@@ -89,7 +92,7 @@ def campaign_outcomes(engine: DuckDBEngine, window_days: int) -> pd.DataFrame:
     return frame
 
 
-def features_at(state: RunState, engine: DuckDBEngine, at: datetime) -> pd.DataFrame:
+def features_at(engine: DuckDBEngine, at: datetime) -> pd.DataFrame:
     """The profiled customers' features (texts included) as of ``at``."""
     feature_table(engine, as_of=at, table=_AT_SEND)
     features = with_texts(engine, fetch_features(engine, table=_AT_SEND), "TRUE", at)
