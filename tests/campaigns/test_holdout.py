@@ -51,4 +51,4 @@ def test_a_larger_share_only_adds_customers(ids: list[str], low: float, high: fl
 def test_the_audience_leaves_out_exactly_the_held_out() -> None:
     kept = audience(IDS[:1000], 0.2, "c")
     hold = held_out(IDS[:1000], 0.2, "c")
-    assert kept == [c for c, h in zip(IDS[:1000], hold) if not h]
+    assert kept == [c for c, h in zip(IDS[:1000], hold, strict=True) if not h]

@@ -15,7 +15,7 @@ def logs(n: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     segment = rng.integers(0, 2, n)
     variant = rng.choice(["a", "b"], n)
-    reward = rng.random(n) < [RATES[(g, v)] for g, v in zip(segment, variant)]
+    reward = rng.random(n) < [RATES[(g, v)] for g, v in zip(segment, variant, strict=True)]
     return pd.DataFrame({"segment_id": segment, "variant": variant, "propensity": 0.5,
                          "reward": reward.astype(float)})
 

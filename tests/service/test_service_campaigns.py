@@ -28,7 +28,7 @@ def test_decide_then_outcome_then_evaluate(make_client: Make) -> None:
     ingest(client, set())
     body = {"campaign_id": "spring", "offers": ["a", "b"], "control_share": 0.25}
     decisions = [client.post("/v1/decide", json={**body, "customer_id": c}).json() for c in IDS]
-    for d, c in zip(decisions, IDS):
+    for d, c in zip(decisions, IDS, strict=True):
         assert (d["variant"] == "control") == bool(held_out([c], 0.25, "spring")[0])
         assert 0 < d["propensity"] <= 1
     for d in decisions:
@@ -61,7 +61,7 @@ def test_the_audience_leaves_out_the_held_out_and_the_refusals(make_client: Make
     client = make_client()
     refused = set(IDS[::5])
     ingest(client, refused)
-    hold = {c for c, h in zip(IDS, held_out(IDS, 0.3, "spring")) if h}
+    hold = {c for c, h in zip(IDS, held_out(IDS, 0.3, "spring"), strict=True) if h}
     listed: list[str] = []
     for seg in client.get("/v1/segments").json()["segments"]:
         cursor = None

@@ -15,7 +15,7 @@ import pandas as pd
 from shopperlens import schema as s
 from shopperlens.campaigns.holdout import audience
 from shopperlens.errors import InputError, MissingTableError
-from shopperlens.ingest import discover
+from shopperlens.ingest.readers import SUFFIXES
 from shopperlens.privacy.consent import filter_audience
 
 __all__ = ["export_audience"]
@@ -43,7 +43,8 @@ def export_audience(run_dir: Path, data: Path, segment: str, out: Path, *,
 
 
 def _segment_id(segments: pd.DataFrame, segment: str) -> int:
-    ids = dict(zip(segments[s.SEGMENT_NAME].astype(str).str.lower(), segments[s.SEGMENT_ID]))
+    names = segments[s.SEGMENT_NAME].astype(str).str.lower()
+    ids = dict(zip(names, segments[s.SEGMENT_ID], strict=True))
     text = segment.strip()
     if text.lstrip("-").isdigit() and int(text) in set(segments[s.SEGMENT_ID]):
         return int(text)
@@ -55,7 +56,10 @@ def _segment_id(segments: pd.DataFrame, segment: str) -> int:
 
 def _consents(data: Path) -> pd.DataFrame | None:
     """The consent columns of the customers table; None without one (consent unknown)."""
-    path = discover(data).get(s.CUSTOMERS.name)
+    if not data.is_dir():
+        raise InputError(f"{data}: no such data folder; give --data the run's data folder.")
+    found = [data / f"{s.CUSTOMERS.name}{x}" for x in SUFFIXES]
+    path = next((p for p in found if p.is_file()), None)
     if path is None:
         return None
     wanted = [s.CUSTOMER_ID, s.CONSENT_MARKETING, s.CONSENT_PROFILING]

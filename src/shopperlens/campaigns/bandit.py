@@ -89,7 +89,8 @@ class ThompsonAllocator:
         rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
         wins = np.argmax(rng.beta(ab[:, 0], ab[:, 1], size=(self.draws, len(ab))), axis=1)
         share = np.bincount(wins, minlength=len(ab)) / self.draws
-        out = {v: float((1 - self.control_share) * p) for v, p in zip(self.variants, share)}
+        offered = zip(self.variants, share, strict=True)
+        out = {v: float((1 - self.control_share) * p) for v, p in offered}
         return {CONTROL: self.control_share, **out}
 
     def to_dict(self) -> dict[str, Any]:

@@ -45,7 +45,8 @@ def campaign_uplift(frame: pd.DataFrame, X: pd.DataFrame, seed: int = 0,
     sent = sent[sent.index.isin(X.index)]
     holdout = np.random.default_rng(seed).random(len(sent)) < HOLDOUT_SHARE
     control = (sent[s.VARIANT] == CONTROL).to_numpy()
-    rows, figures = [], {}
+    rows: list[pd.DataFrame] = []
+    figures: dict[str, dict[str, Any]] = {}
     for variant in sorted(set(sent[s.VARIANT]) - {CONTROL}):
         arm = control | (sent[s.VARIANT] == variant).to_numpy()
         if min((arm & ~control).sum(), control.sum()) < MIN_ARM:

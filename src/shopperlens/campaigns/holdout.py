@@ -60,4 +60,4 @@ def audience(members: Iterable[object], share: float = DEFAULT_CONTROL_SHARE,
     """``members`` less the held-out ones: whom to send to (consent is checked apart)."""
     members = list(members)
     hold = held_out(members, share, campaign_id, segment_id, secret)
-    return [m for m, out in zip(members, hold) if not out]
+    return [m for m, out in zip(members, hold, strict=True) if not out]

@@ -14,6 +14,7 @@ interval (both estimators are means of independent per-decision terms):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ from shopperlens.errors import InputError
 __all__ = ["PROPENSITY", "REWARD", "policy_value"]
 
 PROPENSITY, REWARD = "propensity", "reward"
-Policy = Mapping[object, Mapping[str, float]]  # segment -> variant -> probability
+Policy = Mapping[Any, Mapping[str, float]]  # segment -> variant -> probability
 
 
 def policy_value(logs: pd.DataFrame, policy: Policy, level: float = 0.95,
@@ -51,7 +52,7 @@ def _target_probabilities(logs: pd.DataFrame, policy: Policy) -> np.ndarray:
     if missing:
         raise InputError(f"The policy says nothing for segment(s) {', '.join(missing[:5])}; "
                          "give every logged segment its variants' probabilities.")
-    return np.array([policy[g].get(v, 0.0) for g, v in zip(segments, variants)])
+    return np.array([policy[g].get(v, 0.0) for g, v in zip(segments, variants, strict=True)])
 
 
 def _cross_fitted(logs: pd.DataFrame, policy: Policy, seed: int
@@ -71,7 +72,7 @@ def _cross_fitted(logs: pd.DataFrame, policy: Policy, seed: int
             return float(cell.get((g, v), arm.get(v, overall)))
 
         sub = logs.iloc[rows]
-        taken[rows] = [q(g, v) for g, v in zip(sub[s.SEGMENT_ID], sub[s.VARIANT])]
+        taken[rows] = [q(g, v) for g, v in zip(sub[s.SEGMENT_ID], sub[s.VARIANT], strict=True)]
         under[rows] = [sum(p * q(g, v) for v, p in policy[g].items())
                        for g in sub[s.SEGMENT_ID]]
     return taken, under

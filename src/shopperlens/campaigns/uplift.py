@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from shopperlens._params import Interval, OneOf, check_params
+from shopperlens._params import Constraint, Interval, OneOf, check_params
 from shopperlens.errors import InputError, NotFittedError
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
 class UpliftModel(BaseEstimator):  # type: ignore[misc]
     """A T-, X- or S-learner of uplift on LightGBM (see the module)."""
 
-    _constraints = {
+    _constraints: dict[str, Constraint] = {
         "learner": OneOf("t", "x", "s"),
         "n_estimators": Interval(int, 1),
         "learning_rate": Interval(float, 0.0, low_open=True),

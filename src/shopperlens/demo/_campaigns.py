@@ -43,7 +43,8 @@ def plant_campaign(data: DemoData, *, seed: int = 0, campaign_id: str = "spring-
         s.CAMPAIGN_ID: campaign_id, s.CUSTOMER_ID: buyers, s.VARIANT: variant,
         s.SENT_AT: sent_at, s.COST: [OFFERS.get(v, 0.0) for v in variant], s.CHANNEL: "email"})
     persona = campaigns[s.CUSTOMER_ID].map(data.personas.set_index(s.CUSTOMER_ID)[PERSONA])
-    effect = np.array([PLANTED_EFFECTS.get((p, v), 0.0) for p, v in zip(persona, variant)])
+    pairs = zip(persona, variant, strict=True)
+    effect = np.array([PLANTED_EFFECTS.get(pair, 0.0) for pair in pairs])
     responders = campaigns[rng.random(len(campaigns)) < effect].reset_index(drop=True)
     when = sent_at + pd.to_timedelta(rng.integers(600, 7 * 86400, len(responders)), unit="s")
     tables = dict(data.tables)

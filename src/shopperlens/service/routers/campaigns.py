@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from shopperlens import schema as s
-from shopperlens.campaigns import CONTROL, held_out
+from shopperlens.campaigns import held_out
 from shopperlens.campaigns.bandit import ThompsonAllocator
 from shopperlens.campaigns.ope import PROPENSITY, REWARD, policy_value
 from shopperlens.service.deps import ModelDep, StoreDep, require_key
@@ -163,7 +163,7 @@ async def audience(
         page = await run_in_threadpool(store.members, segment_id, after=after, limit=limit)
         hold = held_out(page, control_share, campaign_id,
                         segment_id if per_segment else None)
-        for customer, out in zip(page, hold):
+        for customer, out in zip(page, hold, strict=True):
             if not out:
                 kept.append(customer)
             if len(kept) == limit:
