@@ -146,10 +146,10 @@ def bench_demo(customers: int, root: Path, seed: int = 1) -> dict:
     profit = orders.groupby([s.SEGMENT_ID, s.VARIANT])["expected_incremental_profit"].mean()
     targeted = {k for k, v in profit.items() if v > 0}
     planted = {(g, v) for g, p in majority.items() for (pp, v) in PLANTED_EFFECTS if p == pp}
-    measured = {(r.segment_id, r.variant) for r in results.itertuples()
-                if r.variant != CONTROL and r.incremental_revenue_per_customer_low > 0}
+    measured = {(r.segment_id, r.variant) for r in results.itertuples() if r.target}
     return {"majority_persona": majority.to_dict(), "planted": sorted(planted),
-            "targeted_by_uplift": sorted(targeted), "significant_in_results": sorted(measured),
+            "targeted_by_results": sorted(measured),
+            "targeted_by_uplift_mean_profit": sorted(targeted),
             "profit": profit.round(2).to_dict(), "results": results}
 
 

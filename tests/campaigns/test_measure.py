@@ -72,3 +72,13 @@ def test_the_mde_is_2_8_standard_errors(se: float) -> None:
 
 def test_too_few_customers_give_no_interval() -> None:
     assert all(np.isnan(welch_interval(np.array([1.0]), np.array([0.0, 2.0]))))
+
+
+def test_a_segment_is_targeted_only_when_the_interval_clears_the_cost() -> None:
+    frame = outcomes(20_000, 3.0, segments=1)
+    paying = measure(frame).query("variant == 'offer'").iloc[0]
+    costly = measure(frame.assign(cost=frame["cost"] * 10)).query("variant == 'offer'").iloc[0]
+    assert paying["cost_per_customer"] == pytest.approx(0.5)
+    assert paying["incremental_revenue_per_customer_low"] > 0.5 and paying["target"]
+    assert costly["incremental_revenue_per_customer_low"] < 5.0 and not costly["target"]
+    assert not measure(frame).query("variant == 'control'")["target"].any()

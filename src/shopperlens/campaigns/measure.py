@@ -4,8 +4,9 @@ Input: one row per customer sent (or held out) in a campaign, with what they did
 campaign's window (:data:`CONVERTED`, :data:`REVENUE`). Each non-control variant is set
 against the control of the same campaign and segment: conversion and revenue per
 customer, the incremental revenue per customer with a Welch 95% interval, the return on
-the variant's cost, the minimum detectable effect at 80% power and a warning when a
-test is too small to see the lift it was meant to (``target_lift``).
+the variant's cost, the minimum detectable effect at 80% power, a warning when a test
+is too small to see the lift it was meant to (``target_lift``), and whether to target
+the segment with the offer: when even the low end of the interval covers the cost.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ MEASURES = (
     "revenue_per_customer", "incremental_revenue_per_customer",
     "incremental_revenue_per_customer_low", "incremental_revenue_per_customer_high", "roi",
     "incremental_conversion", "incremental_conversion_low", "incremental_conversion_high",
-    "mde_revenue_per_customer", "underpowered",
+    "mde_revenue_per_customer", "underpowered", "cost_per_customer", "target",
 )
 _POWER = 0.8
 MIN_ARM = 30  # below this many customers in an arm, no interval is trusted
@@ -78,12 +79,13 @@ def _cell_rows(cell: pd.DataFrame, by: Sequence[str], target_lift: float) -> lis
     keys = {k: cell[k].iloc[0] for k in by}
     control = cell[cell[s.VARIANT] == CONTROL]
     rev_c, conv_c = _values(control, REVENUE), _values(control, CONVERTED)
-    out = [{**keys, **_rates(control, CONTROL), "underpowered": len(control) < MIN_ARM}]
+    out = [{**keys, **_rates(control, CONTROL), "underpowered": len(control) < MIN_ARM,
+            "cost_per_customer": _cost(control) / max(len(control), 1), "target": False}]
     for variant, arm in cell[cell[s.VARIANT] != CONTROL].groupby(s.VARIANT, sort=True):
         rev_t = _values(arm, REVENUE)
         diff, low, high, se = welch_interval(rev_t, rev_c)
         cdiff, clow, chigh, _ = welch_interval(_values(arm, CONVERTED), conv_c)
-        cost = float(arm[s.COST].sum()) if s.COST in arm else 0.0
+        cost = _cost(arm)
         mde = minimum_detectable_effect(se) if np.isfinite(se) else float("nan")
         small = min(len(arm), len(control)) < MIN_ARM or not (
             mde <= target_lift * abs(rev_c.mean()) if len(rev_c) else False)
@@ -95,9 +97,15 @@ def _cell_rows(cell: pd.DataFrame, by: Sequence[str], target_lift: float) -> lis
             "roi": (diff * len(arm) - cost) / cost if cost > 0 else float("nan"),
             "incremental_conversion": cdiff, "incremental_conversion_low": clow,
             "incremental_conversion_high": chigh, "mde_revenue_per_customer": mde,
-            "underpowered": bool(small),
+            "underpowered": bool(small), "cost_per_customer": cost / len(arm),
+            # it pays, with 95% confidence: even the interval's low end covers the cost
+            "target": bool(low > cost / len(arm)) if np.isfinite(low) else False,
         })
     return out
+
+
+def _cost(arm: pd.DataFrame) -> float:
+    return float(arm[s.COST].sum()) if s.COST in arm else 0.0
 
 
 def _values(frame: pd.DataFrame, column: str) -> np.ndarray:
