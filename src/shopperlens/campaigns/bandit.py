@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Hashable, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -92,8 +91,3 @@ class ThompsonAllocator:
         offered = zip(self.variants, share, strict=True)
         out = {v: float((1 - self.control_share) * p) for v, p in offered}
         return {CONTROL: self.control_share, **out}
-
-    def to_dict(self) -> dict[str, Any]:
-        """The posteriors, to save and restore the allocator."""
-        return {"variants": self.variants, "control_share": self.control_share,
-                "counts": {str(k): v.tolist() for k, v in self.counts.items()}}
