@@ -7,7 +7,6 @@ from shopperlens.campaigns import held_out
 from shopperlens.demo import generate
 from shopperlens.demo._campaigns import OFFERS, PLANTED_EFFECTS, plant_campaign
 
-
 Planted = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]  # campaigns, new orders, personas
 
 
