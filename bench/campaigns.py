@@ -102,6 +102,7 @@ def bench_hillstrom(deps: Path, customers: int, root: Path) -> dict:
     segments = raw.assign(**{s.CUSTOMER_ID: [f"H{i:06d}" for i in range(len(raw))]}).merge(
         _segments(uplift), on=s.CUSTOMER_ID)
     return {"seconds": seconds, "customers": len(raw),
+            "step_seconds": record["timings_s"].get("campaigns"),
             "intervals": _check_intervals(results, segments),
             "qini": record["metrics"]["campaigns"]["hillstrom-2008"]["uplift"],
             "results": results}
@@ -146,11 +147,14 @@ def bench_demo(customers: int, root: Path, seed: int = 1) -> dict:
     profit = orders.groupby([s.SEGMENT_ID, s.VARIANT])["expected_incremental_profit"].mean()
     targeted = {k for k, v in profit.items() if v > 0}
     planted = {(g, v) for g, p in majority.items() for (pp, v) in PLANTED_EFFECTS if p == pp}
+    record = json.loads((out / s.RUN_FILE).read_text())
     measured = {(r.segment_id, r.variant) for r in results.itertuples() if r.target}
     return {"majority_persona": majority.to_dict(), "planted": sorted(planted),
             "targeted_by_results": sorted(measured),
             "targeted_by_uplift_mean_profit": sorted(targeted),
-            "profit": profit.round(2).to_dict(), "results": results}
+            "profit": profit.round(2).to_dict(), "results": results,
+            "qini": record["metrics"]["campaigns"]["spring-offers"]["uplift"],
+            "step_seconds": record["timings_s"].get("campaigns")}
 
 
 def simulate(allocator: ThompsonAllocator, rates: np.ndarray, control: np.ndarray,
@@ -211,6 +215,16 @@ def bench_holdout(customers: int = 100_000) -> dict:
             "share": float(first.mean()), "digest": digest}
 
 
+def print_qini(figures: dict) -> None:
+    """Qini of the X-learner and the same run's S-learner, mean of the holdouts."""
+    for variant, outcomes in figures.items():
+        for outcome, f in outcomes.items():
+            if isinstance(f, dict):
+                print(f"  {variant} {outcome}: qini x-learner {f['qini']:.5f} "
+                      f"s-learner {f['qini_s_learner']:.5f} splits {f['qini_splits']} "
+                      f"vs {f['qini_s_learner_splits']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deps", type=Path,
@@ -232,16 +246,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if "demo" not in args.skip:
             demo = bench_demo(args.demo_customers, Path(tmp))
-            print("## Demo\n", {k: v for k, v in demo.items() if k != "results"})
+            print("## Demo\n", {k: v for k, v in demo.items() if k not in ("results", "qini")})
+            print_qini(demo["qini"])
         if "hillstrom" not in args.skip and (args.deps / HILLSTROM).is_file():
             real = bench_hillstrom(args.deps, args.hillstrom_customers, Path(tmp))
             print("## Hillstrom:", real["customers"], "customers, run",
                   round(real["seconds"], 1), "s")
             print(pd.DataFrame(real["intervals"]).to_string(index=False))
-            for variant, outcomes in real["qini"].items():
-                for outcome, f in outcomes.items():
-                    print(variant, outcome, "qini x-learner", round(f["qini"], 5),
-                          "s-learner", round(f["qini_s_learner"], 5))
+            print("campaigns step", real["step_seconds"], "s")
+            print_qini(real["qini"])
         elif "hillstrom" not in args.skip:
             print(f"## Hillstrom: {args.deps / HILLSTROM} not found; skipped")
 

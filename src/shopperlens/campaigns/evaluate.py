@@ -36,13 +36,15 @@ SPLITS = 3  # seeded holdouts the learners are judged on: one split's Qini is no
 CURVE_POINTS = 21
 
 
-def campaign_uplift(frame: pd.DataFrame, X: pd.DataFrame, seed: int = 0,
-                    learner: str = "x") -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Per-customer uplift of every customer of ``X`` (indexed by customer id) for each
+def campaign_uplift(frame: pd.DataFrame, X: pd.DataFrame, seed: int = 0, learner: str = "x",
+                    **params: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Per-customer uplift of every customer of ``X`` (features indexed by customer id,
+    see :func:`model_frame`) for each
     offer and outcome of the campaign in ``frame`` (one row per customer sent, with the
     outcome columns), and the figures: Qini of ``learner`` and of the S-learner on the
-    holdout, the Qini curve, and the targeting by expected profit."""
-    X = X.astype(float)
+    holdout, the Qini curve, and the targeting by expected profit. ``params`` go to
+    every :class:`~shopperlens.campaigns.uplift.UpliftModel`."""
+    X = model_frame(X)
     sent = frame.drop_duplicates(s.CUSTOMER_ID).set_index(s.CUSTOMER_ID)
     sent = sent[sent.index.isin(X.index)]
     control = (sent[s.VARIANT] == CONTROL).to_numpy()
@@ -55,7 +57,7 @@ def campaign_uplift(frame: pd.DataFrame, X: pd.DataFrame, seed: int = 0,
             continue
         figures[variant] = {}
         for outcome, column in OUTCOMES.items():
-            scores, fig = _fit_one(sent[arm], X, column, seed, learner)
+            scores, fig = _fit_one(sent[arm], X, column, seed, learner, params)
             rows.append(pd.DataFrame({s.CUSTOMER_ID: X.index, s.VARIANT: variant,
                                       OUTCOME: outcome, UPLIFT: scores}))
             figures[variant][outcome] = fig
@@ -66,8 +68,17 @@ def campaign_uplift(frame: pd.DataFrame, X: pd.DataFrame, seed: int = 0,
     return pd.concat(rows, ignore_index=True), {"uplift": figures}
 
 
-def _fit_one(sent: pd.DataFrame, X: pd.DataFrame, column: str, seed: int,
-             learner: str) -> tuple[np.ndarray, dict[str, Any]]:
+def model_frame(features: pd.DataFrame) -> pd.DataFrame:
+    """The features as the learners take them: numbers as floats, text as categories
+    (LightGBM splits on them natively: a customer's top category or region can be what
+    decides whether an offer persuades)."""
+    numbers = features.select_dtypes(include=["number", "bool"]).astype(float)
+    texts = features.drop(columns=numbers.columns).astype("category")
+    return pd.concat([numbers, texts], axis=1)
+
+
+def _fit_one(sent: pd.DataFrame, X: pd.DataFrame, column: str, seed: int, learner: str,
+             params: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
     """Judged on :data:`SPLITS` seeded holdouts against the S-learner, then fitted on
     all the campaign's customers to score everyone."""
     y = sent[column].to_numpy(dtype=int)
@@ -76,7 +87,7 @@ def _fit_one(sent: pd.DataFrame, X: pd.DataFrame, column: str, seed: int,
     ours, baseline, curve = [], [], None
     for k in range(SPLITS):
         test = np.random.default_rng([seed, k]).random(len(y)) < HOLDOUT_SHARE
-        fitted = {name: UpliftModel(learner=name, random_state=seed).fit(
+        fitted = {name: UpliftModel(learner=name, random_state=seed, **params).fit(
             Xs[~test], y[~test], t[~test]).predict(Xs[test]) for name in (learner, "s")}
         ours.append(qini_coefficient(y[test], t[test], fitted[learner]))
         baseline.append(qini_coefficient(y[test], t[test], fitted["s"]))
@@ -85,7 +96,7 @@ def _fit_one(sent: pd.DataFrame, X: pd.DataFrame, column: str, seed: int,
             keep = np.unique(np.linspace(0, len(q) - 1, CURVE_POINTS).round().astype(int))
             curve = {"share": share[keep].round(4).tolist(),
                      "incremental": q[keep].round(3).tolist()}
-    model = UpliftModel(learner=learner, random_state=seed).fit(Xs, y, t)
+    model = UpliftModel(learner=learner, random_state=seed, **params).fit(Xs, y, t)
     return model.predict(X), {
         "learner": learner, "holdout_share": HOLDOUT_SHARE, "splits": SPLITS,
         "qini": float(np.mean(ours)), "qini_s_learner": float(np.mean(baseline)),

@@ -50,8 +50,7 @@ def measure_campaigns(state: RunState) -> None:
         frame = rows.merge(segments, on=s.CUSTOMER_ID, how="inner")
         measured = measure(frame)
         results.append(measured)
-        scores, figures = campaign_uplift(frame, features.select_dtypes("number"),
-                                          seed=state.settings.seed)
+        scores, figures = campaign_uplift(frame, features, seed=state.settings.seed)
         uplifts.append(scores.assign(**{s.CAMPAIGN_ID: str(campaign)})
                        .merge(segments, on=s.CUSTOMER_ID, how="left"))
         metrics[str(campaign)] = {
