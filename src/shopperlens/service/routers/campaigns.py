@@ -34,7 +34,7 @@ from shopperlens.service.models import ErrorBody, Members
 from shopperlens.service.routers.segments import _cursor
 
 router = APIRouter(prefix="/v1", tags=["campaigns"], dependencies=[Depends(require_key)])
-LOG_LIMIT = 100_000  # decisions kept for off-policy evaluation, the latest
+LOG_LIMIT = 100_000  # decisions awaiting an outcome, and logged ones kept: the latest
 
 
 class Decide(BaseModel):
@@ -104,14 +104,18 @@ async def decide(body: Decide, store: StoreDep, book: AllocationsDep) -> Decisio
     hold = None if body.customer_id is None else bool(
         held_out([body.customer_id], body.control_share, body.campaign_id)[0])
     with book.lock:
-        bandit = book.allocators.setdefault(body.campaign_id, ThompsonAllocator(
-            body.offers, control_share=body.control_share,
-            seed=int(uuid.uuid5(uuid.NAMESPACE_URL, body.campaign_id).int % 2**32)))
+        if body.campaign_id not in book.allocators:  # its offers and share: the first call's
+            book.allocators[body.campaign_id] = ThompsonAllocator(
+                body.offers, control_share=body.control_share,
+                seed=int(uuid.uuid5(uuid.NAMESPACE_URL, body.campaign_id).int % 2**32))
+        bandit = book.allocators[body.campaign_id]
         variant = bandit.predict_one(segment, held_out=hold)
         propensity = bandit.propensities(segment)[variant]
         decision = Decision(decision_id=uuid.uuid4().hex, campaign_id=body.campaign_id,
                             segment_id=segment, variant=variant, propensity=propensity)
         book.pending[decision.decision_id] = decision.model_dump()
+        if len(book.pending) > LOG_LIMIT:  # outcomes that never came: the oldest go
+            del book.pending[next(iter(book.pending))]
     return decision
 
 
