@@ -64,7 +64,7 @@ def test_a_small_test_is_flagged_underpowered_and_a_big_one_is_not() -> None:
             > big["mde_revenue_per_customer"].to_numpy().max()).all()
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(st.floats(0.01, 10.0))
 def test_the_mde_is_2_8_standard_errors(se: float) -> None:
     assert minimum_detectable_effect(se) == pytest.approx(2.8016 * se, rel=1e-3)

@@ -12,7 +12,7 @@ Planted = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]  # campaigns, new orde
 
 @pytest.fixture(scope="module")
 def planted() -> Planted:
-    data = generate(300, seed=4)
+    data = generate(150, seed=4)
     out = plant_campaign(data, seed=4)
     before = data.tables["transactions"]
     new = out.tables["transactions"].merge(before, how="left", indicator=True)

@@ -11,7 +11,7 @@ from service_support import TestClient, order
 from shopperlens.campaigns import held_out
 
 Make = Callable[..., TestClient]
-IDS = [f"U{i:03d}" for i in range(40)]
+IDS = [f"U{i:03d}" for i in range(24)]
 
 
 def ingest(client: TestClient, refused: set[str]) -> None:

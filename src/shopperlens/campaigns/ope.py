@@ -14,11 +14,11 @@ interval (both estimators are means of independent per-decision terms):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from shopperlens import schema as s
 from shopperlens.errors import InputError
@@ -81,5 +81,5 @@ def _cross_fitted(logs: pd.DataFrame, policy: Policy, seed: int
 def _mean_interval(name: str, terms: np.ndarray, level: float) -> dict[str, float]:
     mean = float(terms.mean())
     se = float(terms.std(ddof=1) / np.sqrt(len(terms))) if len(terms) > 1 else float("nan")
-    half = float(stats.norm.ppf(0.5 + level / 2)) * se
+    half = NormalDist().inv_cdf(0.5 + level / 2) * se
     return {name: mean, f"{name}_low": mean - half, f"{name}_high": mean + half}
