@@ -22,7 +22,7 @@ from shopperlens.cli import app
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT = REPO / "docs" / "data-contract.md"
 CDNOW = REPO / "tests" / "data" / "cdnow" / "master_transactions.csv"
-TYPES = {"string", "integer", "number", "date", "category", "object", "array"}
+TYPES = {"string", "integer", "number", "date", "category", "object", "array", "boolean"}
 # placeholders of column names; <feature> is bound to the run's features.parquet
 PLACEHOLDERS = {"<days>": r"\d+", "<column>": r".+"}
 
@@ -74,6 +74,21 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     invoke("run", root / "data", "--out", root / "out", "--seed", "0", "--no-report")
     invoke("assign", root / "out", root / "data", "--out", root / "assigned")
     return root / "out"
+
+
+@pytest.fixture(scope="module")
+def campaign_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with its planted campaign: the campaign outputs too."""
+    from shopperlens.demo import generate, write
+    from shopperlens.demo._campaigns import plant_campaign
+
+    root = tmp_path_factory.mktemp("contract-campaign")
+    write(plant_campaign(generate(300, seed=2), seed=2), root / "data")
+    invoke("run", root / "data", "--out", root / "out", "--seed", "0", "--no-report")
+    return root / "out"
+
+
+RUNS = ["demo_run", "cdnow_run", pytest.param("campaign_run", marks=pytest.mark.slow)]
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +146,7 @@ def test_the_contract_documents_every_output_table() -> None:
     assert {"segment_id", "segment_name", "rules"} <= required  # what the README promises
 
 
-@pytest.mark.parametrize("run", ["demo_run", "cdnow_run"])
+@pytest.mark.parametrize("run", RUNS)
 def test_every_written_column_is_documented(run: str, request: pytest.FixtureRequest) -> None:
     out: Path = request.getfixturevalue(run)
     features = feature_names(out)
@@ -143,7 +158,7 @@ def test_every_written_column_is_documented(run: str, request: pytest.FixtureReq
     assert not {k: v for k, v in undocumented.items() if v}, undocumented
 
 
-@pytest.mark.parametrize("run", ["demo_run", "cdnow_run"])
+@pytest.mark.parametrize("run", RUNS)
 def test_every_required_column_is_written(run: str, request: pytest.FixtureRequest) -> None:
     out: Path = request.getfixturevalue(run)
     features = feature_names(out)
@@ -169,6 +184,8 @@ def _has_type(series: pd.Series, kind: str) -> bool:
     values = series.dropna()
     if kind == "integer":
         return pd.api.types.is_integer_dtype(series)
+    if kind == "boolean":
+        return pd.api.types.is_bool_dtype(series)
     if kind == "number":
         return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     if kind == "date":
@@ -177,7 +194,7 @@ def _has_type(series: pd.Series, kind: str) -> bool:
     return pd.api.types.is_string_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype)
 
 
-@pytest.mark.parametrize("run", ["demo_run", "cdnow_run"])
+@pytest.mark.parametrize("run", RUNS)
 def test_parquet_columns_have_the_documented_types(run: str,
                                                    request: pytest.FixtureRequest) -> None:
     out: Path = request.getfixturevalue(run)

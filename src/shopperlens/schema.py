@@ -58,6 +58,11 @@ CONSENT_MARKETING = "consent_marketing"
 ID_TYPE = "id_type"
 ID_VALUE = "id_value"
 
+CAMPAIGN_ID = "campaign_id"
+VARIANT = "variant"
+SENT_AT = "sent_at"
+COST = "cost"
+
 # Output columns -----------------------------------------------------------
 SEGMENT_ID = "segment_id"
 SEGMENT_NAME = "segment_name"
@@ -202,14 +207,29 @@ IDENTITIES = Table(
     ),
 )
 
+# Who was sent which offer of a campaign, or held out (variant "control").
+CAMPAIGNS = Table(
+    "campaigns",
+    (
+        Column(CAMPAIGN_ID, "string", required=True),
+        Column(CUSTOMER_ID, "string", required=True),
+        Column(VARIANT, "string", required=True),
+        Column(SENT_AT, "timestamp", required=True),
+        Column(COST, "decimal"),
+        Column(CHANNEL, "string"),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t for t in (TRANSACTIONS, EVENTS, INTERACTIONS, CUSTOMERS, IDENTITIES)
 }
+TABLES[CAMPAIGNS.name] = CAMPAIGNS
 
 # Range rules beyond the type: (table, column) -> (SQL predicate on the typed value, wording)
 RANGE_RULES: dict[tuple[str, str], tuple[str, str]] = {
     ("transactions", DISCOUNT): ("{col} >= 0", "a discount of 0 or more"),
     ("transactions", QUANTITY): ("{col} <> 0", "a non-zero quantity"),
+    ("campaigns", COST): ("{col} >= 0", "a cost of 0 or more"),
     ("interactions", RATING): ("{col} BETWEEN 1 AND 5", "a rating from 1 to 5"),
     ("customers", BIRTH_YEAR): ("{col} BETWEEN 1900 AND 2030", "a birth year from 1900 to 2030"),
     ("customers", LATITUDE): ("{col} BETWEEN -90 AND 90", "a latitude from -90 to 90"),
@@ -227,4 +247,6 @@ REJECTED_DIR = "rejected"
 REPORT_FILE = "report.html"
 RUN_FILE = "run.json"
 MODEL_FILE = "segment_model.joblib"
+CAMPAIGN_RESULTS_FILE = "campaign_results.parquet"
+UPLIFT_FILE = "uplift.parquet"
 AUDIT_FILE = "fairness_audit.json"  # written by `shopperlens audit`

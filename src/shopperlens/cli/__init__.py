@@ -19,6 +19,7 @@ import typer
 
 from shopperlens import schema
 from shopperlens.batch.options import AUDIT_ALPHA
+from shopperlens.cli import _audience
 from shopperlens.cli._output import (
     err_console,
     out_console,
@@ -480,6 +481,8 @@ def _run(
         print_quality(result.quality)
     return result
 
+
+_audience.register(app, _errors)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

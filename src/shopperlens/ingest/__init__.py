@@ -27,7 +27,7 @@ REPEATS = "_repeats"  # row numbers of the events whose message id came earlier
 # Customers first: the other tables are checked against the customer ids it holds. Then
 # the tables whose identifiers and texts take Python work to protect, which runs on a
 # thread (a core DuckDB leaves idle) while the big tables are checked.
-LOAD_ORDER = ("customers", "identities", "interactions", "transactions", "events")
+LOAD_ORDER = ("customers", "identities", "interactions", "transactions", "events", "campaigns")
 
 __all__ = [
     "LOAD_ORDER",

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from shopperlens._version import __version__
 from shopperlens.batch.result import RunResult
 from shopperlens.report import _sections as sections
+from shopperlens.report._campaigns import campaigns
 from shopperlens.report._format import FILTERS
 
 
@@ -52,6 +53,7 @@ def report_context(result: RunResult) -> dict[str, Any]:
         "predictions": sections.predictions(ctx),
         "text": sections.text(ctx),
         "fairness": sections.fairness(ctx),
+        "campaigns": campaigns(result.record, ctx.names),
         "method": sections.method(ctx),
         "currency": result.record.get("currency"),
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

@@ -26,7 +26,15 @@ from shopperlens.errors import ShopperLensError
 from shopperlens.service.errors import Overloaded, status_of
 from shopperlens.service.models import BatchRequest, Message
 from shopperlens.service.rights import apply_retention, retention_loop
-from shopperlens.service.routers import audit, events, health, live, profiles, segments
+from shopperlens.service.routers import (
+    audit,
+    campaigns,
+    events,
+    health,
+    live,
+    profiles,
+    segments,
+)
 from shopperlens.service.runtime import Clock, Limiter, LoadedModel, Runtime, utc_now
 from shopperlens.service.seeding import seed_from_run
 from shopperlens.service.settings import ServiceSettings
@@ -95,7 +103,7 @@ def create_app(
     )
     app.state.runtime, app.state.webhooks = rt, worker
     routers = (events.router, profiles.router, segments.router, audit.router, health.router,
-               health.hooks, live.page, live.router)
+               health.hooks, live.page, live.router, campaigns.router)
     for router in routers:
         app.include_router(router)
     _handlers(app)
