@@ -1,0 +1,171 @@
+"""Incidents: a step whose drop-off jumps, flagged within days, with its start date.
+
+Each series (a step of one segment, channel and device, or of every segment together)
+is watched day by day by a CUSUM of the binomial log-likelihood ratio: today's drop-offs
+under "the odds of dropping off rose ``odds_ratio`` times" against "they stayed at the
+baseline". The baseline is the series' own drop-off over its last ``baseline_days``
+days outside any incident, so a step that always loses many sessions raises no alarm
+and an incident does not become its own baseline.
+
+The sum starts at zero and never goes below it; an incident is detected on the day it
+passes ``threshold``, and started the day after the sum last stood at zero (the CUSUM
+estimate of the change point). It ends when the sum is back at zero; the sum is capped
+at twice the threshold so that the end comes within days of the fix.
+
+The threshold: a CUSUM with threshold ``h`` raises a false alarm at most about once in
+``exp(h)`` days (Wald), so over ``n`` series watched together it is
+``log(n / false_alarms_per_day)``: a fixed rate of false alarms over the whole shop
+whatever the number of series, not a number fitted to one data set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from shopperlens._params import Interval, check_params
+
+DAY = "day"
+DROPPED = "dropped"
+STARTED_ON = "started_on"
+DETECTED_ON = "detected_on"
+ENDED_ON = "ended_on"
+BEFORE = "drop_off_before"
+DURING = "drop_off_during"
+EXCESS = "excess_drop_offs"
+
+
+@dataclass
+class _Series:
+    """The state of every series on the day being read (arrays over series)."""
+
+    cusum: np.ndarray
+    start: np.ndarray  # day index the current rise began, -1 when the sum is 0
+    alarm: np.ndarray  # index of the open incident, -1 when none
+    baseline: np.ndarray  # frozen during an incident
+
+
+class DropOffMonitor:
+    """CUSUM change detector of daily drop-off per series.
+
+    Parameters
+    ----------
+    odds_ratio : the rise in the odds of dropping off to detect quickly (smaller rises
+        are found too, later).
+    false_alarms_per_day : the false alarms accepted per day over all series together.
+    baseline_days : days of history the baseline pools.
+    min_baseline_sessions : a series is watched once its baseline holds this many
+        sessions.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2024-01-01", periods=60)
+    >>> daily = pd.DataFrame({"day": days, "step": "Checkout Started", "sessions": 200,
+    ...                       "dropped": [40] * 40 + [120] * 20})
+    >>> found = DropOffMonitor().detect(daily, ["step"])
+    >>> str(found.loc[0, "started_on"].date()), str(found.loc[0, "detected_on"].date())
+    ('2024-02-10', '2024-02-10')
+    """
+
+    _PARAMS = {"odds_ratio": Interval(float, 1.0, low_open=True),
+               "false_alarms_per_day": Interval(float, 0.0, 1.0, low_open=True, high_open=True),
+               "baseline_days": Interval(int, 1), "min_baseline_sessions": Interval(int, 1)}
+
+    def __init__(self, odds_ratio: float = 1.8, false_alarms_per_day: float = 1 / 30,
+                 baseline_days: int = 28, min_baseline_sessions: int = 50) -> None:
+        self.odds_ratio = odds_ratio
+        self.false_alarms_per_day = false_alarms_per_day
+        self.baseline_days = baseline_days
+        self.min_baseline_sessions = min_baseline_sessions
+
+    def threshold(self, n_series: int) -> float:
+        """The CUSUM threshold for ``n_series`` series watched together."""
+        return float(np.log(max(n_series, 1) / self.false_alarms_per_day))
+
+    def detect(self, daily: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        """The incidents of ``daily`` (one row per series ``keys`` and ``day``, with the
+        ``sessions`` at the step and those ``dropped`` there), in the order detected:
+        the series' keys, ``started_on``, ``detected_on``, ``ended_on`` (NaT while open),
+        ``drop_off_before`` (the baseline), ``drop_off_during`` and ``excess_drop_offs``
+        (the drop-offs beyond the baseline from start to end)."""
+        check_params(self, self._PARAMS, vars(self))
+        sessions, dropped, series, days = _matrices(daily, keys)
+        found = self._scan(sessions, dropped)
+        rows = []
+        for i, start, detected, end, before in found:
+            stop = len(days) if end < 0 else end + 1
+            n, x = sessions[i, start:stop].sum(), dropped[i, start:stop].sum()
+            rows.append({**dict(zip(keys, series[i])), STARTED_ON: days[start],
+                         DETECTED_ON: days[detected],
+                         ENDED_ON: pd.NaT if end < 0 else days[end],
+                         BEFORE: before, DURING: x / n if n else np.nan,
+                         EXCESS: max(float(x - n * before), 0.0)})
+        columns = [*keys, STARTED_ON, DETECTED_ON, ENDED_ON, BEFORE, DURING, EXCESS]
+        return pd.DataFrame(rows, columns=columns)
+
+    def _scan(self, sessions: np.ndarray, dropped: np.ndarray) -> list[list]:
+        """[series, start, detected, end (-1: open), baseline] of each incident."""
+        n_series, n_days = sessions.shape
+        h = self.threshold(n_series)
+        state = _Series(np.zeros(n_series), np.full(n_series, -1), np.full(n_series, -1),
+                        np.full(n_series, np.nan))
+        counted = np.zeros((n_series, n_days), dtype=bool)  # days pooled into baselines
+        incidents: list[list] = []
+        for d in range(n_days):
+            p0 = self._baseline(sessions, dropped, counted, d)
+            p0 = np.where(state.alarm >= 0, state.baseline, p0)
+            llr = _log_likelihood_ratio(dropped[:, d], sessions[:, d], p0, self.odds_ratio)
+            rising = state.cusum == 0
+            state.cusum = np.clip(state.cusum + llr, 0, 2 * h)
+            state.start = np.where(state.cusum == 0, -1,
+                                   np.where(rising & (state.cusum > 0), d, state.start))
+            for i in np.flatnonzero((state.cusum > h) & (state.alarm < 0)):
+                state.alarm[i], state.baseline[i] = len(incidents), p0[i]
+                incidents.append([int(i), int(state.start[i]), d, -1, float(p0[i])])
+            for i in np.flatnonzero((state.cusum == 0) & (state.alarm >= 0)):
+                incidents[state.alarm[i]][3] = d - 1
+                state.alarm[i] = -1
+            counted[:, d] = state.alarm < 0
+        return incidents
+
+    def _baseline(self, sessions: np.ndarray, dropped: np.ndarray, counted: np.ndarray,
+                  d: int) -> np.ndarray:
+        """Each series' drop-off over its last ``baseline_days`` counted days before
+        day ``d`` (NaN while it holds too few sessions)."""
+        lo = max(0, d - self.baseline_days)
+        window = counted[:, lo:d]
+        n = (sessions[:, lo:d] * window).sum(axis=1)
+        x = (dropped[:, lo:d] * window).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # Jeffreys' prior: a step no session has yet dropped off at is not a rate of 0
+            p0 = (x + 0.5) / (n + 1.0)
+        return np.where(n >= self.min_baseline_sessions, p0, np.nan)
+
+
+def _log_likelihood_ratio(x: np.ndarray, n: np.ndarray, p0: np.ndarray,
+                          odds_ratio: float) -> np.ndarray:
+    """log P(x | n, p1) / P(x | n, p0), p1 the drop-off at ``odds_ratio`` times the
+    odds of ``p0``; 0 where there is no baseline."""
+    odds = odds_ratio * p0 / (1 - p0)
+    p1 = odds / (1 + odds)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        llr = x * np.log(p1 / p0) + (n - x) * np.log((1 - p1) / (1 - p0))
+    return np.nan_to_num(llr, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _matrices(daily: pd.DataFrame, keys: list[str]
+              ) -> tuple[np.ndarray, np.ndarray, list[tuple], pd.DatetimeIndex]:
+    """Sessions and drop-offs as (series x day) matrices over every calendar day from
+    the first to the last (days without sessions are zeros), the series' keys and the
+    days."""
+    days = pd.date_range(pd.Timestamp(daily[DAY].min()).normalize(),
+                         pd.Timestamp(daily[DAY].max()).normalize(), freq="D")
+    frame = daily.assign(**{DAY: pd.to_datetime(daily[DAY]).dt.normalize()})
+    grouped = frame.groupby([*keys, DAY], dropna=False)[["sessions", DROPPED]].sum()
+    wide = grouped.unstack(DAY, fill_value=0)
+    sessions = wide["sessions"].reindex(columns=days, fill_value=0).to_numpy(float)
+    dropped = wide[DROPPED].reindex(columns=days, fill_value=0).to_numpy(float)
+    series = [k if isinstance(k, tuple) else (k,) for k in wide.index]
+    return sessions, dropped, series, days
