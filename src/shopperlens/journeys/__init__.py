@@ -6,6 +6,7 @@ Pure functions over small frames; the per-session aggregation of the events is S
 (:mod:`shopperlens.journeys.sql`) that the run's engine executes.
 """
 
+from shopperlens.journeys.analyse import Journeys, analyse_journeys
 from shopperlens.journeys.friction import rank_friction, segment_baselines
 from shopperlens.journeys.funnel import (
     DEFAULT_STEPS,
@@ -19,6 +20,8 @@ from shopperlens.journeys.incidents import DropOffMonitor
 __all__ = [
     "DEFAULT_STEPS",
     "DropOffMonitor",
+    "Journeys",
+    "analyse_journeys",
     "check_steps",
     "completion_after",
     "funnel_table",

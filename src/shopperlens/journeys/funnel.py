@@ -25,7 +25,7 @@ import pandas as pd
 from shopperlens import schema as s
 from shopperlens.errors import ConfigError
 
-DEVICE = "device"
+DEVICE = s.DEVICE
 STEP = "step"
 SESSIONS = "sessions"
 REACHED_NEXT = "reached_next"

@@ -111,10 +111,13 @@ class DropOffMonitor:
         h = self.threshold(n_series)
         state = _Series(np.zeros(n_series), np.full(n_series, -1), np.full(n_series, -1),
                         np.full(n_series, np.nan))
-        counted = np.zeros((n_series, n_days), dtype=bool)  # days pooled into baselines
+        # the days outside incidents, pooled into the baselines: running window sums
+        kept_n, kept_x = np.zeros_like(sessions), np.zeros_like(dropped)
+        window_n, window_x = np.zeros(n_series), np.zeros(n_series)
         incidents: list[list] = []
         for d in range(n_days):
-            p0 = self._baseline(sessions, dropped, counted, d)
+            p0 = np.where(window_n >= self.min_baseline_sessions,
+                          (window_x + 0.5) / (window_n + 1.0), np.nan)  # Jeffreys' prior
             p0 = np.where(state.alarm >= 0, state.baseline, p0)
             llr = _log_likelihood_ratio(dropped[:, d], sessions[:, d], p0, self.odds_ratio)
             rising = state.cusum == 0
@@ -127,21 +130,14 @@ class DropOffMonitor:
             for i in np.flatnonzero((state.cusum == 0) & (state.alarm >= 0)):
                 incidents[state.alarm[i]][3] = d - 1
                 state.alarm[i] = -1
-            counted[:, d] = state.alarm < 0
+            outside = state.alarm < 0
+            kept_n[:, d], kept_x[:, d] = sessions[:, d] * outside, dropped[:, d] * outside
+            window_n += kept_n[:, d]
+            window_x += kept_x[:, d]
+            if d >= self.baseline_days:
+                window_n -= kept_n[:, d - self.baseline_days]
+                window_x -= kept_x[:, d - self.baseline_days]
         return incidents
-
-    def _baseline(self, sessions: np.ndarray, dropped: np.ndarray, counted: np.ndarray,
-                  d: int) -> np.ndarray:
-        """Each series' drop-off over its last ``baseline_days`` counted days before
-        day ``d`` (NaN while it holds too few sessions)."""
-        lo = max(0, d - self.baseline_days)
-        window = counted[:, lo:d]
-        n = (sessions[:, lo:d] * window).sum(axis=1)
-        x = (dropped[:, lo:d] * window).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            # Jeffreys' prior: a step no session has yet dropped off at is not a rate of 0
-            p0 = (x + 0.5) / (n + 1.0)
-        return np.where(n >= self.min_baseline_sessions, p0, np.nan)
 
 
 def _log_likelihood_ratio(x: np.ndarray, n: np.ndarray, p0: np.ndarray,

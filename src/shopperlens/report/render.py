@@ -20,6 +20,7 @@ from markupsafe import Markup
 from shopperlens._version import __version__
 from shopperlens.batch.result import RunResult
 from shopperlens.report import _sections as sections
+from shopperlens.report._journeys import journeys
 from shopperlens.report._format import FILTERS
 
 
@@ -51,6 +52,7 @@ def report_context(result: RunResult) -> dict[str, Any]:
         "rfm": sections.rfm(ctx),
         "predictions": sections.predictions(ctx),
         "text": sections.text(ctx),
+        "journeys": journeys(result, ctx.names),
         "fairness": sections.fairness(ctx),
         "method": sections.method(ctx),
         "currency": result.record.get("currency"),

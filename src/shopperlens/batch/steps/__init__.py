@@ -13,6 +13,7 @@ from shopperlens.batch.state import Step
 from shopperlens.batch.steps import (
     features,
     ingest,
+    journeys,
     outputs,
     predictions,
     report,
@@ -29,6 +30,7 @@ STEPS: tuple[Step, ...] = (
     Step("predictions", predictions.fit),
     Step("scoring", scoring.score, timed=False),
     Step("outputs", outputs.write),
+    Step("journeys", journeys.analyse, when=journeys.wanted),
     Step("report", report.write, engine=False, when=report.wanted),
 )
 
