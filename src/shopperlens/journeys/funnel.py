@@ -59,7 +59,9 @@ def wilson_interval(successes: np.ndarray | pd.Series, trials: np.ndarray | pd.S
         p = k / n
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # exactly 0 and 1 at the ends, where rounding would leave the rate outside
+    low = np.where(k == 0, 0.0, np.clip(centre - half, 0, 1))
+    return low, np.where(k == n, 1.0, np.clip(centre + half, 0, 1))
 
 
 def funnel_table(counts: pd.DataFrame, steps: Sequence[str]) -> pd.DataFrame:
