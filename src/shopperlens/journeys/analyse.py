@@ -95,12 +95,12 @@ def find_incidents(daily: pd.DataFrame, funnel: pd.DataFrame, steps: Sequence[st
     keys = [STEP, s.CHANNEL, DEVICE, s.SEGMENT_ID]
     every = daily.assign(**{s.SEGMENT_ID: -1})
     both = pd.concat([every, daily.dropna(subset=[s.SEGMENT_ID])], ignore_index=True)
-    found = monitor.detect(both, keys)
+    found = monitor.detect(both, keys).astype({STEP: str, s.CHANNEL: str, DEVICE: str})
     found[s.SEGMENT_ID] = found[s.SEGMENT_ID].astype("Int64").replace(-1, pd.NA)
     found = _without_repeats(found)
     completion = completion_after(funnel.assign(_all=0), steps, by=["_all"]).droplevel(0)
     order = found[STEP].map({step: k for k, step in enumerate(steps)})
-    found[LOST_ORDERS] = found[EXCESS] * order.map(completion).fillna(0).to_numpy()
+    found[LOST_ORDERS] = found[EXCESS] * order.map(completion).fillna(0).to_numpy(float)
     found = found.sort_values([LOST_ORDERS, DETECTED_ON], ascending=[False, True],
                               kind="stable")
     return found[list(INCIDENT_COLUMNS)].reset_index(drop=True)

@@ -93,17 +93,18 @@ class DropOffMonitor:
         check_params(self, self._PARAMS, vars(self))
         sessions, dropped, series, days = _matrices(daily, keys)
         found = self._scan(sessions, dropped)
-        rows = []
+        columns: dict[str, list] = {name: [] for name in (*keys, STARTED_ON, DETECTED_ON,
+                                                           ENDED_ON, BEFORE, DURING, EXCESS)}
         for i, start, detected, end, before in found:
             stop = len(days) if end < 0 else end + 1
             n, x = sessions[i, start:stop].sum(), dropped[i, start:stop].sum()
-            rows.append({**dict(zip(keys, series[i])), STARTED_ON: days[start],
-                         DETECTED_ON: days[detected],
-                         ENDED_ON: pd.NaT if end < 0 else days[end],
-                         BEFORE: before, DURING: x / n if n else np.nan,
-                         EXCESS: max(float(x - n * before), 0.0)})
-        columns = [*keys, STARTED_ON, DETECTED_ON, ENDED_ON, BEFORE, DURING, EXCESS]
-        return pd.DataFrame(rows, columns=columns)
+            values = (*series[i], days[start], days[detected], pd.NaT if end < 0 else days[end],
+                      before, x / n if n else np.nan, max(float(x - n * before), 0.0))
+            for name, value in zip(columns, values, strict=True):
+                columns[name].append(value)
+        frame = pd.DataFrame(columns)
+        dates = {name: "datetime64[ns]" for name in (STARTED_ON, DETECTED_ON, ENDED_ON)}
+        return frame.astype({**dates, BEFORE: float, DURING: float, EXCESS: float})
 
     def _scan(self, sessions: np.ndarray, dropped: np.ndarray) -> list[list]:
         """[series, start, detected, end (-1: open), baseline] of each incident."""
