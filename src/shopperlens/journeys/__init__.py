@@ -5,6 +5,7 @@ take, the steps where they get stuck more than their segment's baseline, and inc
 Pure functions over small frames; the per-session aggregation of the events is SQL
 (:mod:`shopperlens.journeys.sql`) that the run's engine executes.
 """
+from __future__ import annotations
 
 from shopperlens.journeys.analyse import Journeys, analyse_journeys
 from shopperlens.journeys.friction import rank_friction, segment_baselines

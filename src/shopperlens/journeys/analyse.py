@@ -63,7 +63,7 @@ def analyse_journeys(engine: Engine, steps: Sequence[str], *, device: bool,
     counts = engine.fetch_df(sql.cells_sql(len(steps)))
     funnel = funnel_table(counts, steps)
     values = engine.fetch_df(sql.order_values_sql(as_of))
-    value = dict(zip(values[s.SEGMENT_ID], values["value"].astype(float)))
+    value = dict(zip(values[s.SEGMENT_ID], values["value"].astype(float), strict=True))
     overall = float(np.nanmedian(list(value.values()))) if value else 0.0
     friction = rank_friction(funnel, steps, value, overall)
     daily = daily_steps(engine.fetch_df(sql.daily_sql(len(steps))), steps)
@@ -94,7 +94,10 @@ def find_incidents(daily: pd.DataFrame, funnel: pd.DataFrame, steps: Sequence[st
     step, channel and device is left out. Most lost orders first."""
     keys = [STEP, s.CHANNEL, DEVICE, s.SEGMENT_ID]
     every = daily.assign(**{s.SEGMENT_ID: -1})
-    both = pd.concat([every, daily.dropna(subset=[s.SEGMENT_ID])], ignore_index=True)
+    # one segment and no visitor outside it: its series are everyone's
+    alone = daily[s.SEGMENT_ID].nunique(dropna=False) == 1
+    both = every if alone else pd.concat([every, daily.dropna(subset=[s.SEGMENT_ID])],
+                                         ignore_index=True)
     found = monitor.detect(both, keys).astype({STEP: str, s.CHANNEL: str, DEVICE: str})
     found[s.SEGMENT_ID] = found[s.SEGMENT_ID].astype("Int64").replace(-1, pd.NA)
     found = _without_repeats(found)
@@ -126,7 +129,7 @@ def exits_by_step(engine: Engine, steps: Sequence[str], *, interactions: bool,
     the support contacts and negative texts that followed them."""
     exits = engine.fetch_df(sql.exits_sql())
     frame = pd.DataFrame({STEP: list(steps)})
-    frame[SESSIONS] = frame.index.map(dict(zip(exits["last_step"], exits[SESSIONS])))
+    frame[SESSIONS] = frame.index.map(dict(zip(exits["last_step"], exits[SESSIONS], strict=True)))
     frame["support"] = frame["negative"] = 0
     if interactions:
         contacts = engine.fetch_df(sql.contacts_sql(rating=rating)).set_index("last_step")

@@ -8,9 +8,10 @@ days outside any incident, so a step that always loses many sessions raises no a
 and an incident does not become its own baseline.
 
 The sum starts at zero and never goes below it; an incident is detected on the day it
-passes ``threshold``, and started the day after the sum last stood at zero (the CUSUM
-estimate of the change point). It ends when the sum is back at zero; the sum is capped
-at twice the threshold so that the end comes within days of the fix.
+passes the threshold, and started the day after the sum last stood at zero (the CUSUM
+estimate of the change point). It is over when the sum is back at zero (the sum is
+capped at twice the threshold, so that comes within days of the fix), and ended on the
+last day the sum stood at its peak.
 
 The threshold: a CUSUM with threshold ``h`` raises a false alarm at most about once in
 ``exp(h)`` days (Wald), so over ``n`` series watched together it is
@@ -45,6 +46,8 @@ class _Series:
     start: np.ndarray  # day index the current rise began, -1 when the sum is 0
     alarm: np.ndarray  # index of the open incident, -1 when none
     baseline: np.ndarray  # frozen during an incident
+    peak: np.ndarray  # the open incident's highest sum so far, and the last day at it
+    peak_day: np.ndarray
 
 
 class DropOffMonitor:
@@ -58,6 +61,7 @@ class DropOffMonitor:
     baseline_days : days of history the baseline pools.
     min_baseline_sessions : a series is watched once its baseline holds this many
         sessions.
+    warmup_days : and no earlier than this many days after the first day of data.
 
     Examples
     --------
@@ -71,14 +75,17 @@ class DropOffMonitor:
 
     _PARAMS = {"odds_ratio": Interval(float, 1.0, low_open=True),
                "false_alarms_per_day": Interval(float, 0.0, 1.0, low_open=True, high_open=True),
-               "baseline_days": Interval(int, 1), "min_baseline_sessions": Interval(int, 1)}
+               "baseline_days": Interval(int, 1), "min_baseline_sessions": Interval(int, 1),
+               "warmup_days": Interval(int, 0)}
 
     def __init__(self, odds_ratio: float = 1.8, false_alarms_per_day: float = 1 / 30,
-                 baseline_days: int = 28, min_baseline_sessions: int = 50) -> None:
+                 baseline_days: int = 28, min_baseline_sessions: int = 50,
+                 warmup_days: int = 7) -> None:
         self.odds_ratio = odds_ratio
         self.false_alarms_per_day = false_alarms_per_day
         self.baseline_days = baseline_days
         self.min_baseline_sessions = min_baseline_sessions
+        self.warmup_days = warmup_days
 
     def threshold(self, n_series: int) -> float:
         """The CUSUM threshold for ``n_series`` series watched together."""
@@ -111,7 +118,7 @@ class DropOffMonitor:
         n_series, n_days = sessions.shape
         h = self.threshold(n_series)
         state = _Series(np.zeros(n_series), np.full(n_series, -1), np.full(n_series, -1),
-                        np.full(n_series, np.nan))
+                        np.full(n_series, np.nan), np.zeros(n_series), np.full(n_series, -1))
         # the days outside incidents, pooled into the baselines: running window sums
         kept_n, kept_x = np.zeros_like(sessions), np.zeros_like(dropped)
         window_n, window_x = np.zeros(n_series), np.zeros(n_series)
@@ -119,7 +126,8 @@ class DropOffMonitor:
         for d in range(n_days):
             p0 = np.where(window_n >= self.min_baseline_sessions,
                           (window_x + 0.5) / (window_n + 1.0), np.nan)  # Jeffreys' prior
-            p0 = np.where(state.alarm >= 0, state.baseline, p0)
+            p0 = np.where(state.alarm >= 0, state.baseline,
+                          p0 if d >= self.warmup_days else np.nan)
             llr = _log_likelihood_ratio(dropped[:, d], sessions[:, d], p0, self.odds_ratio)
             rising = state.cusum == 0
             state.cusum = np.clip(state.cusum + llr, 0, 2 * h)
@@ -128,9 +136,13 @@ class DropOffMonitor:
             for i in np.flatnonzero((state.cusum > h) & (state.alarm < 0)):
                 state.alarm[i], state.baseline[i] = len(incidents), p0[i]
                 incidents.append([int(i), int(state.start[i]), d, -1, float(p0[i])])
+            at_peak = (state.alarm >= 0) & (state.cusum >= state.peak)
+            state.peak[at_peak], state.peak_day[at_peak] = state.cusum[at_peak], d
             for i in np.flatnonzero((state.cusum == 0) & (state.alarm >= 0)):
-                incidents[state.alarm[i]][3] = d - 1
-                state.alarm[i] = -1
+                # it ended when the sum last stood at its peak: from there on the
+                # days looked like the baseline again
+                incidents[state.alarm[i]][3] = state.peak_day[i]
+                state.alarm[i], state.peak[i] = -1, 0.0
             outside = state.alarm < 0
             kept_n[:, d], kept_x[:, d] = sessions[:, d] * outside, dropped[:, d] * outside
             window_n += kept_n[:, d]

@@ -85,7 +85,7 @@ def path_sankey(paths: list[dict[str, Any]]) -> go.Figure:
 
     for path in paths:
         steps = [*path["path"], EXIT]
-        for i, (a, b) in enumerate(zip(steps, steps[1:])):
+        for i, (a, b) in enumerate(zip(steps, steps[1:], strict=False)):
             key = (node(i, a), node(i + 1, b))
             links[key] = links.get(key, 0.0) + 100 * path["share"]
     labels = [label for (_, label) in nodes]

@@ -20,8 +20,8 @@ from markupsafe import Markup
 from shopperlens._version import __version__
 from shopperlens.batch.result import RunResult
 from shopperlens.report import _sections as sections
-from shopperlens.report._journeys import journeys
 from shopperlens.report._format import FILTERS
+from shopperlens.report._journeys import journeys
 
 
 @functools.lru_cache(maxsize=1)
