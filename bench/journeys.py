@@ -17,7 +17,8 @@ Run: ``python bench/journeys.py [--deps DIR] [--sizes 1,4,12] [--skip-demo]``.
    (02-29 to 03-03) are documented too: an alarm there is not counted as false.
 
 For each: every incident found, whether each planted one was found at its step, channel
-and device, its delay (detected - true start), its rank among the incidents, and the
+and device, its delay (detected - true start), its rank among all the incidents (most
+lost orders first) and among those going on at the same time (``rank_then``), and the
 false-alarm days (days on which an incident matching nothing planted was detected, per
 150 days).
 
@@ -86,6 +87,7 @@ def score(name: str, journeys: Journeys, truths: list[Truth], days: int,
         first = found.loc[hits[0]] if hits else None
         rows.append({"data": name, "incident": f"{truth.step} {truth.channel}/{truth.device}",
                      "found": bool(hits), "rank": hits[0] + 1 if hits else None,
+                     "rank_then": _rank_then(found, hits[0], truth) if hits else None,
                      "delay_days": (first["detected_on"] - truth.start).days if hits else None,
                      "start_error_days": (first["started_on"] - truth.start).days
                      if hits else None})
@@ -102,6 +104,13 @@ def score(name: str, journeys: Journeys, truths: list[Truth], days: int,
             ["step", "segment_id", "channel", "device", "drop_off", "baseline_drop_off",
              "lost_orders"]].to_string(index=False))
     return [{**r, "false_alarm_days_per_150": round(per_150, 1)} for r in rows]
+
+
+def _rank_then(found: pd.DataFrame, hit: int, truth: Truth) -> int:
+    """The rank of incident ``hit`` among those going on during ``truth``."""
+    end = found["ended_on"].fillna(found["detected_on"].max())
+    during = (found["started_on"] <= truth.end) & (end >= truth.start)
+    return int(during.loc[:hit].sum())
 
 
 def synthetic_cases() -> list[dict]:

@@ -9,9 +9,10 @@ and an incident does not become its own baseline.
 
 The sum starts at zero and never goes below it; an incident is detected on the day it
 passes the threshold, and started the day after the sum last stood at zero (the CUSUM
-estimate of the change point). It is over when the sum is back at zero (the sum is
-capped at twice the threshold, so that comes within days of the fix), and ended on the
-last day the sum stood at its peak.
+estimate of the change point). It is over once the sum has fallen by the threshold from
+its peak (the sum is capped at twice the threshold, so that comes within days of the
+fix), and ended on the last day the sum stood at its peak; its drop-off is measured from
+its start to that day (to the latest peak while it goes on).
 
 The threshold: a CUSUM with threshold ``h`` raises a false alarm at most about once in
 ``exp(h)`` days (Wald), so over ``n`` series watched together it is
@@ -102,8 +103,8 @@ class DropOffMonitor:
         found = self._scan(sessions, dropped)
         columns: dict[str, list] = {name: [] for name in (*keys, STARTED_ON, DETECTED_ON,
                                                            ENDED_ON, BEFORE, DURING, EXCESS)}
-        for i, start, detected, end, before in found:
-            stop = len(days) if end < 0 else end + 1
+        for i, start, detected, end, before, peak in found:
+            stop = peak + 1
             n, x = sessions[i, start:stop].sum(), dropped[i, start:stop].sum()
             values = (*series[i], days[start], days[detected], pd.NaT if end < 0 else days[end],
                       before, x / n if n else np.nan, max(float(x - n * before), 0.0))
@@ -114,7 +115,8 @@ class DropOffMonitor:
         return frame.astype({**dates, BEFORE: float, DURING: float, EXCESS: float})
 
     def _scan(self, sessions: np.ndarray, dropped: np.ndarray) -> list[list]:
-        """[series, start, detected, end (-1: open), baseline] of each incident."""
+        """[series, start, detected, end (-1: open), baseline, last peak] of each
+        incident."""
         n_series, n_days = sessions.shape
         h = self.threshold(n_series)
         state = _Series(np.zeros(n_series), np.full(n_series, -1), np.full(n_series, -1),
@@ -133,16 +135,18 @@ class DropOffMonitor:
             state.cusum = np.clip(state.cusum + llr, 0, 2 * h)
             state.start = np.where(state.cusum == 0, -1,
                                    np.where(rising & (state.cusum > 0), d, state.start))
-            for i in np.flatnonzero((state.cusum > h) & (state.alarm < 0)):
+            for i in np.flatnonzero((state.cusum > h) & (state.alarm < 0)):  # new alarms
                 state.alarm[i], state.baseline[i] = len(incidents), p0[i]
-                incidents.append([int(i), int(state.start[i]), d, -1, float(p0[i])])
+                incidents.append([int(i), int(state.start[i]), d, -1, float(p0[i]), d])
             at_peak = (state.alarm >= 0) & (state.cusum >= state.peak)
             state.peak[at_peak], state.peak_day[at_peak] = state.cusum[at_peak], d
-            for i in np.flatnonzero((state.cusum == 0) & (state.alarm >= 0)):
+            over = (state.alarm >= 0) & (state.peak - state.cusum >= h)
+            for i in np.flatnonzero(over):
                 # it ended when the sum last stood at its peak: from there on the
                 # days looked like the baseline again
-                incidents[state.alarm[i]][3] = state.peak_day[i]
-                state.alarm[i], state.peak[i] = -1, 0.0
+                incidents[state.alarm[i]][3] = incidents[state.alarm[i]][5] = int(
+                    state.peak_day[i])
+                state.alarm[i], state.peak[i], state.cusum[i], state.start[i] = -1, 0, 0, -1
             outside = state.alarm < 0
             kept_n[:, d], kept_x[:, d] = sessions[:, d] * outside, dropped[:, d] * outside
             window_n += kept_n[:, d]
@@ -150,18 +154,18 @@ class DropOffMonitor:
             if d >= self.baseline_days:
                 window_n -= kept_n[:, d - self.baseline_days]
                 window_x -= kept_x[:, d - self.baseline_days]
+        for i in np.flatnonzero(state.alarm >= 0):  # still going on: measured to the peak
+            incidents[state.alarm[i]][5] = int(state.peak_day[i])
         return incidents
 
 
 def _log_likelihood_ratio(x: np.ndarray, n: np.ndarray, p0: np.ndarray,
                           odds_ratio: float) -> np.ndarray:
-    """log P(x | n, p1) / P(x | n, p0), p1 the drop-off at ``odds_ratio`` times the
-    odds of ``p0``; 0 where there is no baseline."""
-    odds = odds_ratio * p0 / (1 - p0)
-    p1 = odds / (1 + odds)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        llr = x * np.log(p1 / p0) + (n - x) * np.log((1 - p1) / (1 - p0))
-    return np.nan_to_num(llr, nan=0.0, posinf=0.0, neginf=0.0)
+    """log P(x | n, p1) / P(x | n, p0), p1 the drop-off at ``odds_ratio`` (R) times the
+    odds of ``p0``; 0 where there is no baseline. With q = 1 + p0 (R - 1), p1 / p0 =
+    R / q and (1 - p1) / (1 - p0) = 1 / q, so it is x log R - n log q."""
+    llr = x * np.log(odds_ratio) - n * np.log1p(p0 * (odds_ratio - 1))
+    return np.where(np.isnan(p0), 0.0, llr)
 
 
 def _matrices(daily: pd.DataFrame, keys: list[str]
