@@ -3,9 +3,9 @@
 Each series (a step of one segment, channel and device, or of every segment together)
 is watched day by day by a CUSUM of the binomial log-likelihood ratio: today's drop-offs
 under "the odds of dropping off rose ``odds_ratio`` times" against "they stayed at the
-baseline". The baseline is the series' own drop-off over its last ``baseline_days``
-days outside any incident, so a step that always loses many sessions raises no alarm
-and an incident does not become its own baseline.
+baseline". The baseline is the series' own drop-off over ``baseline_days`` days outside any
+incident, ending a week ago (``recent_days``), so a step that always loses many sessions
+raises no alarm and an incident does not become its own baseline.
 
 The sum starts at zero and never goes below it; an incident is detected on the day it
 passes the threshold, and started the day after the sum last stood at zero (the CUSUM
@@ -59,10 +59,12 @@ class DropOffMonitor:
     odds_ratio : the rise in the odds of dropping off to detect quickly (smaller rises
         are found too, later).
     false_alarms_per_day : the false alarms accepted per day over all series together.
-    baseline_days : days of history the baseline pools.
+    baseline_days : days of history the baseline pools (up to four times as many for a
+        series too quiet to hold ``min_baseline_sessions`` in that time).
     min_baseline_sessions : a series is watched once its baseline holds this many
         sessions.
-    warmup_days : and no earlier than this many days after the first day of data.
+    recent_days : the baseline leaves out the last days, so that a change is tested
+        against the days before it rather than against its own first days.
 
     Examples
     --------
@@ -77,16 +79,16 @@ class DropOffMonitor:
     _PARAMS = {"odds_ratio": Interval(float, 1.0, low_open=True),
                "false_alarms_per_day": Interval(float, 0.0, 1.0, low_open=True, high_open=True),
                "baseline_days": Interval(int, 1), "min_baseline_sessions": Interval(int, 1),
-               "warmup_days": Interval(int, 0)}
+               "recent_days": Interval(int, 0)}
 
     def __init__(self, odds_ratio: float = 1.8, false_alarms_per_day: float = 1 / 30,
                  baseline_days: int = 28, min_baseline_sessions: int = 50,
-                 warmup_days: int = 7) -> None:
+                 recent_days: int = 7) -> None:
         self.odds_ratio = odds_ratio
         self.false_alarms_per_day = false_alarms_per_day
         self.baseline_days = baseline_days
         self.min_baseline_sessions = min_baseline_sessions
-        self.warmup_days = warmup_days
+        self.recent_days = recent_days
 
     def threshold(self, n_series: int) -> float:
         """The CUSUM threshold for ``n_series`` series watched together."""
@@ -121,15 +123,11 @@ class DropOffMonitor:
         h = self.threshold(n_series)
         state = _Series(np.zeros(n_series), np.full(n_series, -1), np.full(n_series, -1),
                         np.full(n_series, np.nan), np.zeros(n_series), np.full(n_series, -1))
-        # the days outside incidents, pooled into the baselines: running window sums
-        kept_n, kept_x = np.zeros_like(sessions), np.zeros_like(dropped)
-        window_n, window_x = np.zeros(n_series), np.zeros(n_series)
+        baseline = _Baseline(sessions, dropped, self.baseline_days, self.recent_days,
+                             self.min_baseline_sessions)
         incidents: list[list] = []
         for d in range(n_days):
-            p0 = np.where(window_n >= self.min_baseline_sessions,
-                          (window_x + 0.5) / (window_n + 1.0), np.nan)  # Jeffreys' prior
-            p0 = np.where(state.alarm >= 0, state.baseline,
-                          p0 if d >= self.warmup_days else np.nan)
+            p0 = np.where(state.alarm >= 0, state.baseline, baseline.rate(d))
             llr = _log_likelihood_ratio(dropped[:, d], sessions[:, d], p0, self.odds_ratio)
             rising = state.cusum == 0
             state.cusum = np.clip(state.cusum + llr, 0, 2 * h)
@@ -138,25 +136,64 @@ class DropOffMonitor:
             for i in np.flatnonzero((state.cusum > h) & (state.alarm < 0)):  # new alarms
                 state.alarm[i], state.baseline[i] = len(incidents), p0[i]
                 incidents.append([int(i), int(state.start[i]), d, -1, float(p0[i]), d])
+                baseline.leave_out(i, int(state.start[i]))
             at_peak = (state.alarm >= 0) & (state.cusum >= state.peak)
             state.peak[at_peak], state.peak_day[at_peak] = state.cusum[at_peak], d
-            over = (state.alarm >= 0) & (state.peak - state.cusum >= h)
-            for i in np.flatnonzero(over):
+            for i in np.flatnonzero((state.alarm >= 0) & (state.peak - state.cusum >= h)):
                 # it ended when the sum last stood at its peak: from there on the
                 # days looked like the baseline again
                 incidents[state.alarm[i]][3] = incidents[state.alarm[i]][5] = int(
                     state.peak_day[i])
+                baseline.take_back(i, int(state.peak_day[i]) + 1)
                 state.alarm[i], state.peak[i], state.cusum[i], state.start[i] = -1, 0, 0, -1
-            outside = state.alarm < 0
-            kept_n[:, d], kept_x[:, d] = sessions[:, d] * outside, dropped[:, d] * outside
-            window_n += kept_n[:, d]
-            window_x += kept_x[:, d]
-            if d >= self.baseline_days:
-                window_n -= kept_n[:, d - self.baseline_days]
-                window_x -= kept_x[:, d - self.baseline_days]
         for i in np.flatnonzero(state.alarm >= 0):  # still going on: measured to the peak
             incidents[state.alarm[i]][5] = int(state.peak_day[i])
         return incidents
+
+
+class _Baseline:
+    """Each series' drop-off over the ``days`` days that end ``recent`` days ago, or as
+    many more (up to four times) as it takes to hold ``min_sessions`` sessions, less the
+    days of its incidents: a change is tested against the days before it, not against
+    itself, and a quiet series against enough of them."""
+
+    def __init__(self, sessions: np.ndarray, dropped: np.ndarray, days: int, recent: int,
+                 min_sessions: int) -> None:
+        self.sessions, self.dropped = sessions, dropped
+        self.days, self.recent, self.min_sessions = days, recent, min_sessions
+        self.rows = np.arange(len(sessions))
+        # running totals of the days kept (0 on incident days), per series
+        self.n = np.zeros((len(sessions), sessions.shape[1] + 1))
+        self.x = np.zeros_like(self.n)
+        for i in self.rows:
+            self.take_back(int(i), 0)
+
+    def rate(self, d: int) -> np.ndarray:
+        """The baselines on day ``d`` (NaN where they hold too few sessions)."""
+        hi = max(d - self.recent + 1, 0)
+        lo = np.full(len(self.rows), max(hi - self.days, 0))
+        short = self.n[:, hi] - self.n[self.rows, lo] < self.min_sessions
+        if short.any():  # reach further back, as far as it takes (and may)
+            rows = self.rows[short]
+            wanted = self.n[rows, hi] - self.min_sessions
+            further = np.array([np.searchsorted(self.n[r, : hi + 1], w, side="right") - 1
+                                for r, w in zip(rows, wanted, strict=True)])
+            lo[short] = np.clip(further, max(hi - 4 * self.days, 0), lo[short])
+        n = self.n[:, hi] - self.n[self.rows, lo]
+        x = self.x[:, hi] - self.x[self.rows, lo]
+        # Jeffreys' prior: a step no session dropped off at yet is not a rate of 0
+        return np.where(n >= self.min_sessions, (x + 0.5) / (n + 1.0), np.nan)
+
+    def leave_out(self, i: int, start: int) -> None:
+        """Series ``i`` is in an incident since day ``start``: its days from then on are
+        left out (those already in stay: at most ``recent`` days)."""
+        self.n[i, start + 1:] = self.n[i, start]
+        self.x[i, start + 1:] = self.x[i, start]
+
+    def take_back(self, i: int, start: int) -> None:
+        """Series ``i``'s days from ``start`` on are no incident's after all."""
+        self.n[i, start + 1:] = self.n[i, start] + np.cumsum(self.sessions[i, start:])
+        self.x[i, start + 1:] = self.x[i, start] + np.cumsum(self.dropped[i, start:])
 
 
 def _log_likelihood_ratio(x: np.ndarray, n: np.ndarray, p0: np.ndarray,
