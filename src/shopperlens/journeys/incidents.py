@@ -136,7 +136,7 @@ class DropOffMonitor:
             for i in np.flatnonzero((state.cusum > h) & (state.alarm < 0)):  # new alarms
                 state.alarm[i], state.baseline[i] = len(incidents), p0[i]
                 incidents.append([int(i), int(state.start[i]), d, -1, float(p0[i]), d])
-                baseline.leave_out(i, int(state.start[i]))
+                baseline.leave_out(int(i), int(state.start[i]))
             at_peak = (state.alarm >= 0) & (state.cusum >= state.peak)
             state.peak[at_peak], state.peak_day[at_peak] = state.cusum[at_peak], d
             for i in np.flatnonzero((state.alarm >= 0) & (state.peak - state.cusum >= h)):
@@ -144,7 +144,7 @@ class DropOffMonitor:
                 # days looked like the baseline again
                 incidents[state.alarm[i]][3] = incidents[state.alarm[i]][5] = int(
                     state.peak_day[i])
-                baseline.take_back(i, int(state.peak_day[i]) + 1)
+                baseline.take_back(int(i), int(state.peak_day[i]) + 1)
                 state.alarm[i], state.peak[i], state.cusum[i], state.start[i] = -1, 0, 0, -1
         for i in np.flatnonzero(state.alarm >= 0):  # still going on: measured to the peak
             incidents[state.alarm[i]][5] = int(state.peak_day[i])
