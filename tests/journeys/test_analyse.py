@@ -57,8 +57,8 @@ def with_odd_rows(events: pa.Table) -> pa.Table:
 
 @pytest.fixture(scope="module")
 def analysed() -> tuple[DuckDBEngine, pd.DataFrame, object]:
-    events, segments = clickstream(customers=600, days=90, sessions_per_day=0.5, seed=4,
-                                   planted=[Planted(2, "web", "mobile", 60, 20, 0.6)])
+    events, segments = clickstream(customers=400, days=70, sessions_per_day=0.5, seed=4,
+                                   planted=[Planted(2, "web", "mobile", 50, 15, 0.6)])
     engine = DuckDBEngine(threads=2)
     engine.register("events", with_odd_rows(events))
     engine.register("segs", segments.iloc[: len(segments) - 50])  # some of no segment
@@ -93,7 +93,7 @@ def test_the_planted_incident_is_found_first_at_its_step_channel_and_device(
     incident = analysed[2].incidents.iloc[0]
     assert (incident["step"], incident["channel"], incident["device"]) == (
         STEPS[2], "web", "mobile")
-    assert 0 <= (incident["detected_on"] - (START + pd.Timedelta(days=60))).days <= 3
+    assert 0 <= (incident["detected_on"] - (START + pd.Timedelta(days=50))).days <= 3
 
 
 def test_paths_and_exits_add_up(analysed: tuple) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shopperlens.errors import ConfigError
@@ -12,6 +12,7 @@ from shopperlens.journeys.funnel import check_steps, completion_after, funnel_ta
 STEPS = ("a", "b", "c")
 
 
+@settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10_000), st.integers(1, 10_000))
 def test_the_wilson_interval_holds_the_rate_and_stays_in_0_1(k: int, n: int) -> None:
     k = min(k, n)

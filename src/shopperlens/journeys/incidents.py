@@ -12,7 +12,9 @@ passes the threshold, and started the day after the sum last stood at zero (the 
 estimate of the change point). It is over once the sum has fallen by the threshold from
 its peak (the sum is capped at twice the threshold, so that comes within days of the
 fix), and ended on the last day the sum stood at its peak; its drop-off is measured from
-its start to that day (to the latest peak while it goes on).
+its start to that day (to the latest peak while it goes on). A level that lasts twice
+``baseline_days`` is the new normal: the incident has no end, and the series is watched
+again against its new level.
 
 The threshold: a CUSUM with threshold ``h`` raises a false alarm at most about once in
 ``exp(h)`` days (Wald), so over ``n`` series watched together it is
@@ -145,6 +147,13 @@ class DropOffMonitor:
                 incidents[state.alarm[i]][3] = incidents[state.alarm[i]][5] = int(
                     state.peak_day[i])
                 baseline.take_back(int(i), int(state.peak_day[i]) + 1)
+                state.alarm[i], state.peak[i], state.cusum[i], state.start[i] = -1, 0, 0, -1
+            lasting = (state.alarm >= 0) & (d - state.start >= 2 * self.baseline_days)
+            for i in np.flatnonzero(lasting):
+                # a level that lasts is the new normal: the incident stays open (no
+                # end) and the series is watched again against its days
+                incidents[state.alarm[i]][5] = int(state.peak_day[i])
+                baseline.take_back(int(i), int(state.start[i]))
                 state.alarm[i], state.peak[i], state.cusum[i], state.start[i] = -1, 0, 0, -1
         for i in np.flatnonzero(state.alarm >= 0):  # still going on: measured to the peak
             incidents[state.alarm[i]][5] = int(state.peak_day[i])
