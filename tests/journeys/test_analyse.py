@@ -101,3 +101,18 @@ def test_paths_and_exits_add_up(analysed: tuple) -> None:
     assert journeys.exits["sessions"].sum() == journeys.sessions
     assert 0 < journeys.paths["share"].sum() <= 1
     assert journeys.paths["path"].map(lambda p: p[0] in STEPS).all()
+
+
+def test_sessions_that_never_reach_the_funnel_give_empty_tables() -> None:
+    events = pd.DataFrame({"session_id": ["s1"], "customer_id": ["c1"], "channel": ["web"],
+                           "device": ["ios"], "timestamp": [START], "event": ["Page Viewed"]})
+    with DuckDBEngine(threads=1) as engine:
+        engine.register("events", events)
+        engine.register("_journey_segments", pd.DataFrame({"customer_id": ["c1"],
+                                                           "segment_id": [0]}))
+        engine.register("transactions", pd.DataFrame({"customer_id": ["c1"], "order_id": [1],
+                                                      "amount": [5.0], "timestamp": [START]}))
+        journeys = analyse_journeys(engine, STEPS, device=True)
+    assert journeys.sessions == 0
+    assert journeys.funnel.empty and journeys.friction.empty and journeys.incidents.empty
+    assert journeys.exits["sessions"].sum() == 0

@@ -4,9 +4,8 @@ and the customers' segments (:data:`~shopperlens.journeys.sql.SEGMENTS_VIEW`).""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,7 +48,6 @@ class Journeys:
     paths: pd.DataFrame  # path (step names), sessions, share (of a sample)
     exits: pd.DataFrame  # step, sessions that ended after it, support, negative
     sessions: int = 0
-    metrics: dict[str, Any] = field(default_factory=dict)
 
 
 def analyse_journeys(engine: Engine, steps: Sequence[str], *, device: bool,
@@ -93,6 +91,11 @@ def find_incidents(daily: pd.DataFrame, funnel: pd.DataFrame, steps: Sequence[st
     NULL) and per segment; a segment's incident inside one of everyone's at the same
     step, channel and device is left out. Most lost orders first."""
     keys = [STEP, s.CHANNEL, DEVICE, s.SEGMENT_ID]
+    if daily.empty:  # no session reached the funnel
+        return pd.DataFrame({c: pd.Series(dtype=float if c in (BEFORE, DURING, LOST_ORDERS)
+                                          else "datetime64[ns]" if c.endswith("_on")
+                                          else "Int64" if c == s.SEGMENT_ID else str)
+                             for c in INCIDENT_COLUMNS})
     every = daily.assign(**{s.SEGMENT_ID: -1})
     # one segment and no visitor outside it: its series are everyone's
     alone = daily[s.SEGMENT_ID].nunique(dropna=False) == 1

@@ -107,7 +107,8 @@ def completion_after(table: pd.DataFrame, steps: Sequence[str],
     pooled = table.assign(_k=order).groupby([*by, "_k"], dropna=False)[
         [SESSIONS, REACHED_NEXT]].sum()
     last = len(steps) - 2
-    completed = pooled[REACHED_NEXT].xs(last, level="_k")
+    at_last = pooled.index.get_level_values("_k") == last
+    completed = pooled[REACHED_NEXT][at_last].droplevel("_k")
     next_sessions = pooled[REACHED_NEXT]
     ratio = completed.reindex(next_sessions.index.droplevel("_k")).to_numpy() / \
         next_sessions.replace(0, np.nan).to_numpy()
