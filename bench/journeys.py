@@ -112,7 +112,8 @@ def _rank_then(found: pd.DataFrame, hit: int, truth: Truth) -> int:
     incident found on other devices does not count)."""
     end = found["ended_on"].fillna(found["detected_on"].max())
     during = (found["started_on"] <= truth.end) & (end >= truth.start)
-    other = [not truth.matches(row) for _, row in found.iterrows()]
+    other = pd.Series([not truth.matches(row) for _, row in found.iterrows()],
+                      index=found.index, dtype=bool)
     return 1 + int((during & other).loc[:hit].sum())
 
 
