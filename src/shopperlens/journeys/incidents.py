@@ -190,8 +190,12 @@ class _Baseline:
             lo[short] = np.clip(further, max(hi - 4 * self.days, 0), lo[short])
         n = self.n[:, hi] - self.n[self.rows, lo]
         x = self.x[:, hi] - self.x[self.rows, lo]
-        # Jeffreys' prior: a step no session dropped off at yet is not a rate of 0
-        return np.where(n >= self.min_sessions, (x + 0.5) / (n + 1.0), np.nan)
+        # Jeffreys' prior: a step no session dropped off at yet is not a rate of 0; one
+        # standard error up, so that a baseline read from few sessions, and low by
+        # chance, does not count the days after it as an incident
+        rate = (x + 0.5) / (n + 1.0)
+        rate = np.minimum(rate + np.sqrt(rate * (1 - rate) / (n + 1.0)), 0.999)
+        return np.where(n >= self.min_sessions, rate, np.nan)
 
     def leave_out(self, i: int, start: int) -> None:
         """Series ``i`` is in an incident since day ``start``: its days from then on are
