@@ -5,10 +5,13 @@ is watched day by day by a CUSUM of the binomial log-likelihood ratio: today's d
 under "the odds of dropping off rose ``odds_ratio`` times" against "they stayed at the
 baseline". The baseline is the series' own drop-off over ``baseline_days`` days outside any
 incident, ending a week ago (``recent_days``), so a step that always loses many sessions
-raises no alarm and an incident does not become its own baseline.
+raises no alarm and an incident does not become its own baseline. A quiet series reaches
+further back (up to four times) for ``min_baseline_sessions``, and every baseline is
+taken one standard error up, so that one read from few sessions and low by chance does
+not turn the ordinary days after it into an incident.
 
 The sum starts at zero and never goes below it; an incident is detected on the day it
-passes the threshold, and started the day after the sum last stood at zero (the CUSUM
+passes the threshold, and started on the day the sum last rose from zero (the CUSUM
 estimate of the change point). It is over once the sum has fallen by the threshold from
 its peak (the sum is capped at twice the threshold, so that comes within days of the
 fix), and ended on the last day the sum stood at its peak; its drop-off is measured from
