@@ -175,10 +175,13 @@ class _Baseline:
         self.days, self.recent, self.min_sessions = days, recent, min_sessions
         self.rows = np.arange(len(sessions))
         # running totals of the days kept (0 on incident days), per series
-        self.n = np.zeros((len(sessions), sessions.shape[1] + 1))
-        self.x = np.zeros_like(self.n)
-        for i in self.rows:
-            self.take_back(int(i), 0)
+        zero = np.zeros((len(sessions), 1))
+        self.n = np.hstack([zero, np.cumsum(sessions, axis=1)])
+        self.x = np.hstack([zero, np.cumsum(dropped, axis=1)])
+        # every series' totals in one ascending array, each series above the one
+        # before it, to search all of them at once
+        self.offset = self.rows * (self.n[:, -1].max(initial=0) + 1)
+        self.flat = (self.n + self.offset[:, None]).ravel()
 
     def rate(self, d: int) -> np.ndarray:
         """The baselines on day ``d`` (NaN where they hold too few sessions)."""
@@ -187,9 +190,9 @@ class _Baseline:
         short = self.n[:, hi] - self.n[self.rows, lo] < self.min_sessions
         if short.any():  # reach further back, as far as it takes (and may)
             rows = self.rows[short]
-            wanted = self.n[rows, hi] - self.min_sessions
-            further = np.array([np.searchsorted(self.n[r, : hi + 1], w, side="right") - 1
-                                for r, w in zip(rows, wanted, strict=True)])
+            wanted = self.n[rows, hi] - self.min_sessions + self.offset[rows]
+            further = (np.searchsorted(self.flat, wanted, side="right") - 1
+                       - rows * self.n.shape[1])
             lo[short] = np.clip(further, max(hi - 4 * self.days, 0), lo[short])
         n = self.n[:, hi] - self.n[self.rows, lo]
         x = self.x[:, hi] - self.x[self.rows, lo]
@@ -205,11 +208,13 @@ class _Baseline:
         left out (those already in stay: at most ``recent`` days)."""
         self.n[i, start + 1:] = self.n[i, start]
         self.x[i, start + 1:] = self.x[i, start]
+        self.flat = (self.n + self.offset[:, None]).ravel()
 
     def take_back(self, i: int, start: int) -> None:
         """Series ``i``'s days from ``start`` on are no incident's after all."""
         self.n[i, start + 1:] = self.n[i, start] + np.cumsum(self.sessions[i, start:])
         self.x[i, start + 1:] = self.x[i, start] + np.cumsum(self.dropped[i, start:])
+        self.flat = (self.n + self.offset[:, None]).ravel()
 
 
 def _log_likelihood_ratio(x: np.ndarray, n: np.ndarray, p0: np.ndarray,
