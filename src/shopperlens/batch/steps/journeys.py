@@ -70,7 +70,7 @@ def dated(incidents: pd.DataFrame) -> pd.DataFrame:
 
 def journey_metrics(journeys: Journeys) -> dict[str, Any]:
     """The figures of ``run.json``: sessions, the funnel over everyone, the top paths,
-    where sessions end (and the contacts after), the top friction points and incidents."""
+    where sessions end (and the contacts after), how many friction points and incidents."""
     funnel = journeys.funnel.groupby("step", sort=False)[["sessions", "reached_next"]].sum()
     return {
         "steps": list(journeys.steps),
