@@ -36,6 +36,7 @@ ANONYMOUS_ID = "anonymous_id"
 EVENT = "event"
 SESSION_ID = "session_id"
 PROPERTIES = "properties"
+DEVICE = "device"
 
 SOURCE = "source"
 TEXT = "text"
@@ -161,6 +162,7 @@ EVENTS = Table(
         Column(EVENT, "string", required=True),
         Column(SESSION_ID, "string"),
         Column(CHANNEL, "string"),
+        Column(DEVICE, "string"),
         Column(PROPERTIES, "json", kept=False),
     ),
     unique_key=MESSAGE_ID,
@@ -242,6 +244,9 @@ INTERACTION_SOURCES = (REVIEW, SUPPORT, SOCIAL, SURVEY, CHAT)
 SEGMENTS_FILE = "segments"
 PROFILES_FILE = "segment_profiles"
 PREDICTIONS_FILE = "predictions"
+JOURNEYS_FILE = "journeys"
+FRICTION_FILE = "friction"
+INCIDENTS_FILE = "incidents"
 FEATURES_FILE = "features.parquet"
 REJECTED_DIR = "rejected"
 REPORT_FILE = "report.html"

@@ -18,6 +18,7 @@ from shopperlens import schema as s
 if TYPE_CHECKING:
     from shopperlens.artifacts import SavedSegmentModel
     from shopperlens.ingest import TableQuality
+    from shopperlens.journeys.analyse import Journeys
 
 STORED = "stored"  # a per-customer frame of a run that lives only in its output file
 
@@ -66,6 +67,7 @@ class RunResult:
     model: SavedSegmentModel  # type: ignore[misc]
     record: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] | None = None  # the fairness audit of this run, once one was made
+    journeys: Journeys | None = None  # funnels, friction and incidents, when events had sessions
 
     def is_stored(self) -> bool:
         """Whether the per-customer frames are still only in the output files."""

@@ -22,6 +22,7 @@ from shopperlens.batch.result import RunResult
 from shopperlens.report import _sections as sections
 from shopperlens.report._campaigns import campaigns
 from shopperlens.report._format import FILTERS
+from shopperlens.report._journeys import journeys
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,6 +53,7 @@ def report_context(result: RunResult) -> dict[str, Any]:
         "rfm": sections.rfm(ctx),
         "predictions": sections.predictions(ctx),
         "text": sections.text(ctx),
+        "journeys": journeys(result, ctx.names),
         "fairness": sections.fairness(ctx),
         "campaigns": campaigns(result.record, ctx.names),
         "method": sections.method(ctx),

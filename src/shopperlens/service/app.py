@@ -30,6 +30,7 @@ from shopperlens.service.routers import (
     audit,
     campaigns,
     events,
+    friction,
     health,
     live,
     profiles,
@@ -102,8 +103,9 @@ def create_app(
         title="ShopperLens real-time segmentation", version=__version__, lifespan=lifespan
     )
     app.state.runtime, app.state.webhooks = rt, worker
-    routers = (events.router, profiles.router, segments.router, audit.router, health.router,
-               health.hooks, live.page, live.router, campaigns.router)
+    routers = (events.router, profiles.router, segments.router, friction.router,
+               audit.router, health.router, health.hooks, live.page, live.router,
+               campaigns.router)
     for router in routers:
         app.include_router(router)
     _handlers(app)

@@ -6,7 +6,7 @@ so a Segment or RudderStack webhook destination can post to the service unchange
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -123,6 +123,44 @@ class SegmentSize(BaseModel):
 class Segments(BaseModel):
     model_version: str
     segments: list[SegmentSize]
+
+
+class FrictionPoint(BaseModel):
+    """A step where a segment's sessions on one channel and device drop off more than
+    the same segment's elsewhere (``friction.parquet``)."""
+
+    rank: int
+    step: str
+    segment_id: int | None
+    channel: str
+    device: str
+    sessions: int
+    drop_off: float
+    baseline_drop_off: float
+    lost_orders: float
+    lost_revenue: float
+
+
+class Incident(BaseModel):
+    """A step whose drop-off jumped (``incidents.parquet``); ``segment_id`` None: every
+    visitor together."""
+
+    step: str
+    channel: str
+    device: str
+    segment_id: int | None
+    started_on: date
+    detected_on: date
+    ended_on: date | None
+    drop_off_before: float
+    drop_off_during: float
+    lost_orders: float
+
+
+class Friction(BaseModel):
+    model_version: str
+    friction: list[FrictionPoint]
+    incidents: list[Incident]
 
 
 class Members(BaseModel):

@@ -14,6 +14,7 @@ from shopperlens.batch.steps import (
     campaigns,
     features,
     ingest,
+    journeys,
     outputs,
     predictions,
     report,
@@ -31,6 +32,7 @@ STEPS: tuple[Step, ...] = (
     Step("scoring", scoring.score, timed=False),
     Step("outputs", outputs.write),
     Step("campaigns", campaigns.measure_campaigns, when=campaigns.wanted),
+    Step("journeys", journeys.analyse, when=journeys.wanted),
     Step("report", report.write, engine=False, when=report.wanted),
 )
 

@@ -1,0 +1,257 @@
+"""Journeys: planted incidents found (delay, rank, false-alarm days) and throughput.
+
+Run: ``python bench/journeys.py [--deps DIR] [--sizes 1,4,12] [--skip-demo]``.
+
+1. A synthetic clickstream (:mod:`shopperlens.journeys.synthetic`, written apart from the
+   demo generator) at three volumes and seeds, with two planted incidents: a checkout bug
+   on web/mobile for three weeks and a payment outage on app/ios for five days.
+2. The demo (20,000 customers, personas as segments) with the same two kinds of incident
+   planted into its events here (the demo generator is left as it is): a device column
+   from the session, then, in a date range, the events after ``Checkout Started`` of half
+   the web/mobile sessions removed, and after ``Payment Info Entered`` of 70% of sessions.
+3. The ``ecom`` clickstream shipped in the PyPI package ``retentioneering`` (Apache-2.0;
+   install it apart: ``pip install --target DIR --no-deps retentioneering``, then pass
+   ``--deps DIR``), with its two documented incidents: the mobile checkout bug
+   (2024-04-09 to 05-09, at ``shipping_details``) and the payment gateway incident
+   (2024-05-19 to 06-07, at ``payment_details``, every device). Its viral-article days
+   (02-29 to 03-03) are documented too: an alarm there is not counted as false.
+
+For each: every incident found, whether each planted one was found at its step, channel
+and device, its delay (detected - true start), its rank among all the incidents (most
+lost orders first) and among those going on at the same time (``rank_then``), and the
+false-alarm days (days on which an incident matching nothing planted was detected, per
+150 days).
+
+4. Throughput: :func:`~shopperlens.journeys.analyse_journeys` over synthetic events of
+   ``--sizes`` millions (about 60 events per customer, as 60M events at 1M customers),
+   against a baseline measured in the same run: one ``GROUP BY session_id`` over the
+   same events (the least any funnel must do), with the ratio, in wall and in CPU
+   seconds (on a shared machine the wall clock also counts other processes' turns), and
+   the time at 60M extrapolated linearly from the largest size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from shopperlens import schema as s
+from shopperlens.engines.duckdb import DuckDBEngine
+from shopperlens.journeys import DEFAULT_STEPS, Journeys, analyse_journeys
+from shopperlens.journeys.synthetic import START, Planted, clickstream
+
+DAY = pd.Timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Truth:
+    """An incident known to have happened: step name, channel and device (None: any),
+    first and last day."""
+
+    step: str
+    channel: str | None
+    device: str | None
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    def matches(self, row: pd.Series, slack: int = 3) -> bool:
+        return bool(row["step"] == self.step
+                    and self.channel in (None, row["channel"])
+                    and self.device in (None, row["device"])
+                    and self.start - slack * DAY <= row["detected_on"] <= self.end + slack * DAY)
+
+
+def analyse(events: object, segments: pd.DataFrame, steps: tuple[str, ...]) -> Journeys:
+    with DuckDBEngine(threads=2, memory_limit="4GB") as engine:
+        engine.register("events", events)  # type: ignore[arg-type]
+        engine.register("_journey_segments", segments)
+        engine.register("transactions", pd.DataFrame(
+            {"customer_id": ["-"], "order_id": ["-"], "amount": [1.0],
+             "timestamp": [START]}))
+        return analyse_journeys(engine, steps, device=True)
+
+
+def score(name: str, journeys: Journeys, truths: list[Truth], days: int,
+          documented: list[Truth] = ()) -> list[dict]:  # type: ignore[assignment]
+    """One row per planted incident, plus the false alarms, printed and returned."""
+    found = journeys.incidents.reset_index(drop=True)
+    rows = []
+    for truth in truths:
+        hits = [i for i, row in found.iterrows() if truth.matches(row)]
+        first = found.loc[hits[0]] if hits else None
+        rows.append({"data": name, "incident": f"{truth.step} {truth.channel}/{truth.device}",
+                     "found": bool(hits), "rank": hits[0] + 1 if hits else None,
+                     "rank_then": _rank_then(found, hits[0], truth) if hits else None,
+                     "delay_days": (first["detected_on"] - truth.start).days if hits else None,
+                     "start_error_days": (first["started_on"] - truth.start).days
+                     if hits else None})
+    false = found[[not any(t.matches(r) for t in (*truths, *documented))
+                   for _, r in found.iterrows()]]
+    per_150 = false["detected_on"].nunique() * 150 / days
+    print(f"\n== {name}: {journeys.sessions:,} sessions over {days} days; "
+          f"{len(found)} incidents, false-alarm days {false['detected_on'].nunique()} "
+          f"({per_150:.1f} per 150 days)")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(found.head(10).to_string())
+        print(pd.DataFrame(rows).to_string(index=False))
+        print("top friction:", journeys.friction.head(3)[
+            ["step", "segment_id", "channel", "device", "drop_off", "baseline_drop_off",
+             "lost_orders"]].to_string(index=False))
+    return [{**r, "false_alarm_days_per_150": round(per_150, 1)} for r in rows]
+
+
+def _rank_then(found: pd.DataFrame, hit: int, truth: Truth) -> int:
+    """The rank of incident ``hit`` among those going on during ``truth`` (the same
+    incident found on other devices does not count)."""
+    end = found["ended_on"].fillna(found["detected_on"].max())
+    during = (found["started_on"] <= truth.end) & (end >= truth.start)
+    other = pd.Series([not truth.matches(row) for _, row in found.iterrows()],
+                      index=found.index, dtype=bool)
+    return 1 + int((during & other).loc[:hit].sum())
+
+
+def synthetic_cases() -> list[dict]:
+    rows = []
+    planted = [Planted(2, "web", "mobile", 60, 21, 0.5), Planted(3, "app", "ios", 110, 5, 0.7)]
+    truths = [Truth(DEFAULT_STEPS[p.step], p.channel, p.device, START + p.start * DAY,
+                    START + (p.start + p.days - 1) * DAY) for p in planted]
+    for customers, rate, seed in ((10_000, 0.1, 0), (20_000, 0.1, 1), (40_000, 0.15, 2)):
+        events, segments = clickstream(customers, 150, sessions_per_day=rate,
+                                       planted=planted, seed=seed)
+        journeys = analyse(events, segments, DEFAULT_STEPS)
+        rows += score(f"synthetic {customers:,} customers", journeys, truths, 150)
+    return rows
+
+
+def demo_case() -> list[dict]:
+    from shopperlens import demo
+
+    data = demo.generate(20_000, seed=7)
+    events = data.tables["events"]
+    events = events[events[s.SESSION_ID].notna()].copy()
+    events[s.TIMESTAMP] = pd.to_datetime(events[s.TIMESTAMP])
+    code = pd.util.hash_array(events[s.SESSION_ID].to_numpy()) % 2
+    events["device"] = np.where(events[s.CHANNEL] == "web",
+                                np.where(code == 0, "desktop", "mobile"),
+                                np.where(code == 0, "ios", "android"))
+    bug = Truth(s.CHECKOUT_STARTED, "web", "mobile", pd.Timestamp("2025-03-01"),
+                pd.Timestamp("2025-03-21"))
+    outage = Truth(s.PAYMENT_INFO_ENTERED, None, None, pd.Timestamp("2025-06-10"),
+                   pd.Timestamp("2025-06-13"))
+    events = _cut_after(events, bug, 0.5, seed=1)
+    events = _cut_after(events, outage, 0.7, seed=2)
+    segments = _persona_segments(data.personas)
+    journeys = analyse(events.drop(columns=[s.PROPERTIES], errors="ignore"), segments,
+                       DEFAULT_STEPS)
+    days = (events[s.TIMESTAMP].max() - events[s.TIMESTAMP].min()).days + 1
+    return score("demo 20,000 customers", journeys, [bug, outage], days)
+
+
+def _persona_segments(personas: pd.DataFrame) -> pd.DataFrame:
+    codes = personas["persona"].astype("category").cat.codes
+    return pd.DataFrame({s.CUSTOMER_ID: personas[s.CUSTOMER_ID], s.SEGMENT_ID: codes})
+
+
+def _cut_after(events: pd.DataFrame, truth: Truth, share: float, seed: int) -> pd.DataFrame:
+    """Remove, for ``share`` of the sessions of ``truth``'s channel and device whose
+    first ``truth.step`` event falls in its days, every event after that one."""
+    at = events[events[s.EVENT] == truth.step].groupby(s.SESSION_ID)[s.TIMESTAMP].min()
+    meta = events.groupby(s.SESSION_ID)[[s.CHANNEL, "device"]].first().loc[at.index]
+    hit = (at >= truth.start) & (at < truth.end + DAY)
+    if truth.channel is not None:
+        hit &= (meta[s.CHANNEL] == truth.channel) & (meta["device"] == truth.device)
+    rng = np.random.default_rng(seed)
+    chosen = at[hit & (rng.random(len(at)) < share)]
+    cut = events[s.SESSION_ID].map(chosen)
+    return events[~(cut.notna() & (events[s.TIMESTAMP] > cut))]
+
+
+ECOM_STEPS = ("product_view", "add_to_cart", "cart", "shipping_details", "payment_details",
+              "purchase")
+
+
+def ecom_case(deps: Path) -> list[dict]:
+    path = deps / "retentioneering" / "datasets" / "ecom.csv.gz"
+    if not path.is_file():
+        print(f"\n== ecom: {path} not found (pip install --target DIR --no-deps "
+              "retentioneering; --deps DIR)")
+        return []
+    raw = pd.read_csv(path, parse_dates=["timestamp"])
+    events = pd.DataFrame({s.SESSION_ID: raw["session_id"], s.CUSTOMER_ID: raw["user_id"],
+                           s.CHANNEL: "web", "device": raw["platform"],
+                           s.TIMESTAMP: raw["timestamp"], s.EVENT: raw["event"]})
+    # no segmentation here: the dataset's users are one segment
+    segments = pd.DataFrame({s.CUSTOMER_ID: raw["user_id"].unique(), s.SEGMENT_ID: 0})
+    journeys = analyse(events, segments, ECOM_STEPS)
+    truths = [Truth("shipping_details", "web", "mobile", pd.Timestamp("2024-04-09"),
+                    pd.Timestamp("2024-05-09")),
+              Truth("payment_details", None, None, pd.Timestamp("2024-05-19"),
+                    pd.Timestamp("2024-06-07"))]
+    viral = [Truth("product_view", None, None, pd.Timestamp("2024-02-29"),
+                   pd.Timestamp("2024-03-03"))]
+    return score("retentioneering ecom", journeys, truths, 181, viral)
+
+
+def throughput(sizes_m: list[float]) -> None:
+    """Seconds of the journeys and of the baseline per size, and 60M extrapolated."""
+    print("\n== throughput (DuckDB, 2 threads, 4GB; events already loaded)")
+    print(f"{'events':>12} {'customers':>10} {'journeys s':>10} {'baseline s':>10} "
+          f"{'ratio':>6} {'Mevents/s':>9} {'CPU s':>8} {'base CPU s':>10} {'CPU ratio':>9}")
+    last = None
+    for size in sizes_m:
+        customers = int(size * 1e6 / 60)
+        events, segments = clickstream(customers, 150, sessions_per_day=0.15, seed=5,
+                                       planted=[Planted(2, "web", "mobile", 60, 21)])
+        with DuckDBEngine(threads=2, memory_limit="4GB", on_disk=True) as engine:
+            engine.register("events", events)
+            del events
+            engine.register("_journey_segments", segments)
+            engine.register("transactions", pd.DataFrame(
+                {"customer_id": ["-"], "order_id": ["-"], "amount": [1.0], "timestamp": [START]}))
+            n = int(engine.scalar("SELECT count(*) FROM events"))
+            tic, base_cpu = time.perf_counter(), time.process_time()
+            engine.scalar("SELECT sum(hash(c)) + sum(epoch(t)) FROM (SELECT session_id, "
+                          "max(customer_id) AS c, min(timestamp) AS t FROM events "
+                          "GROUP BY session_id)")
+            baseline, base_cpu = time.perf_counter() - tic, time.process_time() - base_cpu
+            tic, cpu = time.perf_counter(), time.process_time()
+            analyse_journeys(engine, DEFAULT_STEPS, device=True)
+            took, cpu = time.perf_counter() - tic, time.process_time() - cpu
+        print(f"{n:>12,} {customers:>10,} {took:>10.2f} {baseline:>10.2f} "
+              f"{took / baseline:>6.2f} {n / took / 1e6:>9.2f} {cpu:>8.2f} {base_cpu:>10.2f} "
+              f"{cpu / base_cpu:>9.2f}")
+        last = (n, took, cpu)
+    if last is not None:
+        n, took, cpu = last
+        print(f"60M events extrapolated linearly from {n:,}: {took * 60e6 / n:.0f} s wall "
+              f"here, {cpu * 60e6 / n / 2:.0f} s on 2 idle cores (CPU s / 2) "
+              f"(load average now {os.getloadavg()[0]:.1f}; target: under 120 s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--deps", type=Path, help="folder where retentioneering is installed")
+    parser.add_argument("--sizes", default="1,4", help="millions of events, comma-separated")
+    parser.add_argument("--skip-demo", action="store_true")
+    args = parser.parse_args()
+    if args.deps is not None:
+        sys.path.insert(0, str(args.deps))
+    rows = synthetic_cases()
+    if not args.skip_demo:
+        rows += demo_case()
+    if args.deps is not None:
+        rows += ecom_case(args.deps)
+    print("\n== planted incidents")
+    print(pd.DataFrame(rows).to_string(index=False))
+    throughput([float(x) for x in args.sizes.split(",") if x])
+
+
+if __name__ == "__main__":
+    main()
