@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.integrate import quad
 
-from shopperlens.errors import ConfigError, InputError, MissingColumnError, NotFittedError
+from shopperlens.errors import (
+    ConfigError,
+    ConvergenceWarning,
+    InputError,
+    MissingColumnError,
+    NotFittedError,
+)
 from shopperlens.models import (
     BetaGeoModel,
     GammaGammaModel,
@@ -54,6 +62,19 @@ def test_p_alive_is_one_without_repeats_in_bg_nbd() -> None:
     m = _model(BetaGeoModel, BG)
     one_off = pd.DataFrame({"frequency": [0] * 3, "recency": [0.0] * 3, "T": [1.0, 20, 80]})
     assert m.probability_alive(one_off).tolist() == [1.0, 1.0, 1.0]
+
+
+def test_pareto_nbd_fits_where_nobody_bought_twice() -> None:
+    # The optimum runs off to a repeat rate of zero: the fit stops at the floor, finite,
+    # and expects next to no purchases instead of failing the run.
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"frequency": 0.0, "recency": 0.0, "T": rng.uniform(1, 52, 3000)})
+    with warnings.catch_warnings():  # BFGS may or may not report precision loss there
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = ParetoNBDModel().fit(X)
+    assert np.all(np.isfinite(list(model.params_.values())))
+    assert model.expected_purchases(13, X).max() < 0.01
+    assert np.all((model.probability_alive(X) >= 0) & (model.probability_alive(X) <= 1))
 
 
 @pytest.mark.parametrize("cls,params", [(BetaGeoModel, BG), (ParetoNBDModel, PNBD)])

@@ -36,6 +36,9 @@ from shopperlens.models.btyd._likelihood import pareto_log_a0, pareto_nbd_loglik
 # fit took 130 s): parameters beyond this cap are refused, and the caller sees a fit that
 # stopped at the cap (select_transaction_model then takes its penalised fallback).
 PARAM_CAP = 1e3
+# Where nobody bought twice, the optimum runs off to r -> 0 (no repeat purchases at all)
+# and underflows; the fit stops at this floor instead: a repeat rate too small to matter.
+PARAM_FLOOR = 1e-6
 QUADRATURE_NODES = 24  # Gauss-Laguerre nodes per rate; 1e-6 agreement with closed forms
 
 
@@ -116,7 +119,7 @@ class ParetoNBDModel(BTYDBase):
         total = weight.sum()
 
         def mean_value(params: np.ndarray) -> float:
-            if np.any(params > PARAM_CAP):  # the degenerate direction: stop there
+            if np.any(params > PARAM_CAP) or np.any(params < PARAM_FLOOR):  # degenerate
                 return -np.inf
             return float(weight @ pareto_nbd_loglik(params, x, tx, age)) / total
 
@@ -125,7 +128,8 @@ class ParetoNBDModel(BTYDBase):
             log_grad = numeric_gradient(lambda t: mean_value(np.exp(t)), np.log(params))
             return mean_value(params), log_grad / params
 
-        rate = max(float(weight @ x) / max(float(weight @ age), 1e-9), 1e-3)
+        # a start well inside the cap, also where nobody bought twice (rate 0)
+        rate = max(float(weight @ x) / max(float(weight @ age), 1e-9), 10 / PARAM_CAP)
         theta0 = np.log([1.0, 1.0 / rate, 1.0, float(np.mean(age)) or 1.0])
         theta = maximise(penalised(mean_ll, self.penalizer), theta0,
                          tol=self.tol, max_iter=self.max_iter, name="ParetoNBDModel")
