@@ -188,3 +188,26 @@ def test_one_time_buyers_fade_under_pareto_nbd_not_under_bg_nbd() -> None:
     assert _model(BetaGeoModel, BG).probability_alive(one_off).tolist() == [1.0] * 3
     p = _model(ParetoNBDModel, PNBD).probability_alive(one_off)
     assert p[0] > p[1] > p[2] and p[2] < 0.3  # 546 days after a single purchase
+
+
+@pytest.mark.filterwarnings("ignore::shopperlens.errors.ConvergenceWarning")  # BFGS's
+# "precision loss" stop: the errors are taken wherever the fit stops, either way
+def test_pareto_nbd_standard_errors_are_the_likelihood_hessians() -> None:
+    # The fit takes its Hessian from the log-likelihood alone (no numerical gradient
+    # alongside): the errors must be those of the unpenalised total log-likelihood.
+    from shopperlens.models.btyd._base import standard_errors
+    from shopperlens.models.btyd._likelihood import pareto_nbd_loglik
+
+    rng = np.random.default_rng(0)
+    age = rng.uniform(10, 60, 400)
+    alive = np.minimum(rng.exponential(rng.gamma(2.0, 20.0, 400)), age)  # Pareto/NBD-like
+    x = rng.poisson(rng.gamma(1.0, 0.1, 400) * alive)
+    last = np.where(x > 0, alive * rng.beta(np.maximum(x, 1), 1.0), 0.0)
+    data = pd.DataFrame({"frequency": x, "recency": last, "T": age})
+    model = ParetoNBDModel().fit(data)
+    args = [data[c].to_numpy(float) for c in ("frequency", "recency", "T")]
+    theta = np.log([model.params_[k] for k in ("r", "alpha", "s", "beta")])
+    expected = standard_errors(lambda t: -float(pareto_nbd_loglik(np.exp(t), *args).sum()),
+                               theta, ("r", "alpha", "s", "beta"))
+    assert model.standard_errors_ == pytest.approx(expected, rel=1e-4)  # compressed rows
+    assert all(np.isfinite(v) and v > 0 for v in expected.values())

@@ -133,7 +133,7 @@ class ParetoNBDModel(BTYDBase):
         theta0 = np.log([1.0, 1.0 / rate, 1.0, float(np.mean(age)) or 1.0])
         theta = maximise(penalised(mean_ll, self.penalizer), theta0,
                          tol=self.tol, max_iter=self.max_iter, name="ParetoNBDModel")
-        self._store_fit(theta, mean_ll, total, with_grad=False)
+        self._store_fit(theta, mean_ll, total, with_grad=False, mean_value=mean_value)
         return self
 
     def probability_alive(self, X: pd.DataFrame) -> np.ndarray:
