@@ -202,8 +202,22 @@ IDENTITIES = Table(
     ),
 )
 
+# The offers a next best offer is chosen from (recommend/offers.py); one row per offer.
+OFFERS = Table(
+    "offers",
+    (
+        Column("offer_id", "string", required=True),
+        Column("kind", "string", required=True),  # discount, free_shipping, product, content
+        Column("cost", "decimal"),
+        Column("eligibility", "string"),  # segment ids, comma-separated; empty: everyone
+        Column("max_per_customer", "integer"),
+        Column("period_days", "integer"),
+    ),
+    unique_key="offer_id",
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (TRANSACTIONS, EVENTS, INTERACTIONS, CUSTOMERS, IDENTITIES)
+    t.name: t for t in (TRANSACTIONS, EVENTS, INTERACTIONS, CUSTOMERS, IDENTITIES, OFFERS)
 }
 
 # Range rules beyond the type: (table, column) -> (SQL predicate on the typed value, wording)
@@ -222,6 +236,9 @@ INTERACTION_SOURCES = (REVIEW, SUPPORT, SOCIAL, SURVEY, CHAT)
 SEGMENTS_FILE = "segments"
 PROFILES_FILE = "segment_profiles"
 PREDICTIONS_FILE = "predictions"
+RECOMMENDATIONS_FILE = "recommendations"
+OFFERS_FILE = "offers"
+RECOMMENDER_FILE = "recommender.joblib"
 FEATURES_FILE = "features.parquet"
 REJECTED_DIR = "rejected"
 REPORT_FILE = "report.html"

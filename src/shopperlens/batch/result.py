@@ -66,6 +66,10 @@ class RunResult:
     model: SavedSegmentModel  # type: ignore[misc]
     record: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] | None = None  # the fairness audit of this run, once one was made
+    # top products and the next best offer per customer (step recommendations; None
+    # when the transactions name no product)
+    recommendations: pd.DataFrame | None = None
+    offers: pd.DataFrame | None = None
 
     def is_stored(self) -> bool:
         """Whether the per-customer frames are still only in the output files."""

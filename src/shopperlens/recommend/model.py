@@ -205,10 +205,12 @@ def _categories(frame: pd.DataFrame, items: np.ndarray, n_items: int) -> np.ndar
     """Each product's category (its most frequent one), or None without the column."""
     if s.CATEGORY not in frame or frame[s.CATEGORY].isna().all():
         return None
-    pairs = pd.DataFrame({"item": items, "category": frame[s.CATEGORY].astype("string")})
-    top = pairs.dropna().groupby("item")["category"].agg(lambda c: c.value_counts().index[0])
+    pairs = pd.DataFrame({"item": items, "category": frame[s.CATEGORY].astype(object)})
+    counts = pairs.dropna().groupby(["item", "category"]).size().reset_index(name="n")
+    top = counts.sort_values(["item", "n"], ascending=[True, False], kind="stable") \
+        .drop_duplicates("item")
     out = np.full(n_items, None, dtype=object)
-    out[top.index.to_numpy()] = top.to_numpy()
+    out[top["item"].to_numpy()] = top["category"].to_numpy()
     return out
 
 

@@ -15,6 +15,7 @@ from shopperlens.batch.steps import (
     ingest,
     outputs,
     predictions,
+    recommendations,
     report,
     scoring,
     segmentation,
@@ -29,6 +30,7 @@ STEPS: tuple[Step, ...] = (
     Step("predictions", predictions.fit),
     Step("scoring", scoring.score, timed=False),
     Step("outputs", outputs.write),
+    Step("recommendations", recommendations.recommend),
     Step("report", report.write, engine=False, when=report.wanted),
 )
 
