@@ -92,6 +92,7 @@ class ItemKNNRecommender(BaseEstimator):
         customers, users = np.unique(frame[s.CUSTOMER_ID].astype(str), return_inverse=True)
         self.items_, items = np.unique(frame[s.PRODUCT_ID].astype(str), return_inverse=True)
         self.customers_ = pd.Index(customers)
+        self._position = self._rows = None
         self.item_index_ = pd.Index(self.items_)
         decay = 0.5 ** ((as_of - frame[T].to_numpy(float)) / self.half_life_days)
         weight = frame[WEIGHT].to_numpy(float) if WEIGHT in frame else np.ones(len(frame))
@@ -134,21 +135,82 @@ class ItemKNNRecommender(BaseEstimator):
 
     def recommend_one(self, history: Mapping[str, float], bought: Sequence[str] = (), *,
                       segment: Any = None, segment_name: str | None = None,
-                      n: int = 10) -> pd.DataFrame:
+                      n: int = 10) -> list[dict[str, Any]]:
         """Top ``n`` of one customer from ``history`` (product -> weight, unknown
-        products ignored) and the products they ``bought``: the service's live path."""
-        known = self.item_index_.get_indexer(list(history))
-        keep = known >= 0
-        width = len(self.items_)
-        row = sp.csr_matrix((np.asarray(list(history.values()), float)[keep],
-                             (np.zeros(keep.sum(), int), known[keep])), shape=(1, width))
-        owned = self.item_index_.get_indexer(list(bought))
-        owned = owned[owned >= 0]
-        mask = sp.csr_matrix((np.ones(len(owned)), (np.zeros(len(owned), int), owned)),
-                             shape=(1, width))
-        return self._score(["_"], row, mask, [segment], n,
-                           {segment: segment_name} if segment_name else {}).assign(
-            **{s.CUSTOMER_ID: None})
+        products ignored) and the products they ``bought``, as records of
+        :data:`COLUMNS` without ``customer_id``: the service's live path, the same
+        scores as :meth:`recommend` with plain numpy on the fitted arrays."""
+        if not hasattr(self, "similarity_"):
+            raise NotFittedError("Fit the recommender before asking for recommendations.")
+        position = self._positions()
+        seen = [(position[p], float(w)) for p, w in history.items() if p in position]
+        sim = self.similarity_
+        source, target, pull = [], [], []
+        for i, w in seen:
+            lo, hi = sim.indptr[i], sim.indptr[i + 1]
+            source.append(np.full(hi - lo, i))
+            target.append(sim.indices[lo:hi])
+            pull.append(w * sim.data[lo:hi])
+        src = np.concatenate(source) if source else np.array([], int)
+        dst = np.concatenate(target) if target else np.array([], int)
+        val = np.concatenate(pull) if pull else np.array([])
+        knn = np.bincount(dst, val, minlength=len(self.items_))
+        owned = np.zeros(len(self.items_), bool)
+        owned[[position[p] for p in bought if p in position]] = True
+        own = np.zeros(len(self.items_))
+        for i, w in seen:
+            own[i] += w
+        popular = self.segment_popularity_.get(segment, self.popularity_)
+        score, knn = self._combine(knn[None], own[None], owned[None], popular[None])
+        top = np.argsort(-score[0], kind="stable")[:n]
+        return self._records_one(top, score[0], knn[0], popular, owned, (src, dst, val),
+                                 segment_name if segment in self.segment_popularity_ else None)
+
+    def _positions(self) -> dict[str, int]:
+        """Product id -> column (made once, for the one-customer path)."""
+        if getattr(self, "_position", None) is None:
+            self._position = {str(p): i for i, p in enumerate(self.items_)}
+        return self._position
+
+    def customer_row(self, customer_id: str) -> int:
+        """The customer's row of ``history_`` (-1: not in the fitted data)."""
+        if getattr(self, "_rows", None) is None:
+            self._rows = {str(c): i for i, c in enumerate(self.customers_)}
+        return self._rows.get(customer_id, -1)
+
+    def _combine(self, knn: np.ndarray, own: np.ndarray, owned: np.ndarray,
+                 popular: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The final scores from the neighbour pull, the customer's own weights, what
+        they bought and the popularity they see (all customers x items); and the
+        neighbour part, scaled, that the reasons compare with popularity."""
+        # A product bought before counts as far as its buyers buy it again: its
+        # neighbours' pull and its popularity times its repeat rate, plus the customer's
+        # own habit (their weight of it, as if it were its own neighbour at that rate).
+        rate = np.where(owned, self.repeat_rate_, 1.0)
+        knn = knn * rate + np.where(owned, own * self.repeat_rate_, 0.0)
+        knn = knn / np.maximum(knn.max(axis=1, keepdims=True), 1e-12)
+        return knn + self.popularity_weight * popular * rate, knn
+
+    def _records_one(self, top: np.ndarray, score: np.ndarray, knn: np.ndarray,
+                     popular: np.ndarray, owned: np.ndarray,
+                     pulls: tuple[np.ndarray, np.ndarray, np.ndarray],
+                     segment_name: str | None) -> list[dict[str, Any]]:
+        src, dst, val = pulls
+        out = []
+        for j in top:
+            if score[j] <= 0:
+                break
+            mine = dst == j
+            because = int(src[mine][np.argmax(val[mine])]) if mine.any() else int(j)
+            kind = r.AGAIN if owned[j] else (
+                r.NEIGHBOUR if knn[j] >= self.popularity_weight * popular[j] and because != j
+                else r.POPULAR)
+            reason = r.sentence(kind, str(self.items_[because]), segment_name,
+                                float(self.repeat_rate_[j]))
+            out.append({RANK: len(out) + 1, s.PRODUCT_ID: str(self.items_[j]),
+                        s.CATEGORY: None if self.categories_ is None else self.categories_[j],
+                        SCORE: round(float(score[j]), 6), s.REASON: reason})
+        return out
 
     def _block(self, customers: list[str], rows: np.ndarray, labels: list[Any], n: int,
                names: Mapping[Any, str]) -> pd.DataFrame:
@@ -164,14 +226,8 @@ class ItemKNNRecommender(BaseEstimator):
         knn = np.asarray((history @ self.similarity_).todense())
         popular = np.vstack([self.segment_popularity_.get(label, self.popularity_)
                              for label in labels])
-        # A product bought before counts as far as its buyers buy it again: its
-        # neighbours' pull and its popularity times its repeat rate, plus the customer's
-        # own habit (their weight of it, as if it were its own neighbour at that rate).
         owned = bought.toarray() > 0
-        rate = np.where(owned, self.repeat_rate_, 1.0)
-        knn = knn * rate + np.where(owned, history.toarray() * self.repeat_rate_, 0.0)
-        knn /= np.maximum(knn.max(axis=1, keepdims=True), 1e-12)
-        score = knn + self.popularity_weight * popular * rate
+        score, knn = self._combine(knn, history.toarray(), owned, popular)
         n = min(n, score.shape[1])
         top = np.argsort(-score, axis=1, kind="stable")[:, :n]
         top_scores = np.take_along_axis(score, top, axis=1)

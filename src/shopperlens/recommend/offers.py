@@ -29,6 +29,7 @@ offer per segment from the segment's usual action.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -165,30 +166,63 @@ def _values(who: pd.DataFrame, offers: pd.DataFrame,
                     product_value.reindex(who[s.CUSTOMER_ID]).fillna(0.0).to_numpy(float))
     out = np.empty((len(who), len(offers)))
     for j, (kind, cost) in enumerate(zip(offers[KIND], offers[COST].fillna(0.0), strict=True)):
-        response = np.minimum(RESPONSE.get(str(kind), 0.03) * lift, 1.0)
-        gain = clv * (1.0 + risk) if kind in RETENTION else clv
-        if kind == "product":
-            gain = np.maximum(best_product, 0.1 * clv)
-        out[:, j] = response * gain - float(cost)
+        out[:, j] = offer_value(str(kind), float(cost), clv, risk, lift, best_product)
     return out
+
+
+def offer_value(kind: str, cost: float, clv: Any, risk: Any, lift: Any,
+                best_product: Any) -> Any:
+    """Expected incremental value of an offer of ``kind`` (arrays or numbers):
+    predicted response x what it may add - cost."""
+    response = np.minimum(RESPONSE.get(kind, 0.03) * lift, 1.0)
+    gain = clv * (1.0 + risk) if kind in RETENTION else clv
+    if kind == "product":
+        gain = np.maximum(best_product, 0.1 * clv)
+    return response * gain - cost
+
+
+def best_offer_one(customer: dict[str, Any], offers: list[dict[str, Any]],
+                   best_product: float | None = None) -> dict[str, Any] | None:
+    """:func:`choose_offers` for one customer without a frame (the service's path):
+    ``{"offer_id", "expected_value", "reason"}``, or None."""
+    if customer.get(s.CONSENT_MARKETING) is False:
+        return None
+    clv, risk = _number(customer.get("expected_clv")), _number(customer.get("churn_risk"))
+    lift = 1.0 + np.log1p(_number(customer.get("email_clicks")))
+    segment = "" if customer.get(s.SEGMENT_ID) is None else str(customer[s.SEGMENT_ID])
+    best: tuple[float, dict[str, Any]] | None = None
+    for offer in offers:
+        names = {x.strip() for x in str(offer.get(ELIGIBILITY) or "").replace(";", ",")
+                 .split(",") if x.strip()}
+        if (names and segment not in names) or _number(offer.get(MAX_PER_CUSTOMER), 1.0) <= 0:
+            continue
+        value = float(offer_value(str(offer[KIND]), _number(offer.get(COST)), clv, risk,
+                                  lift, _number(best_product)))
+        if value > 0 and (best is None or value > best[0]):
+            best = (value, offer)
+    if best is None:
+        return None
+    shown_risk = risk if customer.get("churn_risk") is not None else np.nan
+    return {OFFER_ID: str(best[1][OFFER_ID]), EXPECTED_VALUE: round(best[0], 4),
+            s.REASON: _reason(str(best[1][KIND]), shown_risk, best[0])}
+
+
+def _number(value: Any, default: float = 0.0) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return default if np.isnan(number) else number
 
 
 def _reasons(who: pd.DataFrame, chosen: pd.DataFrame, ev: np.ndarray) -> list[str]:
     risk = who.get("churn_risk", pd.Series(np.nan, index=who.index)).to_numpy(float)
-    out = []
-    for kind, r, v in zip(chosen[KIND].astype(str), risk, ev, strict=True):
-        why = f"{kind.replace('_', ' ')}: highest expected gain ({v:.2f})"
-        if kind in RETENTION and np.isfinite(r) and r >= 0.5:
-            why += f"; churn risk {r:.0%}"
-        out.append(why)
-    return out
+    return [_reason(kind, r, v) for kind, r, v in
+            zip(chosen[KIND].astype(str), risk, ev, strict=True)]
 
 
-def check_offers(offers: pd.DataFrame) -> list[str]:
-    """Problems of an offers table, one line each (empty: fine)."""
-    problems = [f"offers: missing column {c!r}" for c in (OFFER_ID, KIND) if c not in offers]
-    if KIND in offers:
-        bad = offers[~offers[KIND].astype(str).isin(KINDS)]
-        problems += [f"offers row {i + 1}, column kind: {k!r}; expected one of "
-                     f"{', '.join(KINDS)}" for i, k in zip(bad.index, bad[KIND], strict=True)]
-    return problems
+def _reason(kind: str, risk: float, value: float) -> str:
+    why = f"{kind.replace('_', ' ')}: highest expected gain ({value:.2f})"
+    if kind in RETENTION and np.isfinite(risk) and risk >= 0.5:
+        why += f"; churn risk {risk:.0%}"
+    return why

@@ -36,16 +36,19 @@ def explain(history: sp.csr_matrix, similarity: sp.csr_matrix, top: np.ndarray,
     return kind, because
 
 
+def sentence(kind: int, because: str, segment: str | None, repeat_rate: float) -> str:
+    """One recommendation's reason, as a marketer reads it."""
+    if kind == NEIGHBOUR:
+        return f"often bought with {because}"
+    if kind == AGAIN:
+        return f"bought again by {repeat_rate:.0%} of its buyers"
+    if segment is None:
+        return "popular with customers lately"
+    return "popular in your segment" + (f" ({segment})" if segment else "")
+
+
 def sentences(kind: np.ndarray, because: np.ndarray, segment: np.ndarray,
-              repeat_rate: np.ndarray) -> np.ndarray:
-    """The reason of each recommendation as a sentence a marketer can read."""
-    out = np.empty(len(kind), dtype=object)
-    near = kind == NEIGHBOUR
-    out[near] = [f"often bought with {b}" for b in because[near]]
-    crowd = kind == POPULAR
-    out[crowd] = ["popular in your segment" + (f" ({name})" if name else "")
-                  if name is not None and name != "" else "popular with customers lately"
-                  for name in segment[crowd]]
-    again = kind == AGAIN
-    out[again] = [f"bought again by {rate:.0%} of its buyers" for rate in repeat_rate[again]]
-    return out
+              repeat_rate: np.ndarray) -> list[str]:
+    """The reason of each recommendation (:func:`sentence` of each)."""
+    return [sentence(k, str(b), g, float(x))
+            for k, b, g, x in zip(kind, because, segment, repeat_rate, strict=True)]

@@ -26,7 +26,15 @@ from shopperlens.errors import ShopperLensError
 from shopperlens.service.errors import Overloaded, status_of
 from shopperlens.service.models import BatchRequest, Message
 from shopperlens.service.rights import apply_retention, retention_loop
-from shopperlens.service.routers import audit, events, health, live, profiles, segments
+from shopperlens.service.routers import (
+    audit,
+    events,
+    health,
+    live,
+    profiles,
+    recommendations,
+    segments,
+)
 from shopperlens.service.runtime import Clock, Limiter, LoadedModel, Runtime, utc_now
 from shopperlens.service.seeding import seed_from_run
 from shopperlens.service.settings import ServiceSettings
@@ -94,8 +102,9 @@ def create_app(
         title="ShopperLens real-time segmentation", version=__version__, lifespan=lifespan
     )
     app.state.runtime, app.state.webhooks = rt, worker
-    routers = (events.router, profiles.router, segments.router, audit.router, health.router,
-               health.hooks, live.page, live.router)
+    app.state.recommender = recommendations.load_recommender(settings.model_dir)
+    routers = (events.router, profiles.router, recommendations.router, segments.router,
+               audit.router, health.router, health.hooks, live.page, live.router)
     for router in routers:
         app.include_router(router)
     _handlers(app)

@@ -17,6 +17,7 @@ from shopperlens.batch.state import RunState
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.privacy.consent import marketing_allowed
 from shopperlens.recommend import ItemKNNRecommender
+from shopperlens.recommend.live import LiveRecommender
 from shopperlens.recommend.model import T
 from shopperlens.recommend.offers import (
     DEFAULT_MAX_PER_CUSTOMER,
@@ -45,10 +46,11 @@ def recommend(state: RunState) -> None:
     segments = result.segments
     labels = dict(zip(segments[s.CUSTOMER_ID].astype(str), segments[s.SEGMENT_ID], strict=True))
     names = dict(zip(segments[s.SEGMENT_ID], segments[s.SEGMENT_NAME], strict=False))
-    model = ItemKNNRecommender().fit(order_lines(engine, state), as_of=epoch_days(state.as_of),
-                                     segments=labels)
+    as_of = epoch_days(state.as_of)
+    model = ItemKNNRecommender().fit(order_lines(engine, state), as_of=as_of, segments=labels)
     recs = model.recommend(list(labels), n=TOP_N, segments=labels, segment_names=names)
-    offers = choose_offers(offer_inputs(engine, result, labels), offer_table(engine, names),
+    table = offer_table(engine, names)
+    offers = choose_offers(offer_inputs(engine, result, labels), table,
                            product_value=recs[recs["rank"] == 1].set_index(s.CUSTOMER_ID)[
                                "score"])
     result.recommendations, result.offers = recs, offers
@@ -62,7 +64,7 @@ def recommend(state: RunState) -> None:
     if state.out_dir is not None:
         write_frame(recs, state.out_dir / s.RECOMMENDATIONS_FILE)
         write_frame(offers, state.out_dir / s.OFFERS_FILE)
-        joblib.dump({"model": model, "segment_names": names},
+        joblib.dump(LiveRecommender(model, as_of, names, table),
                     state.out_dir / s.RECOMMENDER_FILE)
 
 
