@@ -51,6 +51,7 @@ def report_context(result: RunResult) -> dict[str, Any]:
         "rfm": sections.rfm(ctx),
         "predictions": sections.predictions(ctx),
         "text": sections.text(ctx),
+        "recommendations": sections.recommendations(ctx),
         "fairness": sections.fairness(ctx),
         "method": sections.method(ctx),
         "currency": result.record.get("currency"),
