@@ -72,7 +72,7 @@ class Tastes:
 def tastes(rng: np.random.Generator) -> Tastes:
     """Favourites per persona and category, at the persona's usual price level; no two
     personas share a favourite."""
-    taken = [set() for _ in CATEGORIES]
+    taken: list[set[int]] = [set() for _ in CATEGORIES]
     favourites = []
     for skew in PARAMS["price_skew"]:
         per_category = []
@@ -157,8 +157,15 @@ def _lines(rng: np.random.Generator, traits: dict[str, np.ndarray], customer: np
     rank = np.floor(rng.random(len(line_order)) ** skew * PRODUCTS_PER_CATEGORY).astype(np.int64)
     product = category * PRODUCTS_PER_CATEGORY + np.minimum(rank, PRODUCTS_PER_CATEGORY - 1)
     if taste is not None:
-        product = _favourite_products(taste, traits["persona"][line_customer],
-                                      line_customer, category, product)
+        favourite = _favourite_products(taste, traits["persona"][line_customer],
+                                        line_customer, category, product)
+        # one line per product in an order: a favourite already in it keeps the line's
+        # own product (identical lines would be quarantined as duplicates)
+        _, first = np.unique(line_order * len(CATEGORIES) * PRODUCTS_PER_CATEGORY + favourite,
+                             return_index=True)
+        again = np.ones(len(favourite), bool)
+        again[first] = False
+        product = np.where(again, product, favourite)
     grocery = category == CATEGORIES.index("grocery")
     quantity = 1 + rng.poisson(np.where(grocery, 1.2, 0.12))
     return {"order": line_order, "n_lines": n_lines, "category": category, "product": product,

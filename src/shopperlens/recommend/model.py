@@ -92,7 +92,8 @@ class ItemKNNRecommender(BaseEstimator):
         customers, users = np.unique(frame[s.CUSTOMER_ID].astype(str), return_inverse=True)
         self.items_, items = np.unique(frame[s.PRODUCT_ID].astype(str), return_inverse=True)
         self.customers_ = pd.Index(customers)
-        self._position = self._rows = None
+        self._position: dict[str, int] | None = None
+        self._rows: dict[str, int] | None = None
         self.item_index_ = pd.Index(self.items_)
         decay = 0.5 ** ((as_of - frame[T].to_numpy(float)) / self.half_life_days)
         weight = frame[WEIGHT].to_numpy(float) if WEIGHT in frame else np.ones(len(frame))
@@ -170,12 +171,14 @@ class ItemKNNRecommender(BaseEstimator):
         """Product id -> column (made once, for the one-customer path)."""
         if getattr(self, "_position", None) is None:
             self._position = {str(p): i for i, p in enumerate(self.items_)}
+        assert self._position is not None
         return self._position
 
     def customer_row(self, customer_id: str) -> int:
         """The customer's row of ``history_`` (-1: not in the fitted data)."""
         if getattr(self, "_rows", None) is None:
             self._rows = {str(c): i for i, c in enumerate(self.customers_)}
+        assert self._rows is not None
         return self._rows.get(customer_id, -1)
 
     def _combine(self, knn: np.ndarray, own: np.ndarray, owned: np.ndarray,
@@ -196,7 +199,7 @@ class ItemKNNRecommender(BaseEstimator):
                      pulls: tuple[np.ndarray, np.ndarray, np.ndarray],
                      segment_name: str | None) -> list[dict[str, Any]]:
         src, dst, val = pulls
-        out = []
+        out: list[dict[str, Any]] = []
         for j in top:
             if score[j] <= 0:
                 break

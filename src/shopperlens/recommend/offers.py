@@ -14,8 +14,8 @@ Rules that always hold: nobody whose ``consent_marketing`` is false gets an offe
 customer gets more than ``max_per_customer`` offers in ``window_days`` (contact
 pressure), counting those already sent; an offer goes only to the segments it names
 (``eligibility``), and not to a customer who already got it ``max_per_customer`` times
-(in its ``period_days``: the caller counts the sends). Without an offers table, :func:`default_offers` makes one typed
-offer per segment from the segment's usual action.
+(in its ``period_days``: the caller counts the sends). Without an offers table,
+:func:`default_offers` makes one typed offer per segment from the segment's usual action.
 
 >>> customers = pd.DataFrame({"customer_id": ["a", "b"], "segment_id": [0, 0],
 ...     "expected_clv": [100.0, 10.0], "churn_risk": [0.8, 0.1],
