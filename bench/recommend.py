@@ -208,22 +208,32 @@ def verdict(rows: list[dict]) -> None:
 
 # -- latency ------------------------------------------------------------------------
 def latency(folder: Path, calls: int) -> None:
-    """p50/p99 of the two endpoints after product views arrive, and of the profile read."""
+    """p50/p99 of the two endpoints after product views arrive, and of the profile read:
+    through HTTP (Starlette's in-process client, which adds its own overhead to every
+    call) and of the handlers alone (store read and scoring)."""
     from fastapi.testclient import TestClient
 
+    from shopperlens.batch.runner import run
     from shopperlens.service.app import create_app
+    from shopperlens.service.routers import profiles, recommendations
     from shopperlens.service.settings import ServiceSettings
 
     out = folder / "run"
-    from shopperlens.batch.runner import run
     run(folder, out, report=False)
     settings = ServiceSettings(model_dir=out, store_url=f"sqlite:///{folder / 'store.db'}")
     ids = pd.read_parquet(out / "segments.parquet")["customer_id"].astype(str).tolist()
     items = pd.read_parquet(out / "recommendations.parquet")["product_id"].unique().tolist()
     rng = np.random.default_rng(0)
-    with TestClient(create_app(settings)) as client:
-        timings: dict[str, list[float]] = {"profile": [], "recommendations": [],
-                                           "next-best-offer": []}
+    http: dict[str, list[float]] = {"profile": [], "recommendations": [], "next-best-offer": []}
+    handler: dict[str, list[float]] = {k: [] for k in http}
+    app = create_app(settings)
+    rt, live = app.state.runtime, app.state.recommender
+    calls_of = {
+        "profile": lambda c: profiles._profile(c, rt.store, rt.clock, rt.model),
+        "recommendations": lambda c: recommendations._recs(c, rt.store, rt.clock, live),
+        "next-best-offer": lambda c: recommendations._offer(c, rt.store, rt.clock, live),
+    }
+    with TestClient(app) as client:
         for i in range(calls):
             cid = ids[int(rng.integers(len(ids)))]
             client.post("/v1/track", json={
@@ -233,11 +243,15 @@ def latency(folder: Path, calls: int) -> None:
                                 ("next-best-offer", "/next-best-offer")):
                 start = time.perf_counter()
                 answer = client.get(f"/v1/profiles/{cid}{path}")
-                timings[label].append((time.perf_counter() - start) * 1000)
+                http[label].append((time.perf_counter() - start) * 1000)
                 assert answer.status_code == 200, answer.text
-    for label, ms in timings.items():
-        print(f"  GET {label:<16} p50 {np.percentile(ms, 50):6.2f} ms  "
-              f"p99 {np.percentile(ms, 99):6.2f} ms  ({calls} calls)")
+                start = time.perf_counter()
+                calls_of[label](cid)
+                handler[label].append((time.perf_counter() - start) * 1000)
+    for where, timings in (("HTTP", http), ("handler", handler)):
+        for label, ms in timings.items():
+            print(f"  {where:<7} GET {label:<16} p50 {np.percentile(ms, 50):6.2f} ms  "
+                  f"p99 {np.percentile(ms, 99):6.2f} ms  ({calls} calls)")
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ def people(n: int, seed: int) -> pd.DataFrame:
     })
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(n=st.integers(1, 40), seed=st.integers(0, 10_000), cap=st.integers(0, 2),
        already=st.integers(0, 3))
 def test_consent_and_the_contact_cap_always_hold(n: int, seed: int, cap: int,
