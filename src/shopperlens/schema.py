@@ -228,6 +228,9 @@ RANGE_RULES: dict[tuple[str, str], tuple[str, str]] = {
     ("customers", BIRTH_YEAR): ("{col} BETWEEN 1900 AND 2030", "a birth year from 1900 to 2030"),
     ("customers", LATITUDE): ("{col} BETWEEN -90 AND 90", "a latitude from -90 to 90"),
     ("customers", LONGITUDE): ("{col} BETWEEN -180 AND 180", "a longitude from -180 to 180"),
+    ("offers", "kind"): ("{col} IN ('discount', 'free_shipping', 'product', 'content')",
+                         "one of discount, free_shipping, product, content"),
+    ("offers", "cost"): ("{col} >= 0", "a cost of 0 or more"),
 }
 
 INTERACTION_SOURCES = (REVIEW, SUPPORT, SOCIAL, SURVEY, CHAT)

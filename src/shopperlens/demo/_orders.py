@@ -108,6 +108,24 @@ def _favourite_products(taste: Tastes, persona: np.ndarray, customer: np.ndarray
     return out
 
 
+def _one_line_per_product(order: np.ndarray, drawn: np.ndarray, favourite: np.ndarray
+                          ) -> np.ndarray:
+    """The favourites, one line per product in an order: a repeated one keeps the drawn
+    product, moved to the next of its category while still repeated (identical lines
+    would be quarantined as duplicates)."""
+    width = len(CATEGORIES) * PRODUCTS_PER_CATEGORY
+    product = favourite.copy()
+    for step in range(PRODUCTS_PER_CATEGORY):
+        _, first = np.unique(order * width + product, return_index=True)
+        again = np.ones(len(product), bool)
+        again[first] = False
+        if not again.any():
+            break
+        base = drawn[again] - drawn[again] % PRODUCTS_PER_CATEGORY
+        product[again] = base + (drawn[again] + step) % PRODUCTS_PER_CATEGORY
+    return product
+
+
 def catalogue(rng: np.random.Generator) -> Catalogue:
     """Eight categories of products with plausible '.99' prices."""
     raw = _MEDIAN_PRICE[:, None] * rng.lognormal(0, 0.6, (8, PRODUCTS_PER_CATEGORY))
@@ -159,13 +177,7 @@ def _lines(rng: np.random.Generator, traits: dict[str, np.ndarray], customer: np
     if taste is not None:
         favourite = _favourite_products(taste, traits["persona"][line_customer],
                                         line_customer, category, product)
-        # one line per product in an order: a favourite already in it keeps the line's
-        # own product (identical lines would be quarantined as duplicates)
-        _, first = np.unique(line_order * len(CATEGORIES) * PRODUCTS_PER_CATEGORY + favourite,
-                             return_index=True)
-        again = np.ones(len(favourite), bool)
-        again[first] = False
-        product = np.where(again, product, favourite)
+        product = _one_line_per_product(line_order, product, favourite)
     grocery = category == CATEGORIES.index("grocery")
     quantity = 1 + rng.poisson(np.where(grocery, 1.2, 0.12))
     return {"order": line_order, "n_lines": n_lines, "category": category, "product": product,
