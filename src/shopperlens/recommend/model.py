@@ -38,7 +38,8 @@ T = "t"  # days since the epoch
 WEIGHT = "weight"  # a row's strength: a purchase 1, a view less (``view_weight``)
 RANK, SCORE = "rank", "score"
 COLUMNS = [s.CUSTOMER_ID, RANK, s.PRODUCT_ID, s.CATEGORY, SCORE, s.REASON]
-BLOCK = 2048  # customers scored at a time: a block's dense scores stay small
+BLOCK = 2048  # customers scored at a time ...
+CELLS = 5_000_000  # ... and at most this many scores (customers x products) at once
 
 
 class ItemKNNRecommender(BaseEstimator):
@@ -94,7 +95,6 @@ class ItemKNNRecommender(BaseEstimator):
         self.customers_ = pd.Index(customers)
         self._position: dict[str, int] | None = None
         self._rows: dict[str, int] | None = None
-        self.item_index_ = pd.Index(self.items_)
         decay = 0.5 ** ((as_of - frame[T].to_numpy(float)) / self.half_life_days)
         weight = frame[WEIGHT].to_numpy(float) if WEIGHT in frame else np.ones(len(frame))
         shape = (len(customers), len(self.items_))
@@ -124,13 +124,14 @@ class ItemKNNRecommender(BaseEstimator):
         customers = [str(c) for c in customers]
         rows = self.customers_.get_indexer(customers)
         blank = sp.csr_matrix((1, len(self.items_)))
-        self._padded = (sp.vstack([self.history_, blank]).tocsr(),
-                        sp.vstack([self.bought_, blank]).tocsr())
+        padded = (sp.vstack([self.history_, blank]).tocsr(),
+                  sp.vstack([self.bought_, blank]).tocsr())
+        size = max(1, min(BLOCK, CELLS // max(len(self.items_), 1)))
         frames = []
-        for start in range(0, len(customers), BLOCK):
-            block = slice(start, start + BLOCK)
+        for start in range(0, len(customers), size):
+            block = slice(start, start + size)
             labels = [None if segments is None else segments.get(c) for c in customers[block]]
-            frames.append(self._block(customers[block], rows[block], labels, n,
+            frames.append(self._block(padded, customers[block], rows[block], labels, n,
                                       segment_names or {}))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
 
@@ -215,11 +216,12 @@ class ItemKNNRecommender(BaseEstimator):
                         SCORE: round(float(score[j]), 6), s.REASON: reason})
         return out
 
-    def _block(self, customers: list[str], rows: np.ndarray, labels: list[Any], n: int,
-               names: Mapping[Any, str]) -> pd.DataFrame:
+    def _block(self, padded: tuple[sp.csr_matrix, sp.csr_matrix], customers: list[str],
+               rows: np.ndarray, labels: list[Any], n: int, names: Mapping[Any, str]
+               ) -> pd.DataFrame:
         """The recommendations of one block of customers (``rows`` -1: unknown, whose
-        row is the empty last one of the padded matrices)."""
-        history, bought = self._padded
+        row is the empty last one of the ``padded`` history and purchases)."""
+        history, bought = padded
         at = np.where(rows >= 0, rows, history.shape[0] - 1)
         return self._score(customers, history[at], bought[at], labels, n, names)
 
