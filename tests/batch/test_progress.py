@@ -35,13 +35,14 @@ def test_every_step_starts_and_ends_once_with_its_counts(events: list[ProgressEv
     starts = [e.step for e in events if e.kind == "start"]
     ends = {e.step: e for e in events if e.kind == "end"}
     assert starts == ["ingest", "features", "segmentation", "text", "predictions", "scoring",
-                      "outputs"]
+                      "outputs", "recommendations"]
     assert list(ends) == starts
     assert ends["ingest"].counts["rows read"] > 300 and ends["ingest"].counts["tables"] == 5
     assert ends["features"].counts == {"customers": 300}
     assert ends["segmentation"].counts["segments"] >= 2
     assert ends["text"].counts["texts scored"] > 0
     assert 1 <= ends["predictions"].counts["models fitted"] <= 3
+    assert ends["recommendations"].counts["customers"] == 300
     assert all(e.seconds >= 0 for e in ends.values())
 
 

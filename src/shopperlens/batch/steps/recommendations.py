@@ -54,6 +54,8 @@ def recommend(state: RunState) -> None:
                            product_value=recs[recs["rank"] == 1].set_index(s.CUSTOMER_ID)[
                                "score"])
     result.recommendations, result.offers = recs, offers
+    state.timer.count("recommendations", customers=recs[s.CUSTOMER_ID].nunique(),
+                      products=len(model.items_), offers=len(offers))
     result.record["metrics"]["recommendations"] = {
         "customers": int(recs[s.CUSTOMER_ID].nunique()), "products": len(model.items_),
         "catalogue_coverage": round(recs[s.PRODUCT_ID].nunique() / max(len(model.items_), 1), 4),
