@@ -222,10 +222,24 @@ CAMPAIGNS = Table(
     ),
 )
 
+# The offers a next best offer is chosen from (recommend/offers.py); one row per offer.
+OFFERS = Table(
+    "offers",
+    (
+        Column("offer_id", "string", required=True),
+        Column("kind", "string", required=True),  # discount, free_shipping, product, content
+        Column("cost", "decimal"),
+        Column("eligibility", "string"),  # segment ids, comma-separated; empty: everyone
+        Column("max_per_customer", "integer"),
+        Column("period_days", "integer"),
+    ),
+    unique_key="offer_id",
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (TRANSACTIONS, EVENTS, INTERACTIONS, CUSTOMERS, IDENTITIES)
+    t.name: t for t in (TRANSACTIONS, EVENTS, INTERACTIONS, CUSTOMERS, IDENTITIES, CAMPAIGNS,
+                        OFFERS)
 }
-TABLES[CAMPAIGNS.name] = CAMPAIGNS
 
 # Range rules beyond the type: (table, column) -> (SQL predicate on the typed value, wording)
 RANGE_RULES: dict[tuple[str, str], tuple[str, str]] = {
@@ -236,6 +250,9 @@ RANGE_RULES: dict[tuple[str, str], tuple[str, str]] = {
     ("customers", BIRTH_YEAR): ("{col} BETWEEN 1900 AND 2030", "a birth year from 1900 to 2030"),
     ("customers", LATITUDE): ("{col} BETWEEN -90 AND 90", "a latitude from -90 to 90"),
     ("customers", LONGITUDE): ("{col} BETWEEN -180 AND 180", "a longitude from -180 to 180"),
+    ("offers", "kind"): ("{col} IN ('discount', 'free_shipping', 'product', 'content')",
+                         "one of discount, free_shipping, product, content"),
+    ("offers", "cost"): ("{col} >= 0", "a cost of 0 or more"),
 }
 
 INTERACTION_SOURCES = (REVIEW, SUPPORT, SOCIAL, SURVEY, CHAT)
@@ -247,6 +264,9 @@ PREDICTIONS_FILE = "predictions"
 JOURNEYS_FILE = "journeys"
 FRICTION_FILE = "friction"
 INCIDENTS_FILE = "incidents"
+RECOMMENDATIONS_FILE = "recommendations"
+OFFERS_FILE = "offers"
+RECOMMENDER_FILE = "recommender.joblib"
 FEATURES_FILE = "features.parquet"
 REJECTED_DIR = "rejected"
 REPORT_FILE = "report.html"

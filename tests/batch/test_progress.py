@@ -35,7 +35,7 @@ def test_every_step_starts_and_ends_once_with_its_counts(events: list[ProgressEv
     starts = [e.step for e in events if e.kind == "start"]
     ends = {e.step: e for e in events if e.kind == "end"}
     assert starts == ["ingest", "features", "segmentation", "text", "predictions", "scoring",
-                      "outputs", "journeys"]
+                      "outputs", "recommendations", "journeys"]
     assert list(ends) == starts
     assert ends["ingest"].counts["rows read"] > 300 and ends["ingest"].counts["tables"] == 5
     assert ends["features"].counts == {"customers": 300}
@@ -43,6 +43,7 @@ def test_every_step_starts_and_ends_once_with_its_counts(events: list[ProgressEv
     assert ends["text"].counts["texts scored"] > 0
     assert 1 <= ends["predictions"].counts["models fitted"] <= 3
     assert ends["journeys"].counts["sessions"] > 0
+    assert ends["recommendations"].counts["customers"] == 300
     assert all(e.seconds >= 0 for e in ends.values())
 
 

@@ -15,7 +15,8 @@ from shopperlens.cli import app
 
 pytestmark = pytest.mark.e2e
 runner = CliRunner()
-STEPS = ("ingest", "features", "segmentation", "text", "predictions", "scoring", "outputs")
+STEPS = ("ingest", "features", "segmentation", "text", "predictions", "scoring", "outputs",
+         "recommendations")
 
 
 def invoke(*args: object):  # noqa: ANN201 - click's Result

@@ -68,6 +68,10 @@ class RunResult:
     record: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] | None = None  # the fairness audit of this run, once one was made
     journeys: Journeys | None = None  # funnels, friction and incidents, when events had sessions
+    # top products and the next best offer per customer (step recommendations; None
+    # when the transactions name no product)
+    recommendations: pd.DataFrame | None = None
+    offers: pd.DataFrame | None = None
 
     def is_stored(self) -> bool:
         """Whether the per-customer frames are still only in the output files."""

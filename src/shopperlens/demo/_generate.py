@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from shopperlens import schema
 from shopperlens.demo._events import events
-from shopperlens.demo._orders import catalogue, transactions
+from shopperlens.demo._orders import catalogue, tastes, transactions
 from shopperlens.demo._people import birth_years, customers, devices, identities, people
 from shopperlens.demo._personas import PERSONA_NAMES, assign, draw_traits
 from shopperlens.demo._text import interactions
@@ -124,7 +124,9 @@ class _Part:
 def _build(n: int, seeds: np.random.SeedSequence, options: _Options, *,
            first_customer: int = 0, first_order: int = 0) -> _Part:
     """The tables of ``n`` customers numbered from ``first_customer`` (orders likewise)."""
-    rng = [np.random.default_rng(s) for s in seeds.spawn(8)]
+    # the ninth stream (the personas' favourite products) came last: the first eight
+    # draw what they drew before it
+    rng = [np.random.default_rng(s) for s in seeds.spawn(9)]
     start = start_of_history(options.as_of)
     dates = day_dates(start)
     promo, campaigns = promotions(dates)
@@ -138,7 +140,7 @@ def _build(n: int, seeds: np.random.SeedSequence, options: _Options, *,
     who = people(rng[1], len(persona), first_customer)
     cat = catalogue(rng[2])
     tx, orders = transactions(rng[2], traits, who.home_store, calendar, cat,
-                              who.ids, first_order=first_order)
+                              who.ids, first_order=first_order, taste=tastes(rng[8]))
     dev = devices(rng[3], len(persona))
     ev, used, linked = events(rng[3], traits, dev, orders, cat, calendar, campaigns,
                               who.ids)

@@ -29,6 +29,13 @@ ORDER_CHANNELS = ("store", "online", "app")
 PRODUCTS_PER_CATEGORY = 250
 N_STORES = 40
 CURRENCY = "GBP"
+# Planted item affinities: each persona favours a few products of every category, fewer
+# of the consumables than of the durables; a line picks a favourite this often, the
+# first favourite most (weights 1, 1/2, 1/3, ...). Of the consumables, each customer
+# has an order of their own among the persona's favourites (their staples, re-bought).
+CONSUMABLES = ("grocery", "beauty")
+FAVOURITES = (3, 8)  # per category: consumables, others
+FAVOURITE_SHARE = 0.85
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,72 @@ class Orders:
     revenue: np.ndarray
     n_lines: np.ndarray
     first_product: np.ndarray  # flat catalogue index of the first line
+
+
+@dataclass(frozen=True)
+class Tastes:
+    """Each persona's favourite products, and the generator of the picks among them (its
+    own stream, so the other draws of the demo stay as they were)."""
+
+    favourites: list[list[np.ndarray]]  # [persona][category] -> ranks within the category
+    rng: np.random.Generator
+
+
+def tastes(rng: np.random.Generator) -> Tastes:
+    """Favourites per persona and category, at the persona's usual price level; no two
+    personas share a favourite."""
+    taken: list[set[int]] = [set() for _ in CATEGORIES]
+    favourites = []
+    for skew in PARAMS["price_skew"]:
+        per_category = []
+        for c, name in enumerate(CATEGORIES):
+            k = FAVOURITES[0] if name in CONSUMABLES else FAVOURITES[1]
+            ranks: list[int] = []
+            while len(ranks) < k:
+                rank = min(int(rng.random() ** skew * PRODUCTS_PER_CATEGORY),
+                           PRODUCTS_PER_CATEGORY - 1)
+                if rank not in taken[c]:
+                    taken[c].add(rank)
+                    ranks.append(rank)
+            per_category.append(np.array(ranks, dtype=np.int64))
+        favourites.append(per_category)
+    return Tastes(favourites, rng)
+
+
+def _favourite_products(taste: Tastes, persona: np.ndarray, customer: np.ndarray,
+                        category: np.ndarray, product: np.ndarray) -> np.ndarray:
+    """``product`` with a share of the lines swapped for a favourite of the persona."""
+    rng, out = taste.rng, product.copy()
+    swap = rng.random(len(product)) < FAVOURITE_SHARE
+    pick = rng.random(len(product))
+    own = rng.integers(0, max(FAVOURITES), (customer.max() + 1 if len(customer) else 0,
+                                            len(CATEGORIES)))
+    for p, per_category in enumerate(taste.favourites):
+        for c, ranks in enumerate(per_category):
+            rows = np.flatnonzero(swap & (persona == p) & (category == c))
+            weights = np.cumsum(1.0 / np.arange(1, len(ranks) + 1))
+            k = np.searchsorted(weights / weights[-1], pick[rows], side="right")
+            k = (k + own[customer[rows], c]) % len(ranks)
+            out[rows] = c * PRODUCTS_PER_CATEGORY + ranks[k]
+    return out
+
+
+def _one_line_per_product(order: np.ndarray, drawn: np.ndarray, favourite: np.ndarray
+                          ) -> np.ndarray:
+    """The favourites, one line per product in an order: a repeated one keeps the drawn
+    product, moved to the next of its category while still repeated (identical lines
+    would be quarantined as duplicates)."""
+    width = len(CATEGORIES) * PRODUCTS_PER_CATEGORY
+    product = favourite.copy()
+    for step in range(PRODUCTS_PER_CATEGORY):
+        _, first = np.unique(order * width + product, return_index=True)
+        again = np.ones(len(product), bool)
+        again[first] = False
+        if not again.any():
+            break
+        base = drawn[again] - drawn[again] % PRODUCTS_PER_CATEGORY
+        product[again] = base + (drawn[again] + step) % PRODUCTS_PER_CATEGORY
+    return product
 
 
 def catalogue(rng: np.random.Generator) -> Catalogue:
@@ -92,7 +165,7 @@ def draw_orders(rng: np.random.Generator, traits: dict[str, np.ndarray],
 
 
 def _lines(rng: np.random.Generator, traits: dict[str, np.ndarray], customer: np.ndarray,
-           cat: Catalogue) -> dict[str, np.ndarray]:
+           cat: Catalogue, taste: Tastes | None) -> dict[str, np.ndarray]:
     """Order lines: which order, product, price and quantity."""
     n_lines = 1 + rng.poisson(traits["lines"][customer])
     line_order = np.repeat(np.arange(len(customer)), n_lines)
@@ -101,6 +174,10 @@ def _lines(rng: np.random.Generator, traits: dict[str, np.ndarray], customer: np
     skew = traits["price_skew"][line_customer]
     rank = np.floor(rng.random(len(line_order)) ** skew * PRODUCTS_PER_CATEGORY).astype(np.int64)
     product = category * PRODUCTS_PER_CATEGORY + np.minimum(rank, PRODUCTS_PER_CATEGORY - 1)
+    if taste is not None:
+        favourite = _favourite_products(taste, traits["persona"][line_customer],
+                                        line_customer, category, product)
+        product = _one_line_per_product(line_order, product, favourite)
     grocery = category == CATEGORIES.index("grocery")
     quantity = 1 + rng.poisson(np.where(grocery, 1.2, 0.12))
     return {"order": line_order, "n_lines": n_lines, "category": category, "product": product,
@@ -145,16 +222,18 @@ def _returns(rng: np.random.Generator, traits: dict[str, np.ndarray], line_custo
 
 def transactions(rng: np.random.Generator, traits: dict[str, np.ndarray], home_store: np.ndarray,
                  calendar: tuple[np.ndarray, np.ndarray, int], cat: Catalogue,
-                 ids: pa.Array, *, first_order: int = 0) -> tuple[pa.Table, Orders]:
+                 ids: pa.Array, *, first_order: int = 0, taste: Tastes | None = None
+                 ) -> tuple[pa.Table, Orders]:
     """The ``transactions`` table (sales then returns, sorted by time) and its orders.
 
     ``ids`` are the customers' ids; orders are numbered from ``first_order`` (> 0 for
-    the later chunks of a big demo, whose ids must not repeat earlier ones).
+    the later chunks of a big demo, whose ids must not repeat earlier ones); ``taste``
+    plants the personas' favourite products.
     """
     dates, promo, start = calendar
     customer, seconds, channel = draw_orders(rng, traits, calendar)
     in_promo = promo[(seconds - start) // DAY] > 0
-    lines = _lines(rng, traits, customer, cat)
+    lines = _lines(rng, traits, customer, cat, taste)
     line_customer = customer[lines["order"]]
     discount = _discounts(rng, traits, lines, customer, in_promo)
     amount = np.round(lines["unit_price"] * lines["quantity"] - discount, 2)

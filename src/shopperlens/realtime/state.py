@@ -56,6 +56,8 @@ CHANNEL_SHARES = {"store": c.STORE_SHARE, "online": c.ONLINE_SHARE, "app": c.APP
 FUNNEL_EVENTS = (s.PRODUCT_ADDED, s.ORDER_COMPLETED, s.CHECKOUT_STARTED, *COUNTED_EVENTS.values())
 ADDED, COMPLETED = 1, 2  # session flags
 LOG_LIMIT = 500
+PRODUCTS_LIMIT = 50
+PRODUCT_EVENTS = (s.PRODUCT_VIEWED, s.PRODUCT_ADDED)
 
 FEATURE_NAMES = c.STATE_FEATURES  # the catalogue's, in its order
 Features = dict[str, Any]
@@ -118,7 +120,7 @@ class CustomerState:
     ``traits``.
     """
 
-    __slots__ = ("categories", "events", "gap", "interactions", "lines", "log", "orders", "seed", "sessions", "traits")  # noqa: E501
+    __slots__ = ("categories", "events", "gap", "interactions", "lines", "log", "orders", "products", "seed", "sessions", "traits")  # noqa: E501
 
     def __init__(self) -> None:
         self.orders: dict[str, list[Any]] = {}
@@ -138,6 +140,9 @@ class CustomerState:
         # an anonymous visitor's own events (up to LOG_LIMIT; False past it), so a merge
         # into a seeded customer can leave out those the batch run already counted
         self.log: list[dict[str, Any]] | bool = []
+        # products seen since the seed, for live recommendations: id -> [last t, views,
+        # purchases], the PRODUCTS_LIMIT latest
+        self.products: dict[str, list[float]] = {}
 
     # -- learning -------------------------------------------------------------------
     def update(self, event: dict[str, Any]) -> None:
@@ -190,12 +195,25 @@ class CustomerState:
                 category = line.get("category")
                 if category is not None:
                     self.categories[category] = self.categories.get(category, 0.0) + amount
+                if line.get("product_id") is not None:
+                    self._saw_product(str(line["product_id"]), t, bought=True)
             elif amount < 0:
                 self.lines[1] -= amount
         order[PARTS].append([t, amount_at_t])
 
+    def _saw_product(self, product: str, t: float, *, bought: bool) -> None:
+        seen = self.products.setdefault(product, [t, 0, 0])
+        seen[0] = max(seen[0], t)
+        seen[2 if bought else 1] += 1
+        if len(self.products) > PRODUCTS_LIMIT:
+            oldest = min(self.products, key=lambda p: self.products[p][0])
+            del self.products[oldest]
+
     def _update_event(self, event: dict[str, Any]) -> None:
         name = event["event"]
+        if name in PRODUCT_EVENTS and event.get("product_id") is not None \
+                and event.get("t") is not None:
+            self._saw_product(str(event["product_id"]), float(event["t"]), bought=False)
         if name in FUNNEL_EVENTS:
             self.events[name] = self.events.get(name, 0) + 1
         session = event.get("session_id")
@@ -265,6 +283,9 @@ class CustomerState:
         for sid, flags in other.sessions.items():
             self.sessions[sid] = self.sessions.get(sid, 0) | flags
         self._merge_gaps(other.gap)
+        for product, (t, views, buys) in other.products.items():
+            seen = self.products.setdefault(product, [t, 0, 0])
+            seen[0], seen[1], seen[2] = max(seen[0], t), seen[1] + views, seen[2] + buys
         self.interactions = [
             a + b for a, b in zip(self.interactions, other.interactions, strict=True)
         ]

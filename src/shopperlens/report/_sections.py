@@ -305,3 +305,29 @@ def method(ctx: Context) -> dict[str, Any]:
         "timings": record.get("timings_s", {}),
         "parameters": record.get("parameters", {}),
     }
+
+
+def recommendations(ctx: Context, top: int = 5) -> list[dict[str, Any]] | None:
+    """Per segment: the products most often in its customers' top three, and the offers
+    chosen for them (how many, mean expected value)."""
+    recs, offers = ctx.result.recommendations, ctx.result.offers
+    if recs is None or recs.empty:
+        return None
+    segment = ctx.frame[s.SEGMENT_ID]
+    recs = recs[recs["rank"] <= 3].assign(
+        **{s.SEGMENT_ID: recs[s.CUSTOMER_ID].map(segment)}).dropna(subset=[s.SEGMENT_ID])
+    rows = []
+    for sid, name in ctx.names.items():
+        mine = recs[recs[s.SEGMENT_ID] == sid]
+        counts = mine.groupby([s.PRODUCT_ID, s.CATEGORY], dropna=False).size()
+        products = [{"product": p, "category": c if isinstance(c, str) else "", "customers": n}
+                    for (p, c), n in counts.sort_values(ascending=False, kind="stable")
+                    .head(top).items()]
+        chosen = pd.DataFrame() if offers is None else offers[
+            offers[s.CUSTOMER_ID].map(segment) == sid]
+        offer_rows = [] if chosen.empty else [
+            {"offer": o, "customers": len(g), "mean_value": g["expected_value"].mean()}
+            for o, g in chosen.groupby("offer_id")]
+        if products or offer_rows:
+            rows.append({"name": name, "products": products, "offers": offer_rows})
+    return rows or None

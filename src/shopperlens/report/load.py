@@ -70,6 +70,9 @@ def result_from_outputs(out_dir: str | Path) -> RunResult:
         model=model,
         record=record,
         audit=read_audit(out),
+        recommendations=_read_frame(out, s.RECOMMENDATIONS_FILE)
+        if _exists(out, s.RECOMMENDATIONS_FILE) else None,
+        offers=_read_frame(out, s.OFFERS_FILE) if _exists(out, s.OFFERS_FILE) else None,
     )
 
 

@@ -54,6 +54,7 @@ def report_context(result: RunResult) -> dict[str, Any]:
         "predictions": sections.predictions(ctx),
         "text": sections.text(ctx),
         "journeys": journeys(result, ctx.names),
+        "recommendations": sections.recommendations(ctx),
         "fairness": sections.fairness(ctx),
         "campaigns": campaigns(result.record, ctx.names),
         "method": sections.method(ctx),

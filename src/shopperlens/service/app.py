@@ -34,6 +34,7 @@ from shopperlens.service.routers import (
     health,
     live,
     profiles,
+    recommendations,
     segments,
 )
 from shopperlens.service.runtime import Clock, Limiter, LoadedModel, Runtime, utc_now
@@ -103,9 +104,10 @@ def create_app(
         title="ShopperLens real-time segmentation", version=__version__, lifespan=lifespan
     )
     app.state.runtime, app.state.webhooks = rt, worker
-    routers = (events.router, profiles.router, segments.router, friction.router,
-               audit.router, health.router, health.hooks, live.page, live.router,
-               campaigns.router)
+    app.state.recommender = recommendations.load_recommender(settings.model_dir)
+    routers = (events.router, profiles.router, recommendations.router, segments.router,
+               friction.router, audit.router, health.router, health.hooks, live.page,
+               live.router, campaigns.router)
     for router in routers:
         app.include_router(router)
     _handlers(app)

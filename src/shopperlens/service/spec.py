@@ -175,7 +175,11 @@ def to_events(
         events.append({**base, **_transaction(msg, props, ORDER_EVENTS[name])})
         if props.get("behavioural") is False:
             return events
-    events.append({**base, "type": "event", "event": name, "session_id": _session(msg, props)})
+    event = {**base, "type": "event", "event": name, "session_id": _session(msg, props)}
+    product = props.get("product_id", props.get("productId"))
+    if isinstance(product, (str, int)) and not isinstance(product, bool):
+        event["product_id"] = str(product)
+    events.append(event)
     return events
 
 
@@ -333,7 +337,9 @@ def _line(product: Any, i: int, sign: float) -> dict[str, Any]:
     if sign < 0:
         amount, quantity = -abs(amount), None if quantity is None else -abs(quantity)
     category = product.get("category")
+    product_id = product.get("product_id", product.get("productId"))
     return {
+        "product_id": None if product_id is None else str(product_id),
         "amount": amount,
         "quantity": quantity,
         "discount": discount,
