@@ -42,6 +42,7 @@ FUNNEL = (schema.PAGE_VIEWED, schema.PRODUCTS_SEARCHED, schema.PRODUCT_VIEWED,
           schema.PAYMENT_INFO_ENTERED, schema.ORDER_COMPLETED)
 EVENT_NAMES = (*FUNNEL, schema.EMAIL_OPENED, schema.EMAIL_CLICKED, schema.SOCIAL_ENGAGED)
 EVENT_CHANNELS = ("web", "app", "email", "social")
+DEVICES = ("desktop", "mobile", "ios", "android")
 ANONYMOUS = 99  # login step of a session that never logs in
 DUPLICATE_SHARE = 0.005
 _QUERIES = {
@@ -284,8 +285,18 @@ def _assemble(rng: np.random.Generator, parts: list[dict], dev: Devices,
         schema.SESSION_ID: labels(session, hashed_ids(np.arange(n_sessions), salt(rng), 8),
                                   session >= 0),
         schema.CHANNEL: labels(cols["channel"], strings(EVENT_CHANNELS)),
+        schema.DEVICE: _devices(slot, cols["channel"]),
         schema.PROPERTIES: props,
     })
+
+
+def _devices(slot: np.ndarray, channel: np.ndarray) -> pa.Array:
+    """Each device slot's type, fixed by the slot (no draw: the other streams stay as
+    they were): app slots are phones, a third of web slots are phones, the rest desktops;
+    e-mail and social events have none."""
+    web, app = EVENT_CHANNELS.index("web"), EVENT_CHANNELS.index("app")
+    code = np.where(channel == app, 2 + slot % 2, (slot * 7 % 3 == 0).astype(np.int64))
+    return labels(code, strings(DEVICES), (slot >= 0) & ((channel == web) | (channel == app)))
 
 
 def events(rng: np.random.Generator, traits: dict, dev: Devices, orders: Orders,
