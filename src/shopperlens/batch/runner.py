@@ -38,6 +38,7 @@ def run(
     progress: Progress | None = None,
     engine: str = "duckdb",
     currency: str | None = None,
+    previous: str | Path | None = None,
 ) -> RunResult:
     """Run the whole batch pipeline on a data folder and write the contract's outputs.
 
@@ -55,6 +56,9 @@ def run(
         step starts, advances and ends (counts, seconds).
     currency : the currency of the amounts (ISO 4217, shown in the report and summary);
         default: the transactions' ``currency`` column when it holds one currency.
+    previous : the output folder of an earlier run: keep its segment model while it
+        holds (stable ids), compare with it (drift, transitions, segment births and
+        deaths, its predictions' report card) and register the model version.
     """
     feature_engine = check_engine(engine)  # fail before any work
     settings = settings or Settings()
@@ -64,6 +68,7 @@ def run(
         data, None if out is None else Path(out), cutoff, mappings, column_map, holdout_days,
         report, settings, feature_engine, Timer(progress), fingerprints(files),
         currency=currency.strip().upper() if currency else None,
+        previous=None if previous is None else Path(previous),
     )
     with ExitStack() as engine_open:
         for step in STEPS:

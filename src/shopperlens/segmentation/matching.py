@@ -90,7 +90,17 @@ def relabel_model(model: Any, old_labels: Any, new_labels: Any = None) -> Any:
     """
     ensure_fitted(model)
     labels = model.labels_ if new_labels is None else new_labels
-    mapping = match_segments(old_labels, labels)
+    return renumber(model, match_segments(old_labels, labels))
+
+
+def renumber(model: Any, mapping: dict[int, int], names: dict[int, str] | None = None) -> Any:
+    """A copy of a fitted ``SegmentModel`` with segment ``i`` renumbered ``mapping[i]``
+    (ids missing from ``mapping`` are kept) and, for the new ids in ``names``, that name.
+
+    Every per-segment attribute (``labels_``, ``profiles_``, ``names_``, ``rules_``,
+    ``rule_ranges_``, ``actions_``, ``segment_fidelity_``) and ``predict`` follow.
+    """
+    ensure_fitted(model)
     out = copy.deepcopy(model)
     ids = {int(i): mapping.get(int(i), int(i)) for i in model.segment_ids_}
     out.segment_ids_ = np.array([ids[int(i)] for i in model.segment_ids_])
@@ -99,4 +109,7 @@ def relabel_model(model: Any, old_labels: Any, new_labels: Any = None) -> Any:
     for attr in ("names_", "rules_", "rule_ranges_", "actions_", "segment_fidelity_"):
         if hasattr(model, attr):  # rule_ranges_: models saved before it existed lack it
             setattr(out, attr, {ids[k]: v for k, v in getattr(model, attr).items()})
+    if names:
+        out.names_.update({k: v for k, v in names.items() if k in out.names_})
+        out.profiles_["name"] = [out.names_[int(i)] for i in out.profiles_.index]
     return out

@@ -13,6 +13,7 @@ from shopperlens.batch.state import Step
 from shopperlens.batch.steps import (
     features,
     ingest,
+    learning,
     outputs,
     predictions,
     report,
@@ -25,10 +26,12 @@ STEPS: tuple[Step, ...] = (
     Step("ingest", ingest.load),
     Step("features", features.compute),
     Step("segmentation", segmentation.fit),
+    Step("continuity", learning.choose, when=learning.wanted),
     Step("text", text.join),
     Step("predictions", predictions.fit),
     Step("scoring", scoring.score, timed=False),
     Step("outputs", outputs.write),
+    Step("changes", learning.compare, engine=False, when=learning.wanted),
     Step("report", report.write, engine=False, when=report.wanted),
 )
 

@@ -1,0 +1,83 @@
+"""Keep the previous segment model, or adopt the re-fitted one with the old ids.
+
+The rule (:func:`decide`): the previous model keeps assigning while the features have
+not drifted (no feature's PSI, ageing apart, above
+:data:`~shopperlens.learning.drift.PSI_ALARM`) and the re-fit shows no segment born or
+dead; the customers whose behaviour did not move then keep their segment id by
+construction. Otherwise the re-fitted model is adopted, its segments paired with the old
+ones keep their ids and names, the others take fresh ids above every old one, and the
+events say why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from shopperlens.learning.changes import Changes, segment_changes
+from shopperlens.learning.drift import feature_drift
+from shopperlens.segmentation import renumber
+
+__all__ = ["Decision", "decide"]
+
+
+@dataclass
+class Decision:
+    """What :func:`decide` chose, and the evidence."""
+
+    refit: bool
+    reasons: list[str]
+    drift: pd.DataFrame  # feature_drift's table
+    changes: Changes
+    old_labels: pd.Series  # the previous model on today's buyers
+    model: Any  # the SegmentModel to assign with: the previous one, or the re-fit renumbered
+
+    def summary(self) -> dict[str, Any]:
+        return {"decision": "refitted" if self.refit else "kept", "reasons": self.reasons,
+                "drift_alarms": self.drift.loc[self.drift["alarm"], "feature"].tolist(),
+                "events": self.changes.events}
+
+
+def decide(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_X: pd.DataFrame,
+           previous: pd.Series, previous_features: pd.DataFrame, days: float) -> Decision:
+    """Choose between ``old_model`` and the re-fitted ``new_model``.
+
+    ``old_X`` and ``new_X``: today's buyers in each model's feature columns (same index,
+    the customer ids); ``previous``: the previous run's segment of its buyers;
+    ``previous_features``: the previous run's buyers' features; ``days`` between the
+    two cutoffs.
+    """
+    drift = feature_drift(previous_features, old_X, days, list(old_X.columns))
+    old_labels = pd.Series(old_model.predict(old_X), index=old_X.index)
+    new_labels = pd.Series(new_model.predict(new_X), index=new_X.index)
+    shares = previous.value_counts(normalize=True)
+    changes = segment_changes(previous, old_labels, new_labels,
+                              {int(k): float(v) for k, v in shares.items()})
+    reasons = [f"{row.feature} drifted (PSI {row.psi:.2f}, ageing apart)"
+               for row in drift.itertuples() if row.alarm]
+    reasons += [f"segment {e.get('new_id', e.get('previous_id'))}: {e['type']}"
+                for e in changes.events if e["type"] in ("birth", "death")]
+    if not reasons:
+        return Decision(False, ["no drift, no segment born or dead"], drift, changes,
+                        old_labels, old_model)
+    return Decision(True, reasons, drift, changes, old_labels,
+                    _follow(old_model, new_model, changes))
+
+
+def _follow(old_model: Any, new_model: Any, changes: Changes) -> Any:
+    """The re-fit with the paired segments' old ids and names, fresh ids for the rest."""
+    fresh = max(int(i) for i in old_model.segment_ids_) + 1
+    mapping = dict(changes.paired)
+    for new_id in sorted(int(i) for i in new_model.segment_ids_):
+        if new_id not in mapping:
+            mapping[new_id], fresh = fresh, fresh + 1
+    names = {old: old_model.names_[old] for old in changes.paired.values()}
+    for event in changes.events:  # told by the ids the customers will see
+        if "new_id" in event:
+            fitted = event["new_id"]
+            event["new_id"], event["name"] = mapping[fitted], new_model.names_[fitted]
+            if fitted in changes.paired:
+                event["name"] = names[changes.paired[fitted]]
+    return renumber(new_model, mapping, names)
