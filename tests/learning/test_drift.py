@@ -52,12 +52,25 @@ def test_a_change_of_behaviour_raises_an_alarm() -> None:
     after = before.assign(avg_order_value=before["avg_order_value"] * 2)
     drift = feature_drift(before, after, days=91).set_index("feature")
     assert drift["alarm"].tolist() == [False, False, True]
-    assert drift.loc["avg_order_value", "renewed_share"] == 1.0
+    assert drift.loc["avg_order_value", "aged_share"] == 0.0
 
 
-def test_psi_ageing_finds_the_renewed_share() -> None:
+def test_psi_ageing_finds_the_aged_share() -> None:
     rng = np.random.default_rng(3)
     before = rng.exponential(60, 6000)
     after = np.r_[before[:4000], before[4000:] + 91]
-    score, renewed = psi_ageing(before, after, 91)
-    assert score < 0.02 and 0.5 <= renewed <= 0.8
+    score, aged = psi_ageing(before, after, 91)
+    assert score < 0.02 and 0.2 <= aged <= 0.5
+    closed = np.r_[rng.uniform(0, 91, 1000), before[1000:] + 91]  # some bought again
+    assert psi_ageing(before, closed, 91)[0] < 0.05 < psi(before, closed)
+
+
+def test_a_young_cohorts_spend_trend_is_not_compared() -> None:
+    young = pd.DataFrame({"spend_trend": np.ones(500), "tenure_days": np.full(500, 100.0)})
+    older = pd.DataFrame({"spend_trend": np.linspace(-1, 1, 500),
+                          "tenure_days": np.full(500, 191.0)})
+    drift = feature_drift(young, older, 91).set_index("feature")
+    assert np.isnan(drift.loc["spend_trend", "psi"]) and not drift["alarm"].any()
+    grown = older.assign(tenure_days=400.0)
+    drift = feature_drift(grown.assign(spend_trend=1.0), grown, 91).set_index("feature")
+    assert drift["alarm"].tolist() == [True, False]  # a year-old cohort's trend moved

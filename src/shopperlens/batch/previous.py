@@ -48,14 +48,21 @@ class PreviousRun:
         return int(self.record.get("learning", {}).get("model_version", 1))
 
 
-def read_previous(folder: str | Path) -> PreviousRun:
-    """Read a finished run's folder; an :class:`InputError` naming what is missing."""
+def check_previous(folder: str | Path) -> Path:
+    """``folder`` when it holds a finished run, else an :class:`InputError` naming what
+    is missing (checked before a run starts)."""
     folder = Path(folder)
     needed = [s.RUN_FILE, s.MODEL_FILE, s.FEATURES_FILE, f"{s.SEGMENTS_FILE}.parquet"]
     missing = [name for name in needed if not (folder / name).is_file()]
     if missing:
         raise InputError(f"--previous {folder}: not the output folder of a finished run "
                          f"(missing {', '.join(missing)}); give the --out of an earlier run.")
+    return folder
+
+
+def read_previous(folder: str | Path) -> PreviousRun:
+    """Read a finished run's folder (:func:`check_previous` first)."""
+    folder = check_previous(folder)
     try:
         model = SavedSegmentModel.load(folder)
     except ModelError as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from shopperlens import schema as s
 from shopperlens.artifacts import write_json
+from shopperlens.batch.previous import check_previous
 from shopperlens.batch.progress import Progress, Timer
 from shopperlens.batch.record import fingerprints
 from shopperlens.batch.result import RunResult
@@ -61,6 +62,7 @@ def run(
         deaths, its predictions' report card) and register the model version.
     """
     feature_engine = check_engine(engine)  # fail before any work
+    earlier = None if previous is None else check_previous(previous)
     settings = settings or Settings()
     column_map = parse_mappings(mappings or [])
     files = discover(data)
@@ -68,7 +70,7 @@ def run(
         data, None if out is None else Path(out), cutoff, mappings, column_map, holdout_days,
         report, settings, feature_engine, Timer(progress), fingerprints(files),
         currency=currency.strip().upper() if currency else None,
-        previous=None if previous is None else Path(previous),
+        previous=earlier,
     )
     with ExitStack() as engine_open:
         for step in STEPS:

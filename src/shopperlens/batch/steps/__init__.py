@@ -31,7 +31,7 @@ STEPS: tuple[Step, ...] = (
     Step("predictions", predictions.fit),
     Step("scoring", scoring.score, timed=False),
     Step("outputs", outputs.write),
-    Step("changes", learning.compare, engine=False, when=learning.wanted),
+    Step("changes", learning.compare, when=learning.wanted),
     Step("report", report.write, engine=False, when=report.wanted),
 )
 

@@ -92,7 +92,9 @@ def compare(state: RunState) -> None:
         return
     write_json(state.out_dir / CHANGES_FILE, record)
     if learning.decision is not None:
-        write_frame(learning.decision.drift.round(4), state.out_dir / DRIFT_FILE)
+        drift = learning.decision.drift.round(4)
+        flags = {"ageing": drift["ageing"].astype("int64"), "alarm": drift["alarm"].astype("int64")}
+        write_frame(drift.assign(**flags), state.out_dir / DRIFT_FILE)
     write_frame(transitions(previous.segments, current), state.out_dir / TRANSITIONS_FILE)
     _register(state, learning, record)
 
@@ -109,7 +111,8 @@ def _summary(learning: Learning, state: RunState) -> dict[str, Any]:
         record.update({"decision": "refitted", "reasons": [learning.why], "events": []})
         return record
     record.update(learning.decision.summary())
-    record["drift"] = learning.decision.drift.round(4).to_dict("records")
+    drift = learning.decision.drift.round(4).astype(object)
+    record["drift"] = drift.where(drift.notna(), None).to_dict("records")
     return record
 
 
