@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +30,7 @@ def _contract() -> dict:
         "contract", Path(__file__).resolve().parents[1] / "test_data_contract.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules["contract"] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module.parse_outputs(CONTRACT.read_text(encoding="utf-8"))
 

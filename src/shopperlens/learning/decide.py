@@ -1,12 +1,17 @@
 """Keep the previous segment model, or adopt the re-fitted one with the old ids.
 
-The rule (:func:`decide`): the previous model keeps assigning while the features have
-not drifted (no feature's PSI, ageing apart, above
-:data:`~shopperlens.learning.drift.PSI_ALARM`) and the re-fit shows no segment born or
-dead; the customers whose behaviour did not move then keep their segment id by
-construction. Otherwise the re-fitted model is adopted, its segments paired with the old
-ones keep their ids and names, the others take fresh ids above every old one, and the
-events say why.
+The rule (:func:`decide`): the re-fitted model is adopted when the re-fit shows a
+segment born or dead, or when the features drifted (a PSI, ageing apart, above
+:data:`~shopperlens.learning.drift.PSI_ALARM`) *and* the previous model, applied to
+today's buyers, draws a segment mix that moved by at least :data:`MIX_SHIFT` (total
+variation distance) from the previous run's: the drift changed what its segments hold.
+Otherwise the previous model keeps assigning, and the customers whose behaviour did not
+move keep their segment id by construction. A drift that leaves the mix where it was
+(seasonality in a trend, a shift inside every segment alike) is reported, not acted on;
+so are splits and merges alone (a re-fit cutting the same customers a little
+differently, or more finely). An adopted re-fit's segments paired with old ones keep
+their ids and names, the others take fresh ids above every old one, and the events say
+why.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from shopperlens.learning.changes import Changes, segment_changes
 from shopperlens.learning.drift import feature_drift
 from shopperlens.segmentation import renumber
 
-__all__ = ["Decision", "decide"]
+MIX_SHIFT = 0.1  # a tenth of the buyers in net changed segment under the same model
+
+__all__ = ["MIX_SHIFT", "Decision", "decide"]
 
 
 @dataclass
@@ -33,11 +40,12 @@ class Decision:
     changes: Changes
     old_labels: pd.Series  # the previous model on today's buyers
     model: Any  # the SegmentModel to assign with: the previous one, or the re-fit renumbered
+    mix_shift: float  # total variation between the previous mix and the previous model's now
 
     def summary(self) -> dict[str, Any]:
         return {"decision": "refitted" if self.refit else "kept", "reasons": self.reasons,
                 "drift_alarms": self.drift.loc[self.drift["alarm"], "feature"].tolist(),
-                "events": self.changes.events}
+                "mix_shift": round(self.mix_shift, 4), "events": self.changes.events}
 
 
 def decide(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_X: pd.DataFrame,
@@ -55,15 +63,29 @@ def decide(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_X: pd.DataFr
     shares = previous.value_counts(normalize=True)
     changes = segment_changes(previous, old_labels, new_labels,
                               {int(k): float(v) for k, v in shares.items()})
-    reasons = [f"{row.feature} drifted (PSI {row.psi:.2f}, ageing apart)"
-               for row in drift.itertuples() if row.alarm]
-    reasons += [f"segment {e.get('new_id', e.get('previous_id'))}: {e['type']}"
-                for e in changes.events if e["type"] in ("birth", "death")]
+    shift = 0.5 * float(old_labels.value_counts(normalize=True).subtract(
+        shares, fill_value=0.0).abs().sum())
+    reasons = _reasons(drift, shift, changes)
     if not reasons:
-        return Decision(False, ["no drift, no segment born or dead"], drift, changes,
-                        old_labels, old_model)
+        why = (f"{', '.join(drift.loc[drift['alarm'], 'feature'])} drifted but the previous "
+               f"segments' mix moved by {shift:.0%} only; no segment born or dead"
+               if drift["alarm"].any() else "no drift, no segment born or dead")
+        return Decision(False, [why], drift, changes, old_labels, old_model, shift)
     return Decision(True, reasons, drift, changes, old_labels,
-                    _follow(old_model, new_model, changes))
+                    _follow(old_model, new_model, changes), shift)
+
+
+def _reasons(drift: pd.DataFrame, shift: float, changes: Changes) -> list[str]:
+    """Why the re-fit must be adopted; empty when the previous model still holds."""
+    reasons = []
+    if drift["alarm"].any() and shift >= MIX_SHIFT:
+        reasons = [f"{row.feature} drifted (PSI {row.psi:.2f}, ageing apart)"
+                   for row in drift.itertuples() if row.alarm]
+        reasons.append(f"under the previous model {shift:.0%} of the buyers changed "
+                       "segment in net")
+    reasons += [f"a segment of {e['customers']} customers was born"
+                for e in changes.of("birth")]
+    return reasons + [f"segment {e['previous_id']} died" for e in changes.of("death")]
 
 
 def _follow(old_model: Any, new_model: Any, changes: Changes) -> Any:
