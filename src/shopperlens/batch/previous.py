@@ -2,8 +2,8 @@
 model registry: each segment model a chain of runs used, as ``models/v<N>/``.
 
 The registry holds, per version, the saved model (``segment_model.joblib``) and
-``metrics.json`` (its version, the run and cutoff that fitted it, the run that last used
-it, the decision and the previous version's report card). By default it lives in the
+``metrics.json`` (its version, the run that fitted it, the run that last used it, the
+decision and its reasons, and its report card once a later run has scored it). By default it lives in the
 run's output folder (``OUT/models``); ``Settings.model_registry`` names a folder shared
 by every run instead.
 """
@@ -82,12 +82,14 @@ def registry_folder(out: Path, chosen: str | None) -> Path:
 
 
 def register(folder: Path, version: int, model_file: Path, metrics: dict[str, Any]) -> Path:
-    """Keep ``model_file`` as version ``version`` (once) and update its metrics."""
+    """Keep ``model_file`` as version ``version`` (the first time it is seen: the run
+    that fitted it) and update its metrics."""
     target = folder / f"v{version}"
     target.mkdir(parents=True, exist_ok=True)
-    if not (target / s.MODEL_FILE).is_file():
-        shutil.copyfile(model_file, target / s.MODEL_FILE)
     metrics_path = target / METRICS_FILE
     known = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+    if not (target / s.MODEL_FILE).is_file():
+        shutil.copyfile(model_file, target / s.MODEL_FILE)
+        known["fitted_by"] = str(model_file.parent)
     write_json(metrics_path, {**known, **metrics, "version": version})
     return target

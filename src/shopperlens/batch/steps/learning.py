@@ -11,7 +11,7 @@ the summary in ``run.json`` under ``learning``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -65,8 +65,8 @@ def choose(state: RunState) -> None:
         return
     if decision.refit:
         state.model.segment_model = decision.model
-    else:
-        state.model = previous.model
+    else:  # its as_of is this run's: the service and assign measure features from it
+        state.model = replace(previous.model, as_of=state.model.as_of)
     version = previous.version + 1 if decision.refit else previous.version
     state.learning = Learning(previous, decision, days, version)
     state.timer.count("continuity", drift_alarms=int(decision.drift["alarm"].sum()),
@@ -134,8 +134,7 @@ def _register(state: RunState, learning: Learning, record: dict[str, Any]) -> No
     folder = registry_folder(state.out_dir, state.settings.model_registry)
     previous = learning.previous
     register(folder, previous.version, previous.folder / s.MODEL_FILE,
-             {"as_of": previous.model.as_of, "report_card": record.get("report_card")})
+             {"report_card": record.get("report_card")})
     register(folder, learning.version, state.out_dir / s.MODEL_FILE,
-             {"as_of": state.model.as_of if state.model else None,
-              "last_used_by": str(state.out_dir), "last_used_as_of": str(state.as_of),
+             {"last_used_by": str(state.out_dir), "last_used_as_of": str(state.as_of),
               "decision": record["decision"], "reasons": record["reasons"]})
