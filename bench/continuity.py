@@ -4,7 +4,8 @@ Each chain of runs goes through the real run, each run given the previous one
 (``shopperlens.run(DATA, OUT, cutoff=Q, previous=PREVIOUS_OUT)``). Per run it prints:
 the decision (the previous model kept, or the re-fit adopted), the features whose drift
 (PSI, ageing apart) raised an alarm, the kept share (of the customers the previous model
-leaves where they were, the share whose segment id did not change; the target is >= 97%),
+leaves where they were, the share whose segment id did not change; the target is >= 97%)
+and, beside it, the share the re-fit (its ids matched to the old ones) would have kept,
 the births, deaths, splits and merges, and the previous run's report card (realised /
 expected orders since its cutoff, churn AUC).
 
@@ -56,6 +57,7 @@ def _row(chain: str, cutoff: str, record: dict, seconds: float) -> dict:
         "alarms": ",".join(learning.get("drift_alarms", [])) or "-",
         "stayers": learning["continuity"].get("stayers"),
         "kept": learning["continuity"].get("kept"),
+        "kept_if_refitted": learning.get("kept_if_refitted"),
         **{k: kinds.count(k) for k in ("birth", "death", "split", "merge")},
         "realised/expected": card.get("ratio"), "churn_auc": card.get("churn_auc"),
     })

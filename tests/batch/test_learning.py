@@ -57,7 +57,8 @@ def test_a_run_with_its_predecessor_writes_what_changed(runs: tuple) -> None:
     assert transitions["customers"].sum() >= len(result.segments)
     drift = pd.read_parquet(out / "drift.parquet")
     assert set(drift["feature"]) == set(result.model.feature_names)
-    assert not drift.loc[drift["ageing"] == 1, "alarm"].any()  # ageing alone: no alarm
+    ageing = drift["feature"].isin(["recency_days", "tenure_days"])
+    assert not drift.loc[ageing, "alarm"].any()  # the customers' ageing alone: no alarm
     assert learning["continuity"]["stayers"] > 0 and learning["continuity"]["kept"] >= 0.97
     assert 0.5 < learning["report_card"]["churn_auc"] <= 1
     assert "What changed" in (out / s.REPORT_FILE).read_text(encoding="utf-8")
@@ -81,7 +82,12 @@ def test_the_new_files_match_the_contract(runs: tuple) -> None:
 
 def test_a_vanished_group_is_reported_as_a_death(runs: tuple) -> None:
     root, _, _, personas = runs
-    gone = set(personas[personas == "Unhappy returners"].index)
+    before = pd.read_parquet(root / "q2" / f"{s.SEGMENTS_FILE}.parquet").set_index(
+        s.CUSTOMER_ID)[s.SEGMENT_ID]
+    mix = pd.crosstab(before[before >= 0], personas.reindex(before.index), normalize="index")
+    segment, persona = mix.stack().idxmax()  # the persona that makes a segment
+    assert mix.loc[segment, persona] > 0.8
+    gone = set(personas[personas == persona].index)
     less = root / "less"
     less.mkdir()
     for path in (root / "data").glob("*.csv"):
@@ -93,7 +99,8 @@ def test_a_vanished_group_is_reported_as_a_death(runs: tuple) -> None:
                              report=False)
     learning = result.record["learning"]
     assert learning["decision"] == "refitted"
-    assert [e["type"] for e in learning["events"]].count("death") >= 1
+    deaths = [e["previous_id"] for e in learning["events"] if e["type"] == "death"]
+    assert deaths == [segment]
 
 
 def test_a_folder_that_is_no_run_is_refused(runs: tuple, tmp_path: Path) -> None:

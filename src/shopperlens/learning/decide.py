@@ -41,11 +41,14 @@ class Decision:
     old_labels: pd.Series  # the previous model on today's buyers
     model: Any  # the SegmentModel to assign with: the previous one, or the re-fit renumbered
     mix_shift: float  # total variation between the previous mix and the previous model's now
+    kept_if_refitted: float  # of the stayers, the share the re-fit would keep in their id
 
     def summary(self) -> dict[str, Any]:
         return {"decision": "refitted" if self.refit else "kept", "reasons": self.reasons,
                 "drift_alarms": self.drift.loc[self.drift["alarm"], "feature"].tolist(),
-                "mix_shift": round(self.mix_shift, 4), "events": self.changes.events}
+                "mix_shift": round(self.mix_shift, 4),
+                "kept_if_refitted": round(self.kept_if_refitted, 4),
+                "events": self.changes.events}
 
 
 def decide(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_X: pd.DataFrame,
@@ -66,13 +69,18 @@ def decide(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_X: pd.DataFr
     shift = 0.5 * float(old_labels.value_counts(normalize=True).subtract(
         shares, fill_value=0.0).abs().sum())
     reasons = _reasons(drift, shift, changes)
+    mapping = _ids(old_model, new_model, changes)
+    stayers = old_labels[old_labels == previous.reindex(old_labels.index)]
+    kept = float((new_labels.loc[stayers.index].map(mapping) == stayers).mean()
+                 ) if len(stayers) else 1.0
     if not reasons:
         why = (f"{', '.join(drift.loc[drift['alarm'], 'feature'])} drifted but the previous "
                f"segments' mix moved by {shift:.0%} only; no segment born or dead"
                if drift["alarm"].any() else "no drift, no segment born or dead")
-        return Decision(False, [why], drift, changes, old_labels, old_model, shift)
+        return Decision(False, [why], drift, changes, old_labels, old_model, shift, kept)
+    names = {old: old_model.names_[old] for old in changes.paired.values()}
     return Decision(True, reasons, drift, changes, old_labels,
-                    _follow(old_model, new_model, changes), shift)
+                    renumber(new_model, mapping, names), shift, kept)
 
 
 def _reasons(drift: pd.DataFrame, shift: float, changes: Changes) -> list[str]:
@@ -88,18 +96,19 @@ def _reasons(drift: pd.DataFrame, shift: float, changes: Changes) -> list[str]:
     return reasons + [f"segment {e['previous_id']} died" for e in changes.of("death")]
 
 
-def _follow(old_model: Any, new_model: Any, changes: Changes) -> Any:
-    """The re-fit with the paired segments' old ids and names, fresh ids for the rest."""
+def _ids(old_model: Any, new_model: Any, changes: Changes) -> dict[int, int]:
+    """Re-fit id -> id shown: the paired segments' old ids, fresh ids for the rest (the
+    events are told with the ids shown, and the paired segments' old names)."""
     fresh = max(int(i) for i in old_model.segment_ids_) + 1
     mapping = dict(changes.paired)
     for new_id in sorted(int(i) for i in new_model.segment_ids_):
         if new_id not in mapping:
             mapping[new_id], fresh = fresh, fresh + 1
-    names = {old: old_model.names_[old] for old in changes.paired.values()}
-    for event in changes.events:  # told by the ids the customers will see
+    for event in changes.events:
         if "new_id" in event:
             fitted = event["new_id"]
-            event["new_id"], event["name"] = mapping[fitted], new_model.names_[fitted]
-            if fitted in changes.paired:
-                event["name"] = names[changes.paired[fitted]]
-    return renumber(new_model, mapping, names)
+            paired = changes.paired.get(fitted)
+            event["new_id"] = mapping[fitted]
+            event["name"] = (new_model.names_[fitted] if paired is None
+                             else old_model.names_[paired])
+    return mapping
