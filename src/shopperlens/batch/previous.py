@@ -3,9 +3,9 @@ model registry: each segment model a chain of runs used, as ``models/v<N>/``.
 
 The registry holds, per version, the saved model (``segment_model.joblib``) and
 ``metrics.json`` (its version, the run that fitted it, the run that last used it, the
-decision and its reasons, and its report card once a later run has scored it). By default it lives in the
-run's output folder (``OUT/models``); ``Settings.model_registry`` names a folder shared
-by every run instead.
+decision and its reasons, and its report card once a later run has scored it). By
+default it lives in the run's output folder (``OUT/models``); ``Settings.model_registry``
+names a folder shared by every run instead.
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ class PreviousRun:
 
     @property
     def as_of(self) -> pd.Timestamp:
-        return pd.Timestamp(parse_cutoff(str(self.record.get("as_of", self.model.as_of))))
+        """Its cutoff: the end of its window (a kept model's own ``as_of`` is older)."""
+        as_of = self.record.get("parameters", {}).get("as_of") or self.model.as_of
+        return pd.Timestamp(parse_cutoff(str(as_of)))
 
     @property
     def version(self) -> int:
