@@ -31,10 +31,9 @@ __all__ = ["NO_PURCHASE_ID", "NO_PURCHASE_NAME", "assign_segments", "fit_segment
 
 
 def fit_segment_model(
-    features: pd.DataFrame, *, settings: Settings, as_of: datetime, k: int | None = None
+    features: pd.DataFrame, *, settings: Settings, as_of: datetime
 ) -> SavedSegmentModel:
-    """Fit the segment and RFM models on buyers' features and wrap them for saving
-    (``k`` segments when given, else the number the model selection finds best)."""
+    """Fit the segment and RFM models on buyers' features and wrap them for saving."""
     buyers = features[has_purchases(features)]
     if len(buyers) < MIN_BUYERS:
         raise InputError(
@@ -43,7 +42,7 @@ def fit_segment_model(
         )
     columns = numeric_features(buyers)
     segment_model = SegmentModel(
-        k_range=(k, k) if k else (2, settings.max_segments),
+        k_range=(2, settings.max_segments),
         min_share=settings.min_segment_share,
         random_state=settings.seed,
         nuisance=settings.segment_nuisance,

@@ -80,7 +80,7 @@ def decide(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_X: pd.DataFr
         return Decision(False, [why], drift, changes, old_labels, old_model, shift, kept)
     names = {old: old_model.names_[old] for old in changes.paired.values()}
     return Decision(True, reasons, drift, changes, old_labels,
-                    renumber(new_model, mapping, names), shift, kept)
+                    renumber(new_model, mapping, names, first=set(changes.paired)), shift, kept)
 
 
 def _reasons(drift: pd.DataFrame, shift: float, changes: Changes) -> list[str]:
@@ -97,10 +97,17 @@ def _reasons(drift: pd.DataFrame, shift: float, changes: Changes) -> list[str]:
 
 
 def _ids(old_model: Any, new_model: Any, changes: Changes) -> dict[int, int]:
-    """Re-fit id -> id shown: the paired segments' old ids, fresh ids for the rest (the
-    events are told with the ids shown, and the paired segments' old names)."""
+    """Re-fit id -> id shown: the paired segments' old ids; a split's, the id of the
+    segment continuing its parent (a re-fit cutting finer does not move those customers:
+    the split is reported, not enacted); fresh ids for the rest. The events are told with
+    the ids shown, and the paired segments' old names."""
     fresh = max(int(i) for i in old_model.segment_ids_) + 1
     mapping = dict(changes.paired)
+    continuing = {old: new for new, old in changes.paired.items()}
+    for event in changes.of("split"):
+        if event["previous_id"] in continuing:
+            mapping[event["new_id"]] = event["previous_id"]
+            event["reason"] += "; kept in it, as the segments follow the previous ones"
     for new_id in sorted(int(i) for i in new_model.segment_ids_):
         if new_id not in mapping:
             mapping[new_id], fresh = fresh, fresh + 1
@@ -108,7 +115,7 @@ def _ids(old_model: Any, new_model: Any, changes: Changes) -> dict[int, int]:
         if "new_id" in event:
             fitted = event["new_id"]
             paired = changes.paired.get(fitted)
-            event["new_id"] = mapping[fitted]
-            event["name"] = (new_model.names_[fitted] if paired is None
-                             else old_model.names_[paired])
+            event["new_id"] = shown = mapping[fitted]
+            event["name"] = (old_model.names_[paired] if paired is not None
+                             else old_model.names_.get(shown, new_model.names_[fitted]))
     return mapping

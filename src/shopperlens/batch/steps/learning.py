@@ -11,9 +11,7 @@ the summary in ``run.json`` under ``learning``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -22,9 +20,8 @@ from shopperlens import schema as s
 from shopperlens.artifacts import write_json
 from shopperlens.batch.outputs import write_frame
 from shopperlens.batch.previous import PreviousRun, read_previous, register, registry_folder
-from shopperlens.batch.segments import fit_segment_model
 from shopperlens.batch.state import RunState
-from shopperlens.errors import ModelError, ShopperLensError
+from shopperlens.errors import ModelError
 from shopperlens.learning import Decision, continuity, decide, report_card, transitions
 from shopperlens.learning.changes import segment_mix
 from shopperlens.segmentation import NO_PURCHASE_ID, NO_PURCHASE_NAME, has_purchases
@@ -59,17 +56,14 @@ def choose(state: RunState) -> None:
     before = previous.features.loc[previous.segments[previous.segments >= 0].index
                                    .intersection(previous.features.index)]
     try:
-        old_X = previous.model.matrix(buyers)
-        choosing = partial(decide, previous.model.segment_model, old_X=old_X,
-                           previous=previous.segments[previous.segments >= 0],
-                           previous_features=previous.model.matrix(before), days=days)
-        decision = choosing(state.model.segment_model, new_X=state.model.matrix(buyers))
+        decision = decide(previous.model.segment_model, state.model.segment_model,
+                          previous.model.matrix(buyers), state.model.matrix(buyers),
+                          previous.segments[previous.segments >= 0],
+                          previous.model.matrix(before), days)
     except ModelError as exc:  # the features changed: only a re-fit can say anything
         state.learning = Learning(previous, None, days, previous.version + 1, str(exc))
         return
     if decision.refit:
-        old_k = len(previous.model.segment_model.segment_ids_)
-        decision = _closest_refit(state, decision, choosing, buyers, old_k)
         state.model.segment_model = decision.model
     else:  # its as_of is this run's: the service and assign measure features from it
         state.model = replace(previous.model, as_of=state.model.as_of)
@@ -77,30 +71,6 @@ def choose(state: RunState) -> None:
     state.learning = Learning(previous, decision, days, version)
     state.timer.count("continuity", drift_alarms=int(decision.drift["alarm"].sum()),
                       refitted=int(decision.refit))
-
-
-def _closest_refit(state: RunState, decision: Decision, choosing: Callable[..., Decision],
-                   buyers: pd.DataFrame, old_k: int) -> Decision:
-    """A re-fit at the previous number of segments plus births less deaths, when the
-    selection chose another number, and it keeps more customers in their segment.
-
-    The selection may cut finer or coarser than last time; the splits and merges that
-    follow cost ids to customers whose behaviour did not change, though only the births
-    and deaths called for a re-fit."""
-    assert state.fit_set is not None and state.model is not None and state.as_of is not None
-    k = old_k + len(decision.changes.of("birth")) - len(decision.changes.of("death"))
-    if k < 2 or k == len(state.model.segment_model.segment_ids_):
-        return decision
-    try:
-        closer = fit_segment_model(state.fit_set.profiled, settings=state.settings,
-                                   as_of=state.as_of, k=k)
-        second = choosing(closer.segment_model, new_X=closer.matrix(buyers))
-    except ShopperLensError:  # no valid segmentation at that number: keep the first
-        return decision
-    if second.refit and second.kept_if_refitted > decision.kept_if_refitted:
-        state.model = closer
-        return second
-    return decision
 
 
 def compare(state: RunState) -> None:
