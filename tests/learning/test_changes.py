@@ -76,3 +76,12 @@ def test_segment_mix_lists_every_segment_of_either_run() -> None:
     mix = segment_mix(_series([0, 0, 1, 1]), _series([0, 2, 2, 2]), {0: "a", 2: "c"})
     assert [(m["segment_id"], m["previous_share"], m["share"]) for m in mix] == [
         (0, 0.5, 0.25), (1, 0.5, 0.0), (2, 0.0, 0.75)]
+
+
+def test_a_segment_whose_customers_are_gone_died_even_with_a_remnant() -> None:
+    previous = _series([0] * 50 + [1] * 30 + [2] * 20)
+    remnant = previous.drop([f"c{i}" for i in range(80, 94)])  # 14 of segment 2 gone
+    new = remnant.replace({2: 1})  # the re-fit puts the six left with segment 1
+    changes = segment_changes(previous, remnant, new, _shares(previous))
+    assert [(e["type"], e["previous_id"]) for e in changes.events] == [("death", 2)]
+    assert changes.events[0]["reason"].startswith("70% of its customers are gone")

@@ -13,8 +13,10 @@ the old segment most of its members fall in:
 * **birth**: otherwise (a group that was not there: new customers, or customers who
   came from elsewhere).
 
-For an old segment left unpaired, or one the previous model itself now gives fewer than
-a quarter of the share it had (:data:`VANISHED`):
+An old segment **died** when most of its customers of the previous run are gone (no
+longer buyers in today's data), or when the previous model itself now gives it fewer
+than a quarter of the share it had (:data:`VANISHED`). An old segment otherwise left
+unpaired:
 
 * **merge**: at least half of its members went to one new segment paired with another;
 * **death**: otherwise.
@@ -82,8 +84,10 @@ def segment_changes(previous: pd.Series, old: pd.Series, new: pd.Series,
     old_ids, new_ids, table = _overlap(old.to_numpy(), aligned)
     pairs = _pairs(table)
     shares_now = table.sum(axis=1) / max(table.sum(), 1)
-    vanished = {r for r, o in enumerate(old_ids)
-                if shares_now[r] < VANISHED * previous_shares.get(int(o), 0.0)}
+    stayed = pd.Series(previous.index.isin(old.index)).groupby(previous.to_numpy()).mean()
+    vanished = {r: float(1 - stayed.get(o, 1.0)) for r, o in enumerate(old_ids)
+                if shares_now[r] < VANISHED * previous_shares.get(int(o), 0.0)
+                or stayed.get(o, 1.0) <= 1 - MAJORITY}
     pairs = {c: r for c, r in pairs.items() if r not in vanished}
     changes = Changes(paired={int(new_ids[c]): int(old_ids[r]) for c, r in pairs.items()})
     was = previous.reindex(old.index)
@@ -91,7 +95,13 @@ def segment_changes(previous: pd.Series, old: pd.Series, new: pd.Series,
         if c not in pairs:
             changes.events.append(_new_event(int(n), old_ids, table[:, c], was[aligned == n]))
     for r, o in enumerate(old_ids):
-        if r not in pairs.values():
+        if r in vanished:
+            changes.events.append({
+                "type": "death", "previous_id": int(o), "customers": int(table[r].sum()),
+                "reason": f"{vanished[r]:.0%} of its customers are gone from the data; its "
+                          f"share of buyers went from {previous_shares.get(int(o), 0.0):.1%} "
+                          f"to {shares_now[r]:.1%}"})
+        elif r not in pairs.values():
             changes.events.append(_old_event(int(o), new_ids, table[r], pairs, shares_now[r],
                                              previous_shares.get(int(o), 0.0)))
     for o in set(previous_shares) - {int(i) for i in old_ids}:
