@@ -104,6 +104,13 @@ def plant_birth(folder: Path, share: float, seed: int) -> None:
                          "product_id": "GAR9999", "category": "garden", "unit_price": price,
                          "discount": 0.0, "channel": "app", "currency": "GBP"})
     pd.concat([tx, pd.DataFrame(rows)], ignore_index=True).to_csv(path, index=False)
+    people = folder / "customers.csv"  # the demo's customers are those of its table
+    if people.is_file():
+        known = pd.read_csv(people)
+        new = pd.DataFrame({"customer_id": [f"NEW{c:05d}" for c in range(n)],
+                            "signup_date": start.isoformat(), "country": "GB",
+                            "consent_profiling": True, "consent_marketing": True})
+        pd.concat([known, new], ignore_index=True).to_csv(people, index=False)
 
 
 def without_persona(folder: Path, target: Path, persona: str, personas: pd.Series) -> None:
