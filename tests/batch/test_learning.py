@@ -110,3 +110,19 @@ def test_a_folder_that_is_no_run_is_refused(runs: tuple, tmp_path: Path) -> None
     answer = CliRunner().invoke(app, ["run", str(root / "data"), "--out", str(tmp_path / "o"),
                                       "--previous", str(tmp_path), "--quiet"])
     assert answer.exit_code == 2 and "not the output folder of a finished run" in answer.output
+
+
+def test_a_previous_model_whose_features_are_missing_gives_way_to_the_refit(
+        runs: tuple) -> None:
+    root = runs[0]
+    fewer = root / "no-events"
+    fewer.mkdir()
+    for path in (root / "data").glob("*.csv"):
+        if path.name not in ("events.csv", "personas.csv"):
+            (fewer / path.name).write_bytes(path.read_bytes())
+    result = shopperlens.run(fewer, root / "q3-no-events", cutoff=SECOND,
+                             previous=root / "q2", report=False)
+    learning = result.record["learning"]
+    assert learning["decision"] == "refitted" and "lacks features" in learning["reasons"][0]
+    assert learning["model_version"] == learning["previous_model_version"] + 1
+    assert (result.segments[s.SEGMENT_ID] >= -1).all()

@@ -24,7 +24,12 @@ from shopperlens.batch.state import RunState
 from shopperlens.errors import ModelError
 from shopperlens.learning import Decision, continuity, decide, report_card, transitions
 from shopperlens.learning.changes import segment_mix
-from shopperlens.segmentation import NO_PURCHASE_ID, NO_PURCHASE_NAME, has_purchases
+from shopperlens.segmentation import (
+    NO_PURCHASE_ID,
+    NO_PURCHASE_NAME,
+    has_purchases,
+    relabel_model,
+)
 
 CHANGES_FILE = "segment_changes.json"
 DRIFT_FILE = "drift"
@@ -61,6 +66,10 @@ def choose(state: RunState) -> None:
                           previous.segments[previous.segments >= 0],
                           previous.model.matrix(before), days)
     except ModelError as exc:  # the features changed: only a re-fit can say anything
+        fitted = state.model.segment_model  # ids follow the previous run's segments
+        now = pd.Series(fitted.predict(state.model.matrix(buyers)), index=buyers.index)
+        was = previous.segments[previous.segments >= 0]
+        state.model.segment_model = relabel_model(fitted, was, now)
         state.learning = Learning(previous, None, days, previous.version + 1, str(exc))
         return
     if decision.refit:
