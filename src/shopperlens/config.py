@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     orders_horizon_days: int = Field(default=90, ge=1)
     value_horizon_days: int = Field(default=365, ge=1)
     churn_days: int = Field(default=90, ge=1)
+    # where `--previous` runs keep their model versions (default: OUT/models)
+    model_registry: str | None = None
     # ingestion keeps rows that repeat an earlier row exactly (quarantined by default)
     keep_duplicates: bool = False
     # a cutoff more days than this after the last transaction is refused

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from shopperlens.errors import InputError
-from shopperlens.segmentation import SegmentModel, match_segments, relabel_model
+from shopperlens.segmentation import SegmentModel, match_segments, relabel_model, renumber
 
 
 def test_hungarian_matching_by_overlap():
@@ -51,3 +51,14 @@ def test_relabel_model_keeps_ids_with_the_same_people():
     assert list(moved.profiles_.index) == [7, 3, 4]
     assert moved.names_[7] == model.names_[0]
     assert (model.predict(X) == model.labels_).all()  # original untouched
+
+
+def test_renumber_can_join_two_segments_under_one_id():
+    X = np.r_[np.zeros((60, 2)), np.full((40, 2), 9.0), np.full((30, 2), [0.0, 9.0])]
+    X = X + (np.arange(len(X))[:, None] % 3) * 0.1
+    model = SegmentModel(k_range=(3, 3), n_resamples=1).fit(X)
+    joined = renumber(model, {0: 5, 1: 6, 2: 6}, names={6: "kept name"}, first={2})
+    assert set(joined.predict(X)) == {5, 6} and (joined.labels_ == joined.predict(X)).all()
+    assert list(joined.profiles_.index) == [5, 6] and joined.names_ == {
+        5: model.names_[0], 6: "kept name"}
+    assert joined.rules_[6] == model.rules_[2]  # described by the one in ``first``

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from shopperlens import schema as s
 from shopperlens.artifacts import write_json
+from shopperlens.batch.previous import check_previous
 from shopperlens.batch.progress import Progress, Timer
 from shopperlens.batch.record import fingerprints
 from shopperlens.batch.result import RunResult
@@ -38,6 +39,7 @@ def run(
     progress: Progress | None = None,
     engine: str = "duckdb",
     currency: str | None = None,
+    previous: str | Path | None = None,
 ) -> RunResult:
     """Run the whole batch pipeline on a data folder and write the contract's outputs.
 
@@ -55,8 +57,12 @@ def run(
         step starts, advances and ends (counts, seconds).
     currency : the currency of the amounts (ISO 4217, shown in the report and summary);
         default: the transactions' ``currency`` column when it holds one currency.
+    previous : the output folder of an earlier run: keep its segment model while it
+        holds (stable ids), compare with it (drift, transitions, segment births and
+        deaths, its predictions' report card) and register the model version.
     """
     feature_engine = check_engine(engine)  # fail before any work
+    earlier = None if previous is None else check_previous(previous)
     settings = settings or Settings()
     column_map = parse_mappings(mappings or [])
     files = discover(data)
@@ -64,6 +70,7 @@ def run(
         data, None if out is None else Path(out), cutoff, mappings, column_map, holdout_days,
         report, settings, feature_engine, Timer(progress), fingerprints(files),
         currency=currency.strip().upper() if currency else None,
+        previous=earlier,
     )
     with ExitStack() as engine_open:
         for step in STEPS:

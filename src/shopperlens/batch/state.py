@@ -57,6 +57,8 @@ class RunState:
     scored: Scored | None = None  # scoring
     result: RunResult | None = None  # outputs
     currency: str | None = None  # asked for (``--currency``), else the data's (ingest)
+    previous: Path | None = None  # asked for (``--previous``): an earlier run's folder
+    learning: Any = None  # continuity: the previous run and the decision (steps/learning)
 
     @property
     def predicting(self) -> dict[str, Any]:

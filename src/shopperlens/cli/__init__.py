@@ -187,6 +187,8 @@ def run(
     keep_duplicates: KeepDuplicatesOption = False,
     currency: CurrencyOption = None,
     quiet: QuietOption = False,
+    previous: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        help="Output folder of the previous run: keep its segment ids, say what changed.")] = None,
 ) -> None:
     """Build profiles, features, explained segments and predictions for DATA into OUT."""
     with _errors():
@@ -199,7 +201,7 @@ def run(
             keep_duplicates=keep_duplicates,
         )
         result = _run(data, out, cutoff, settings, map or [], holdout, report=not no_report,
-                      engine=engine, quiet=quiet, currency=currency)
+                      engine=engine, quiet=quiet, currency=currency, previous=previous)
         print_summary(result, quiet=quiet)
 
 
@@ -461,6 +463,7 @@ def _run(
     engine: str = "duckdb",
     quiet: bool = False,
     currency: str | None = None,
+    previous: Path | None = None,
 ) -> RunResult:
     from shopperlens.batch.runner import run as run_batch
 
@@ -476,6 +479,7 @@ def _run(
             progress=progress,
             engine=engine,
             currency=currency,
+            previous=previous,
         )
     if not quiet:
         print_quality(result.quality)

@@ -280,6 +280,27 @@ def fairness(ctx: Context) -> dict[str, Any] | None:
             "metrics": metrics, "charts": charts}
 
 
+EVENT_WORDS = {"birth": "New segment", "death": "Segment gone", "split": "Split",
+               "merge": "Merged"}
+
+
+def changes(ctx: Context) -> dict[str, Any] | None:
+    """What changed since the previous run (``--previous``): the model kept or re-fitted
+    and why, segment events, the mix, the drifting features, the last predictions'
+    report card."""
+    learning = ctx.result.record.get("learning")
+    if not learning:
+        return None
+    events = [{**e, "label": EVENT_WORDS.get(e["type"], e["type"])}
+              for e in learning.get("events") or []]
+    drift = sorted(learning.get("drift") or [], key=lambda r: -float(r["psi"]))
+    drift = [{**r, "label": describe(r["feature"]).label} for r in drift if r["psi"] >= 0.1]
+    return {"learning": learning, "events": events, "drift": drift,
+            "mix": [m for m in learning.get("mix") or [] if abs(m["change"]) >= 0.005],
+            "card": learning.get("report_card") or {},
+            "continuity": learning.get("continuity") or {}}
+
+
 def method(ctx: Context) -> dict[str, Any]:
     """Features, the model-selection table and why the winner won, versions, timings."""
     model = ctx.result.model.segment_model

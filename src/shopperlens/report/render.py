@@ -48,6 +48,7 @@ def report_context(result: RunResult) -> dict[str, Any]:
     ctx = sections.Context(result)
     return {
         "summary": sections.summary(ctx),
+        "changes": sections.changes(ctx),
         "map": sections.segment_map(ctx),
         "cards": sections.cards(ctx),
         "rfm": sections.rfm(ctx),

@@ -23,7 +23,7 @@ from shopperlens.segmentation.claims import (
     check_rfm,
     check_segmentation,
 )
-from shopperlens.segmentation.matching import match_segments, relabel_model
+from shopperlens.segmentation.matching import match_segments, relabel_model, renumber
 from shopperlens.segmentation.model import SegmentModel, segment
 from shopperlens.segmentation.naming import name_segments
 from shopperlens.segmentation.rfm import RFMGrid
@@ -46,6 +46,7 @@ __all__ = [
     "match_segments",
     "name_segments",
     "relabel_model",
+    "renumber",
     "segment",
     "segment_profiles",
     "suggest_actions",

@@ -90,13 +90,34 @@ def relabel_model(model: Any, old_labels: Any, new_labels: Any = None) -> Any:
     """
     ensure_fitted(model)
     labels = model.labels_ if new_labels is None else new_labels
-    mapping = match_segments(old_labels, labels)
+    return renumber(model, match_segments(old_labels, labels))
+
+
+def renumber(model: Any, mapping: dict[int, int], names: dict[int, str] | None = None,
+             first: set[int] | None = None) -> Any:
+    """A copy of a fitted ``SegmentModel`` with segment ``i`` renumbered ``mapping[i]``
+    (ids missing from ``mapping`` are kept) and, for the new ids in ``names``, that name.
+
+    Every per-segment attribute (``labels_``, ``profiles_``, ``names_``, ``rules_``,
+    ``rule_ranges_``, ``actions_``, ``segment_fidelity_``) and ``predict`` follow. Two
+    segments mapped to one id become one: ``predict`` gives that id to the customers of
+    both, and the description (name, rules, profile) is that of the one in ``first``
+    (else of the lower id).
+    """
+    ensure_fitted(model)
     out = copy.deepcopy(model)
     ids = {int(i): mapping.get(int(i), int(i)) for i in model.segment_ids_}
+    order = sorted(ids, key=lambda i: (i not in (first or set()), i))
+    describes = {ids[i]: i for i in reversed(order)}  # the first in order wins an id
     out.segment_ids_ = np.array([ids[int(i)] for i in model.segment_ids_])
     out.labels_ = np.array([ids[int(i)] for i in model.labels_], dtype=np.intp)
-    out.profiles_ = model.profiles_.rename(index=ids)
+    kept = [describes[ids[int(i)]] == int(i) for i in model.profiles_.index]
+    out.profiles_ = model.profiles_[kept].rename(index=ids)
     for attr in ("names_", "rules_", "rule_ranges_", "actions_", "segment_fidelity_"):
         if hasattr(model, attr):  # rule_ranges_: models saved before it existed lack it
-            setattr(out, attr, {ids[k]: v for k, v in getattr(model, attr).items()})
+            setattr(out, attr, {ids[k]: v for k, v in getattr(model, attr).items()
+                                if describes[ids[k]] == k})
+    if names:
+        out.names_.update({k: v for k, v in names.items() if k in out.names_})
+        out.profiles_["name"] = [out.names_[int(i)] for i in out.profiles_.index]
     return out

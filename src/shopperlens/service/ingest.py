@@ -155,7 +155,6 @@ def ingest(
     small = body_bytes is not None and body_bytes <= limit
     good, rejected = parse_all(raws, default_type, None if small else limit, trait_policy(rt))
     now = rt.clock()
-    model = rt.model
 
     def write(tx: Transaction) -> tuple[int, int, list[Change]]:
         stored = duplicates = 0
@@ -176,7 +175,9 @@ def ingest(
                     touched.add(key[1])
         book.flush()
         states = {c: book.get_state((CUSTOMER, c)) for c in sorted(touched)}
-        changes = assign(tx, states, model, at, rt.settings.webhook_urls)
+        # the model read inside the transaction: one swapped in meanwhile re-assigns
+        # its customers after this commit, never before it (no stale segment)
+        changes = assign(tx, states, rt.model, at, rt.settings.webhook_urls)
         tx.add_counts({"received": len(raws), "stored": stored, "duplicates": duplicates,
                        "rejected": len(rejected)})
         return stored, duplicates, changes

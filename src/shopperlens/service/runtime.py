@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any
 
 from shopperlens.artifacts import SavedSegmentModel
 from shopperlens.realtime import SegmentAssigner
-from shopperlens.schema import MODEL_FILE
+from shopperlens.schema import MODEL_FILE, RUN_FILE
 from shopperlens.service.errors import Overloaded
 from shopperlens.service.groupcommit import GroupCommit
 from shopperlens.service.settings import ServiceSettings
@@ -47,10 +48,25 @@ class LoadedModel:
         saved = SavedSegmentModel.load(model_dir)
         path = Path(model_dir) / MODEL_FILE if Path(model_dir).is_dir() else Path(model_dir)
         version = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        return cls(SegmentAssigner(saved), version)
+        registered = _registry_version(path.parent)
+        return cls(SegmentAssigner(saved), f"v{registered}-{version}" if registered else version)
 
     def names(self) -> dict[int, str]:
         return self.assigner.names if self.assigner is not None else {}
+
+
+def _registry_version(folder: Path) -> int | None:
+    """The model registry's version of a run's model (``run.json``'s ``learning``), or
+    of a registry folder (``metrics.json``); ``None`` for a run that had no predecessor."""
+    for name, keys in ((RUN_FILE, ("learning", "model_version")), ("metrics.json", ("version",))):
+        try:
+            found: Any = json.loads((folder / name).read_text(encoding="utf-8"))
+            for key in keys:
+                found = found[key]
+            return int(found)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
 
 
 class Hub:

@@ -20,7 +20,8 @@ def fit(state: RunState) -> None:
                                     as_of=state.as_of,
                                     progress=state.timer.ticker("segmentation", "models"))
     previous = None if state.out_dir is None else state.out_dir / s.MODEL_FILE
-    if previous is not None and previous.is_file():  # a re-run: keep the segments' ids
+    if state.previous is None and previous is not None and previous.is_file():
+        # a re-run into the same folder keeps its ids (--previous: the continuity step)
         state.model, state.segment_ids = follow_previous_ids(state.model, previous,
                                                              fitting.profiled)
     state.timer.count("segmentation", customers_fitted=len(fitting.profiled),

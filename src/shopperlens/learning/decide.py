@@ -1,0 +1,121 @@
+"""Keep the previous segment model, or adopt the re-fitted one with the old ids.
+
+The rule (:func:`decide`): the re-fitted model is adopted when the re-fit shows a
+segment born or dead, or when the features drifted (a PSI, ageing apart, above
+:data:`~shopperlens.learning.drift.PSI_ALARM`) *and* the previous model, applied to
+today's buyers, draws a segment mix that moved by at least :data:`MIX_SHIFT` (total
+variation distance) from the previous run's: the drift changed what its segments hold.
+Otherwise the previous model keeps assigning, and the customers whose behaviour did not
+move keep their segment id by construction. A drift that leaves the mix where it was
+(seasonality in a trend, a shift inside every segment alike) is reported, not acted on;
+so are splits and merges alone (a re-fit cutting the same customers a little
+differently, or more finely). An adopted re-fit's segments paired with old ones keep
+their ids and names, the others take fresh ids above every old one, and the events say
+why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from shopperlens.learning.changes import Changes, segment_changes
+from shopperlens.learning.drift import feature_drift
+from shopperlens.segmentation import renumber
+
+MIX_SHIFT = 0.1  # a tenth of the buyers in net changed segment under the same model
+
+__all__ = ["MIX_SHIFT", "Decision", "decide"]
+
+
+@dataclass
+class Decision:
+    """What :func:`decide` chose, and the evidence."""
+
+    refit: bool
+    reasons: list[str]
+    drift: pd.DataFrame  # feature_drift's table
+    changes: Changes
+    old_labels: pd.Series  # the previous model on today's buyers
+    model: Any  # the SegmentModel to assign with: the previous one, or the re-fit renumbered
+    mix_shift: float  # total variation between the previous mix and the previous model's now
+    kept_if_refitted: float  # of the stayers, the share the re-fit would keep in their id
+
+    def summary(self) -> dict[str, Any]:
+        return {"decision": "refitted" if self.refit else "kept", "reasons": self.reasons,
+                "drift_alarms": self.drift.loc[self.drift["alarm"], "feature"].tolist(),
+                "mix_shift": round(self.mix_shift, 4),
+                "kept_if_refitted": round(self.kept_if_refitted, 4),
+                "events": self.changes.events}
+
+
+def decide(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_X: pd.DataFrame,
+           previous: pd.Series, previous_features: pd.DataFrame, days: float) -> Decision:
+    """Choose between ``old_model`` and the re-fitted ``new_model``.
+
+    ``old_X`` and ``new_X``: today's buyers in each model's feature columns (same index,
+    the customer ids); ``previous``: the previous run's segment of its buyers;
+    ``previous_features``: the previous run's buyers' features; ``days`` between the
+    two cutoffs.
+    """
+    drift = feature_drift(previous_features, old_X, days, list(old_X.columns))
+    old_labels = pd.Series(old_model.predict(old_X), index=old_X.index)
+    new_labels = pd.Series(new_model.predict(new_X), index=new_X.index)
+    shares = previous.value_counts(normalize=True)
+    changes = segment_changes(previous, old_labels, new_labels,
+                              {int(k): float(v) for k, v in shares.items()})
+    shift = 0.5 * float(old_labels.value_counts(normalize=True).subtract(
+        shares, fill_value=0.0).abs().sum())
+    reasons = _reasons(drift, shift, changes)
+    mapping = _ids(old_model, new_model, changes)
+    stayers = old_labels[old_labels == previous.reindex(old_labels.index)]
+    kept = float((new_labels.loc[stayers.index].map(mapping) == stayers).mean()
+                 ) if len(stayers) else 1.0
+    if not reasons:
+        why = (f"{', '.join(drift.loc[drift['alarm'], 'feature'])} drifted but the previous "
+               f"segments' mix moved by {shift:.0%} only; no segment born or dead"
+               if drift["alarm"].any() else "no drift, no segment born or dead")
+        return Decision(False, [why], drift, changes, old_labels, old_model, shift, kept)
+    names = {old: old_model.names_[old] for old in changes.paired.values()}
+    return Decision(True, reasons, drift, changes, old_labels,
+                    renumber(new_model, mapping, names, first=set(changes.paired)), shift, kept)
+
+
+def _reasons(drift: pd.DataFrame, shift: float, changes: Changes) -> list[str]:
+    """Why the re-fit must be adopted; empty when the previous model still holds."""
+    reasons = []
+    if drift["alarm"].any() and shift >= MIX_SHIFT:
+        reasons = [f"{row.feature} drifted (PSI {row.psi:.2f}, ageing apart)"
+                   for row in drift.itertuples() if row.alarm]
+        reasons.append(f"under the previous model {shift:.0%} of the buyers changed "
+                       "segment in net")
+    reasons += [f"a segment of {e['customers']} customers was born"
+                for e in changes.of("birth")]
+    return reasons + [f"segment {e['previous_id']} died" for e in changes.of("death")]
+
+
+def _ids(old_model: Any, new_model: Any, changes: Changes) -> dict[int, int]:
+    """Re-fit id -> id shown: the paired segments' old ids; a split's, the id of the
+    segment continuing its parent (a re-fit cutting finer does not move those customers:
+    the split is reported, not enacted); fresh ids for the rest. The events are told with
+    the ids shown, and the paired segments' old names."""
+    fresh = max(int(i) for i in old_model.segment_ids_) + 1
+    mapping = dict(changes.paired)
+    continuing = {old: new for new, old in changes.paired.items()}
+    for event in changes.of("split"):
+        if event["previous_id"] in continuing:
+            mapping[event["new_id"]] = event["previous_id"]
+            event["reason"] += "; kept in it, as the segments follow the previous ones"
+    for new_id in sorted(int(i) for i in new_model.segment_ids_):
+        if new_id not in mapping:
+            mapping[new_id], fresh = fresh, fresh + 1
+    for event in changes.events:
+        if "new_id" in event:
+            fitted = event["new_id"]
+            paired = changes.paired.get(fitted)
+            event["new_id"] = shown = mapping[fitted]
+            event["name"] = (old_model.names_[paired] if paired is not None
+                             else old_model.names_.get(shown, new_model.names_[fitted]))
+    return mapping
