@@ -66,6 +66,8 @@ class RunResult:
     model: SavedSegmentModel  # type: ignore[misc]
     record: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] | None = None  # the fairness audit of this run, once one was made
+    # forecasts, elasticities, price_suggestions (the demand step's frames, when it ran)
+    demand: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def is_stored(self) -> bool:
         """Whether the per-customer frames are still only in the output files."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from shopperlens.batch.state import Step
 from shopperlens.batch.steps import (
+    demand,
     features,
     ingest,
     outputs,
@@ -29,6 +30,7 @@ STEPS: tuple[Step, ...] = (
     Step("predictions", predictions.fit),
     Step("scoring", scoring.score, timed=False),
     Step("outputs", outputs.write),
+    Step("demand", demand.forecast, when=demand.wanted),
     Step("report", report.write, engine=False, when=report.wanted),
 )
 

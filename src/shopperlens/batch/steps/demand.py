@@ -1,0 +1,112 @@
+"""Step ``demand``: weekly forecasts per category and segment, elasticities and bounded
+price suggestions (``forecasts``, ``elasticities``, ``price_suggestions``).
+
+It applies when the transactions carry a category; the forecasts need the optional
+forecasting library (``pip install 'shopperlens[forecast]'``) and a quarter of history
+beyond the horizon: without them the run says so in ``run.json`` and goes on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from shopperlens import schema as s
+from shopperlens.batch.outputs import write_frame
+from shopperlens.batch.state import RunState
+from shopperlens.demand import DemandForecaster, library_missing
+from shopperlens.demand.elasticity import PRICE, PROMO, estimate_elasticities
+from shopperlens.demand.pricing import suggest_prices
+from shopperlens.demand.series import REVENUE, UNITS, WEEK, build_panel, forecast_table
+from shopperlens.engines.duckdb import DuckDBEngine
+from shopperlens.timewindow import sql_before
+
+SEGMENTS_VIEW = "demand_segments"
+UNPROFILED = -2  # the segment_id of customers not profiled (no consent)
+TOP_PRODUCTS = 20
+MIN_WEEKS = 13  # weeks of history beyond the horizon the forecasts need
+
+
+def wanted(state: RunState) -> bool:
+    """Whether the run asked for demand and its transactions name categories."""
+    assert state.engine is not None
+    return state.settings.forecast_weeks > 0 and s.CATEGORY in state.engine.columns(
+        s.TRANSACTIONS.name)
+
+
+def forecast(state: RunState) -> None:
+    """Writes the demand files and records their figures under ``metrics.demand``."""
+    engine, result = state.engine, state.result
+    assert engine is not None and result is not None and state.as_of is not None
+    engine.register(SEGMENTS_VIEW, result.segments[[s.CUSTOMER_ID, s.SEGMENT_ID]])
+    weekly = engine.fetch_df(weekly_query(engine, sql_before(state.as_of, f"t.{s.TIMESTAMP}")))
+    weekly[WEEK] = pd.to_datetime(weekly[WEEK])
+    metrics: dict[str, Any] = {"forecast_weeks": state.settings.forecast_weeks}
+    frames = {"elasticities": estimate_elasticities(weekly)}
+    frames["price_suggestions"] = suggest_prices(_cells(weekly, frames["elasticities"]))
+    forecasts = _forecasts(weekly, state.settings.forecast_weeks, metrics)
+    if forecasts is not None:
+        frames["forecasts"] = forecasts
+    elasticities = frames["elasticities"]
+    metrics["elasticities_estimated"] = int(elasticities["elasticity"].notna().sum())
+    metrics["elasticities_refused"] = int(elasticities["elasticity"].isna().sum())
+    metrics["price_suggestions"] = len(frames["price_suggestions"])
+    result.record["metrics"]["demand"] = metrics
+    result.demand = frames
+    if state.out_dir is not None:
+        for name, frame in frames.items():
+            write_frame(frame, state.out_dir / name)
+    state.timer.count("demand", series_weeks=len(weekly))
+
+
+def _forecasts(weekly: pd.DataFrame, weeks: int, metrics: dict[str, Any]
+               ) -> pd.DataFrame | None:
+    """The forecast table, or ``None`` with the reason in ``metrics``."""
+    missing = library_missing()
+    history = weekly[WEEK].nunique() if len(weekly) else 0
+    if missing is None and history < weeks + MIN_WEEKS:
+        missing = (f"demand forecasts need {weeks + MIN_WEEKS} weeks of sales for "
+                   f"{weeks} weeks ahead; the data has {history}")
+    if missing is not None:
+        metrics["forecasts_skipped"] = missing
+        return None
+    panel = build_panel(weekly, TOP_PRODUCTS)
+    model = DemandForecaster(weeks).fit(panel.units, panel.summing, panel.groups)
+    metrics["series"] = len(panel.keys)
+    return forecast_table(panel, model)
+
+
+def _cells(weekly: pd.DataFrame, elasticities: pd.DataFrame) -> pd.DataFrame:
+    """Per category x segment: its elasticity, recent price and weekly units."""
+    last = weekly[WEEK].max() - pd.Timedelta(weeks=13)
+    recent = weekly[weekly[WEEK] > last].groupby([s.CATEGORY, s.SEGMENT_ID])[
+        [UNITS, REVENUE]].sum()
+    recent[PRICE] = recent[REVENUE] / recent[UNITS]
+    recent[UNITS] = recent[UNITS] / 13
+    return elasticities.merge(recent[[PRICE, UNITS]].reset_index(),
+                              on=[s.CATEGORY, s.SEGMENT_ID])
+
+
+def weekly_query(engine: DuckDBEngine, window: str) -> str:
+    """Units, revenue, paid price and promotion share per category, segment, product and
+    week of the sales in ``window`` (an SQL condition; returns left out: they are not demand)."""
+    columns = engine.columns(s.TRANSACTIONS.name)
+    quantity = f"coalesce(t.{s.QUANTITY}, 1)" if s.QUANTITY in columns else "1"
+    product = f"t.{s.PRODUCT_ID}" if s.PRODUCT_ID in columns else "NULL"
+    promo = (f"sum(CASE WHEN t.{s.DISCOUNT} > 0 THEN {quantity} ELSE 0 END)"
+             f" / sum({quantity})" if s.DISCOUNT in columns else "NULL")
+    return f"""
+        SELECT t.{s.CATEGORY} AS {s.CATEGORY},
+               coalesce(g.{s.SEGMENT_ID}, {UNPROFILED}) AS {s.SEGMENT_ID},
+               {product} AS {s.PRODUCT_ID},
+               date_trunc('week', t.{s.TIMESTAMP})::DATE AS {WEEK},
+               sum({quantity})::DOUBLE AS {UNITS}, sum(t.{s.AMOUNT})::DOUBLE AS {REVENUE},
+               sum(t.{s.AMOUNT})::DOUBLE / sum({quantity}) AS {PRICE},
+               ({promo})::DOUBLE AS {PROMO}
+        FROM {s.TRANSACTIONS.name} t
+        LEFT JOIN {SEGMENTS_VIEW} g ON g.{s.CUSTOMER_ID} = t.{s.CUSTOMER_ID}
+        WHERE {window} AND t.{s.AMOUNT} > 0
+          AND {quantity} > 0 AND t.{s.CATEGORY} IS NOT NULL
+        GROUP BY ALL
+    """
