@@ -227,4 +227,7 @@ REJECTED_DIR = "rejected"
 REPORT_FILE = "report.html"
 RUN_FILE = "run.json"
 MODEL_FILE = "segment_model.joblib"
+FORECASTS_FILE = "forecasts"
+ELASTICITIES_FILE = "elasticities"
+PRICE_SUGGESTIONS_FILE = "price_suggestions"
 AUDIT_FILE = "fairness_audit.json"  # written by `shopperlens audit`

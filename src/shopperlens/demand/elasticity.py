@@ -1,12 +1,14 @@
 """Own-price elasticity per category x segment, from how weekly units follow the price.
 
-Per category and segment, a log-log regression over product-weeks with a sale:
-``log(units) = elasticity * log(price) + product effect + period-of-year effect +
-trend``. The product effects are removed by subtracting each product's means (so only a
-product's own price changes count, never dear products selling less than cheap ones);
-the interval is cluster-robust by product (CR1). It refuses, with the reason, when the
-price never varies within a product or there are too few weeks, and says when the price
-moves with promotions (the estimate then mixes the two).
+Per category and segment, a constant-elasticity model over product-weeks:
+``E[units] = exp(elasticity * log(price) + product effect + period-of-year effect +
+trend)``, fitted by Poisson pseudo-likelihood (counts need no log; weeks without a sale
+count when the frame holds them with their shelf price; from order lines alone only
+weeks with a sale are known, and the price paid in them). The product effects are
+concentrated out (so only a product's own price changes count, never dear products
+selling less than cheap ones); the interval is cluster-robust by product. It refuses,
+with the reason, when the price never varies within a product or there are too few
+weeks, and says when the price moves with promotions (the estimate then mixes both).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def _within(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 
 def _design(cell: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """log units, [log price, promo?, periods, trend] and the product of each row."""
+    """units, [log price, promo?, periods, trend] and the product of each row."""
     weeks = pd.to_datetime(cell["period_start"])
     period = ((weeks.dt.isocalendar().week.to_numpy(int) - 1) // PERIOD_WEEKS).clip(0, 12)
     periods = (period[:, None] == np.arange(1, 13)[None, :]).astype(float)
@@ -57,43 +59,79 @@ def _design(cell: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if PROMO in cell and cell[PROMO].notna().all():
         columns.append(cell[PROMO].to_numpy(float)[:, None])
     x = np.hstack([*columns, periods, trend])
-    return np.log(cell["units"].to_numpy(float)), x, cell[s.PRODUCT_ID].to_numpy()
+    return cell["units"].to_numpy(float), x, cell[s.PRODUCT_ID].to_numpy()
 
 
 def _one_cell(cell: pd.DataFrame, level: float) -> list:
     """elasticity, low, high, observations, note of one category x segment."""
-    cell = cell[(cell["units"] > 0) & (cell[PRICE] > 0)]
-    n = len(cell)
+    cell = cell[cell[PRICE] > 0]
+    n = int((cell["units"] > 0).sum())
     if n < MIN_OBSERVATIONS:
         return [np.nan, np.nan, np.nan, n, f"too few weeks with a sale ({n}; needs "
                 f"{MIN_OBSERVATIONS})"]
     y, x, product = _design(cell)
-    x, y = _within(x, product), _within(y[:, None], product)[:, 0]
-    if x[:, 0].std() < MIN_PRICE_SPREAD:
+    _, groups = np.unique(product, return_inverse=True)
+    within = _within(x, groups)
+    if within[:, 0].std() < MIN_PRICE_SPREAD:
         return [np.nan, np.nan, np.nan, n, "refused: the price never varies within a "
                 "product, so its effect cannot be told apart"]
-    keep = x.std(axis=0) > 1e-12
-    x = x[:, keep]
-    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-    se = _cluster_se(x, y - x @ beta, product)
-    clusters = len(np.unique(product))
-    z = stats.t.ppf(0.5 + level / 2, max(clusters - 1, 1))
+    keep = within.std(axis=0) > 1e-12
+    beta, se = poisson_within(x[:, keep], y, groups)
+    z = stats.t.ppf(0.5 + level / 2, max(groups.max(), 1))
     note = ""
-    if PROMO in cell and keep[1] and abs(np.corrcoef(x[:, 0], x[:, 1])[0, 1]) > PROMO_TOGETHER:
+    if PROMO in cell and keep[1] and abs(np.corrcoef(within[:, :2].T)[0, 1]) > PROMO_TOGETHER:
         note = "price and promotions move together: the estimate mixes both"
     elif PROMO not in cell:
         note = "no promotion calendar: price cuts may carry promotion effects"
     return [beta[0], beta[0] - z * se, beta[0] + z * se, n, note]
 
 
-def _cluster_se(x: np.ndarray, resid: np.ndarray, groups: np.ndarray) -> float:
-    """Cluster-robust (CR1) standard error of the first coefficient."""
-    n, k = x.shape
-    bread = np.linalg.pinv(x.T @ x)
-    _, inverse = np.unique(groups, return_inverse=True)
-    g = inverse.max() + 1
-    scores = np.zeros((g, k))
-    np.add.at(scores, inverse, x * resid[:, None])
-    meat = scores.T @ scores
-    factor = g / max(g - 1, 1) * (n - 1) / max(n - k, 1)
-    return float(np.sqrt(max((bread @ meat @ bread)[0, 0] * factor, 0.0)))
+def poisson_within(x: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                   iterations: int = 50) -> tuple[np.ndarray, float]:
+    """Poisson pseudo-likelihood with a fixed effect per group (concentrated out), by
+    Newton steps: the coefficients and the first one's cluster-robust standard error.
+
+    Weeks without a sale count (as zeros), which a log of units cannot take.
+    """
+    n_groups = groups.max() + 1
+    totals = np.bincount(groups, y, n_groups)
+    beta = np.zeros(x.shape[1])
+    mu, centred = _fitted(x, beta, groups, totals)
+    for _ in range(iterations):
+        hessian = centred.T @ (centred * mu[:, None])
+        step = np.linalg.lstsq(hessian, centred.T @ (y - mu), rcond=None)[0]
+        before = _loglik(y, mu)
+        for _ in range(30):  # halve the step until the likelihood does not fall
+            mu_new, centred_new = _fitted(x, beta + step, groups, totals)
+            if np.all(np.isfinite(mu_new)) and _loglik(y, mu_new) >= before - 1e-9:
+                break
+            step = step / 2
+        beta, mu, centred = beta + step, mu_new, centred_new
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    mu, centred = _fitted(x, beta, groups, totals)
+    bread = np.linalg.pinv(centred.T @ (centred * mu[:, None]))
+    scores = np.zeros((n_groups, x.shape[1]))
+    np.add.at(scores, groups, centred * (y - mu)[:, None])
+    factor = n_groups / max(n_groups - 1, 1)
+    variance = (bread @ (scores.T @ scores) @ bread)[0, 0] * factor
+    return beta, float(np.sqrt(max(variance, 0.0)))
+
+
+def _loglik(y: np.ndarray, mu: np.ndarray) -> float:
+    """The Poisson log-likelihood up to terms without the coefficients (the fitted
+    means of a group add up to its units, so their sum is fixed)."""
+    return float(np.sum(y[y > 0] * np.log(np.maximum(mu[y > 0], 1e-300))))
+
+
+def _fitted(x: np.ndarray, beta: np.ndarray, groups: np.ndarray,
+            totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fitted means (each group's effect concentrated out) and ``x`` centred on their
+    fitted-mean-weighted group means."""
+    eta = x @ beta
+    raw = np.exp(eta - eta.max())
+    mu = raw * (totals / np.maximum(np.bincount(groups, raw), 1e-300))[groups]
+    weight = np.maximum(np.bincount(groups, mu), 1e-300)
+    means = np.stack([np.bincount(groups, mu * col) for col in x.T], axis=1) / weight[:, None]
+    return mu, x - means[groups]
+

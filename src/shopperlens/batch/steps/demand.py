@@ -43,15 +43,15 @@ def forecast(state: RunState) -> None:
     weekly = engine.fetch_df(weekly_query(engine, sql_before(state.as_of, f"t.{s.TIMESTAMP}")))
     weekly[WEEK] = pd.to_datetime(weekly[WEEK])
     metrics: dict[str, Any] = {"forecast_weeks": state.settings.forecast_weeks}
-    frames = {"elasticities": estimate_elasticities(weekly)}
-    frames["price_suggestions"] = suggest_prices(_cells(weekly, frames["elasticities"]))
+    elasticities = estimate_elasticities(weekly.dropna(subset=[s.PRODUCT_ID]))
+    frames = {s.ELASTICITIES_FILE: elasticities,
+              s.PRICE_SUGGESTIONS_FILE: suggest_prices(_cells(weekly, elasticities))}
     forecasts = _forecasts(weekly, state.settings.forecast_weeks, metrics)
     if forecasts is not None:
-        frames["forecasts"] = forecasts
-    elasticities = frames["elasticities"]
+        frames[s.FORECASTS_FILE] = forecasts
     metrics["elasticities_estimated"] = int(elasticities["elasticity"].notna().sum())
     metrics["elasticities_refused"] = int(elasticities["elasticity"].isna().sum())
-    metrics["price_suggestions"] = len(frames["price_suggestions"])
+    metrics["price_suggestions"] = len(frames[s.PRICE_SUGGESTIONS_FILE])
     result.record["metrics"]["demand"] = metrics
     result.demand = frames
     if state.out_dir is not None:
