@@ -170,10 +170,11 @@ def demo_time(n: int) -> float:
     con = duckdb.connect()
     con.register("tx", tx)
     weekly = con.sql("""
-        SELECT category, dense_rank() OVER (ORDER BY persona) - 1 AS segment_id, product_id,
+        WITH t AS (SELECT *, dense_rank() OVER (ORDER BY persona) - 1 AS segment_id FROM tx)
+        SELECT category, segment_id, product_id,
                date_trunc('week', timestamp)::DATE AS period_start,
                sum(quantity)::DOUBLE AS units, sum(amount)::DOUBLE AS revenue
-        FROM tx WHERE amount > 0 GROUP BY ALL""").df()
+        FROM t WHERE amount > 0 GROUP BY ALL""").df()
     weekly["period_start"] = pd.to_datetime(weekly["period_start"])
     panel = build_panel(weekly, 20)
     forecast_table(panel, DemandForecaster(8).fit(panel.units, panel.summing, panel.groups))

@@ -1,7 +1,7 @@
 """Bounded price suggestions per category x segment, from the elasticities.
 
 A suggestion moves the price by at most ``max_step`` to a price point of a ladder
-(``.99`` endings by default), never below the margin floor over the unit cost when the
+(prices ending in .99), never below the margin floor over the unit cost when the
 cost is known. It says the expected weekly change in units, revenue and margin (revenue
 when the cost is unknown), each with the interval the elasticity's interval gives, and
 nothing is suggested when that interval crosses zero. Prices are set per segment, never
@@ -21,15 +21,15 @@ COLUMNS = [s.CATEGORY, s.SEGMENT_ID, "current_price", "suggested_price", "change
            "margin_change_low", "margin_change_high"]
 
 
-def ladder(price: float) -> float:
-    """The nearest price ending in .99 (whole prices below 1 stay to the cent).
+def ladder(low: float, high: float) -> np.ndarray:
+    """The price points ending in .99 from ``low`` to ``high`` (to the cent below 1).
 
-    >>> ladder(24.3), ladder(0.42)
-    (23.99, 0.42)
+    >>> ladder(19.0, 21.0).tolist(), ladder(0.4, 0.42).tolist()
+    ([19.99, 20.99], [0.4, 0.41, 0.42])
     """
-    if price < 1:
-        return round(price, 2)
-    return float(np.floor(price + 0.5) - 0.01)
+    if high < 1:
+        return np.round(np.arange(np.ceil(low * 100), np.floor(high * 100) + 1) / 100, 2)
+    return np.round(np.arange(np.ceil(low + 0.01), np.floor(high + 0.01) + 1) - 0.01, 2)
 
 
 def _changes(price: float, new: float, units: float, cost: float,
@@ -62,12 +62,11 @@ def _one(cell: dict, max_step: float, margin_floor: float) -> list | None:
     if not (np.isfinite(cell["elasticity"]) and price > 0 and units > 0):
         return None
     floor = cost * (1 + margin_floor) if cost == cost else 0.0
-    candidates = {ladder(price * (1 + max_step)), ladder(price * (1 - max_step))}
-    candidates = {c for c in candidates
-                  if c >= floor and abs(c / price - 1) <= max_step + 1e-9 and c != price}
+    candidates = [c for c in ladder(price * (1 - max_step), price * (1 + max_step))
+                  if c >= floor and c != price]
     best: list | None = None
     aim = 2 if cost == cost else 1  # index of the objective in _changes' result
-    for new in sorted(candidates):
+    for new in candidates:
         at = [_changes(price, new, units, cost, cell[k]) for k in ("elasticity", "low", "high")]
         if min(at[1][aim], at[2][aim]) <= 0:
             continue  # the interval crosses zero (or the change loses)
