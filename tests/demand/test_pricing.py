@@ -43,3 +43,8 @@ def test_the_ladder_ends_in_99_within_its_bounds() -> None:
     points = ladder(23.2, 26.5)
     assert points.tolist() == [23.99, 24.99, 25.99]
     assert ladder(5.0, 5.5).size == 0
+
+
+def test_the_best_of_several_gaining_price_points_is_chosen() -> None:
+    row = suggest_prices(_cells(price=50.0), max_step=0.05).iloc[0]
+    assert row["suggested_price"] == 51.99  # 50.99 gains too, but less

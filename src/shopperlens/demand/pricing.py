@@ -53,7 +53,8 @@ def suggest_prices(cells: pd.DataFrame, *, max_step: float = 0.05,
         row = _one(cell._asdict(), max_step, margin_floor)
         if row is not None:
             rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.astype({s.SEGMENT_ID: "int64", **{c: float for c in COLUMNS[2:]}})
 
 
 def _one(cell: dict, max_step: float, margin_floor: float) -> list | None:
@@ -70,7 +71,7 @@ def _one(cell: dict, max_step: float, margin_floor: float) -> list | None:
         at = [_changes(price, new, units, cost, cell[k]) for k in ("elasticity", "low", "high")]
         if min(at[1][aim], at[2][aim]) <= 0:
             continue  # the interval crosses zero (or the change loses)
-        if best is None or at[0][aim] > best[0][aim]:
+        if best is None or at[0][aim] > best[0][0][aim]:
             best = [at, new]
     if best is None:
         return None
