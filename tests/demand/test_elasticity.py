@@ -45,3 +45,11 @@ def test_price_moving_with_promotions_is_said() -> None:
 def test_too_few_weeks_are_refused() -> None:
     row = estimate_elasticities(_shop(-1.0, products=2, weeks=8)).iloc[0]
     assert np.isnan(row["elasticity"]) and "too few" in row["note"]
+
+
+def test_a_price_that_moves_for_every_product_at_once_is_refused() -> None:
+    shop = _shop(-1.0)
+    weekly_level = np.tile(np.linspace(0.9, 1.1, 60), 15)  # rows: product, then week
+    shop["price"] = shop.groupby("product_id")["price"].transform("first") * weekly_level
+    row = estimate_elasticities(shop).iloc[0]
+    assert np.isnan(row["elasticity"]) and "every product at once" in row["note"]

@@ -1,14 +1,17 @@
 """Own-price elasticity per category x segment, from how weekly units follow the price.
 
 Per category and segment, a constant-elasticity model over product-weeks:
-``E[units] = exp(elasticity * log(price) + product effect + period-of-year effect +
-trend)``, fitted by Poisson pseudo-likelihood (counts need no log; weeks without a sale
-count when the frame holds them with their shelf price; from order lines alone only
-weeks with a sale are known, and the price paid in them). The product effects are
-concentrated out (so only a product's own price changes count, never dear products
-selling less than cheap ones); the interval is cluster-robust by product. It refuses,
-with the reason, when the price never varies within a product or there are too few
-weeks, and says when the price moves with promotions (the estimate then mixes both).
+``E[units] = exp(elasticity * log(price) + product effect + week effect)``, fitted by
+Poisson pseudo-likelihood (counts need no log; weeks without a sale count when the
+frame holds them with their shelf price; from order lines alone only weeks with a sale
+are known, and the price paid in them). The product effects are concentrated out (so
+only a product's own price changes count, never dear products selling less than cheap
+ones) and the week effects take what moves every product at once (season, the
+segment's comings and goings, a price change of the whole category, which is then not
+told apart); the interval is cluster-robust by product. It refuses, with the reason,
+when the price never varies within a product, moves for every product at once, or there
+are too few weeks, and says when the price moves with promotions (the estimate then
+mixes both).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from shopperlens import schema as s
 
@@ -23,7 +27,6 @@ PRICE, PROMO = "price", "promo"
 MIN_OBSERVATIONS = 30  # product-weeks with a sale a regression needs
 MIN_PRICE_SPREAD = 0.01  # within-product spread of log price below which it "never varies"
 PROMO_TOGETHER = 0.7  # |correlation| of price and promotion said to move together
-PERIOD_WEEKS = 4  # the period-of-year effects are four-week periods
 COLUMNS = [s.CATEGORY, s.SEGMENT_ID, "elasticity", "low", "high", "observations", "note"]
 
 
@@ -35,8 +38,9 @@ def estimate_elasticities(weekly: pd.DataFrame, level: float = 0.95) -> pd.DataF
     ``note`` says why a cell has no estimate, or what to keep in mind about it.
     """
     rows = []
-    for (category, segment), cell in weekly.groupby([s.CATEGORY, s.SEGMENT_ID], sort=True):
-        rows.append([category, segment, *_one_cell(cell, level)])
+    with threadpool_limits(limits=1):  # small matrices: threads only wait on each other
+        for (category, segment), cell in weekly.groupby([s.CATEGORY, s.SEGMENT_ID]):
+            rows.append([category, segment, *_one_cell(cell, level)])
     return pd.DataFrame(rows, columns=COLUMNS).astype({"observations": "int64"})
 
 
@@ -50,21 +54,23 @@ def _within(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 
 def _design(cell: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """units, [log price, promo?, periods, trend] and the product of each row."""
-    weeks = pd.to_datetime(cell["period_start"])
-    period = ((weeks.dt.isocalendar().week.to_numpy(int) - 1) // PERIOD_WEEKS).clip(0, 12)
-    periods = (period[:, None] == np.arange(1, 13)[None, :]).astype(float)
-    trend = ((weeks - weeks.min()).dt.days.to_numpy(float) / 365.25)[:, None]
+    """units, [log price, promo?, one column per week but the first] and the product of
+    each row."""
+    _, week = np.unique(cell["period_start"].to_numpy(), return_inverse=True)
+    weeks = (week[:, None] == np.arange(1, week.max() + 1)[None, :]).astype(float)
     columns = [np.log(cell[PRICE].to_numpy(float))[:, None]]
     if PROMO in cell and cell[PROMO].notna().all():
         columns.append(cell[PROMO].to_numpy(float)[:, None])
-    x = np.hstack([*columns, periods, trend])
+    x = np.hstack([*columns, weeks])
     return cell["units"].to_numpy(float), x, cell[s.PRODUCT_ID].to_numpy()
 
 
 def _one_cell(cell: pd.DataFrame, level: float) -> list:
     """elasticity, low, high, observations, note of one category x segment."""
     cell = cell[cell[PRICE] > 0]
+    # a week or product without a sale says nothing here (its effect would run to -inf)
+    for key in ("period_start", s.PRODUCT_ID):
+        cell = cell[cell.groupby(key)["units"].transform("sum") > 0]
     n = int((cell["units"] > 0).sum())
     if n < MIN_OBSERVATIONS:
         return [np.nan, np.nan, np.nan, n, f"too few weeks with a sale ({n}; needs "
@@ -75,6 +81,10 @@ def _one_cell(cell: pd.DataFrame, level: float) -> list:
     if within[:, 0].std() < MIN_PRICE_SPREAD:
         return [np.nan, np.nan, np.nan, n, "refused: the price never varies within a "
                 "product, so its effect cannot be told apart"]
+    _, week = np.unique(cell["period_start"].to_numpy(), return_inverse=True)
+    if _within(within[:, :1], week)[:, 0].std() < MIN_PRICE_SPREAD:
+        return [np.nan, np.nan, np.nan, n, "refused: the price moves for every product "
+                "at once, so its effect cannot be told from the week's"]
     keep = within.std(axis=0) > 1e-12
     beta, se = poisson_within(x[:, keep], y, groups)
     z = stats.t.ppf(0.5 + level / 2, max(groups.max(), 1))
@@ -111,8 +121,8 @@ def poisson_within(x: np.ndarray, y: np.ndarray, groups: np.ndarray,
             break
     mu, centred = _fitted(x, beta, groups, totals)
     bread = np.linalg.pinv(centred.T @ (centred * mu[:, None]))
-    scores = np.zeros((n_groups, x.shape[1]))
-    np.add.at(scores, groups, centred * (y - mu)[:, None])
+    scores = np.stack([np.bincount(groups, col, n_groups)
+                       for col in (centred * (y - mu)[:, None]).T], axis=1)
     factor = n_groups / max(n_groups - 1, 1)
     variance = (bread @ (scores.T @ scores) @ bread)[0, 0] * factor
     return beta, float(np.sqrt(max(variance, 0.0)))

@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from shopperlens import schema
 from shopperlens.demo._personas import PARAMS
+from shopperlens.demo._prices import PLANTED_ELASTICITY, line_quantity
 from shopperlens.demo._util import (
     DAY,
     STR,
@@ -92,8 +93,9 @@ def draw_orders(rng: np.random.Generator, traits: dict[str, np.ndarray],
 
 
 def _lines(rng: np.random.Generator, traits: dict[str, np.ndarray], customer: np.ndarray,
-           cat: Catalogue) -> dict[str, np.ndarray]:
-    """Order lines: which order, product, price and quantity."""
+           cat: Catalogue, level: np.ndarray, day: np.ndarray) -> dict[str, np.ndarray]:
+    """Order lines: which order, product, shelf price and quantity; ``level`` is the
+    shelf price level per product and day, ``day`` each order's day."""
     n_lines = 1 + rng.poisson(traits["lines"][customer])
     line_order = np.repeat(np.arange(len(customer)), n_lines)
     line_customer = customer[line_order]
@@ -102,9 +104,12 @@ def _lines(rng: np.random.Generator, traits: dict[str, np.ndarray], customer: np
     rank = np.floor(rng.random(len(line_order)) ** skew * PRODUCTS_PER_CATEGORY).astype(np.int64)
     product = category * PRODUCTS_PER_CATEGORY + np.minimum(rank, PRODUCTS_PER_CATEGORY - 1)
     grocery = category == CATEGORIES.index("grocery")
-    quantity = 1 + rng.poisson(np.where(grocery, 1.2, 0.12))
+    shelf = level[product, day[line_order]]
+    elasticity = PLANTED_ELASTICITY[traits["persona"][line_customer]]
+    quantity = line_quantity(rng, np.where(grocery, 1.2, 0.3), shelf, elasticity)
+    unit_price = np.round(cat.prices.ravel()[product] * shelf, 2)
     return {"order": line_order, "n_lines": n_lines, "category": category, "product": product,
-            "quantity": quantity, "unit_price": cat.prices.ravel()[product]}
+            "quantity": quantity, "unit_price": unit_price}
 
 
 def _discounts(rng: np.random.Generator, traits: dict[str, np.ndarray], lines: dict,
@@ -145,16 +150,18 @@ def _returns(rng: np.random.Generator, traits: dict[str, np.ndarray], line_custo
 
 def transactions(rng: np.random.Generator, traits: dict[str, np.ndarray], home_store: np.ndarray,
                  calendar: tuple[np.ndarray, np.ndarray, int], cat: Catalogue,
-                 ids: pa.Array, *, first_order: int = 0) -> tuple[pa.Table, Orders]:
+                 ids: pa.Array, levels: np.ndarray, *, first_order: int = 0
+                 ) -> tuple[pa.Table, Orders]:
     """The ``transactions`` table (sales then returns, sorted by time) and its orders.
 
     ``ids`` are the customers' ids; orders are numbered from ``first_order`` (> 0 for
-    the later chunks of a big demo, whose ids must not repeat earlier ones).
+    the later chunks of a big demo, whose ids must not repeat earlier ones); ``levels``
+    the shelf price level per product and day.
     """
     dates, promo, start = calendar
     customer, seconds, channel = draw_orders(rng, traits, calendar)
     in_promo = promo[(seconds - start) // DAY] > 0
-    lines = _lines(rng, traits, customer, cat)
+    lines = _lines(rng, traits, customer, cat, levels, (seconds - start) // DAY)
     line_customer = customer[lines["order"]]
     discount = _discounts(rng, traits, lines, customer, in_promo)
     amount = np.round(lines["unit_price"] * lines["quantity"] - discount, 2)

@@ -23,6 +23,7 @@ from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.timewindow import sql_before
 
 SEGMENTS_VIEW = "demand_segments"
+WEEKLY_VIEW = "demand_weekly"
 UNPROFILED = -2  # the segment_id of customers not profiled (no consent)
 TOP_PRODUCTS = 20
 MIN_WEEKS = 13  # weeks of history beyond the horizon the forecasts need
@@ -42,10 +43,15 @@ def forecast(state: RunState) -> None:
     engine.register(SEGMENTS_VIEW, result.segments[[s.CUSTOMER_ID, s.SEGMENT_ID]])
     weekly = engine.fetch_df(weekly_query(engine, sql_before(state.as_of, f"t.{s.TIMESTAMP}")))
     weekly[WEEK] = pd.to_datetime(weekly[WEEK])
+    priced = weekly.dropna(subset=[s.PRODUCT_ID])
+    if engine.has_table(s.PRICES.name):
+        engine.register(WEEKLY_VIEW, weekly)
+        priced = engine.fetch_df(shelf_query(engine, sql_before(state.as_of, f"p.{s.DATE}")))
+        priced[WEEK] = pd.to_datetime(priced[WEEK])
     metrics: dict[str, Any] = {"forecast_weeks": state.settings.forecast_weeks}
-    elasticities = estimate_elasticities(weekly.dropna(subset=[s.PRODUCT_ID]))
+    elasticities = estimate_elasticities(priced)
     frames = {s.ELASTICITIES_FILE: elasticities,
-              s.PRICE_SUGGESTIONS_FILE: suggest_prices(_cells(weekly, elasticities))}
+              s.PRICE_SUGGESTIONS_FILE: suggest_prices(_cells(weekly, priced, elasticities))}
     forecasts = _forecasts(weekly, state.settings.forecast_weeks, metrics)
     if forecasts is not None:
         frames[s.FORECASTS_FILE] = forecasts
@@ -77,15 +83,49 @@ def _forecasts(weekly: pd.DataFrame, weeks: int, metrics: dict[str, Any]
     return forecast_table(panel, model)
 
 
-def _cells(weekly: pd.DataFrame, elasticities: pd.DataFrame) -> pd.DataFrame:
-    """Per category x segment: its elasticity, recent price and weekly units."""
+def _cells(weekly: pd.DataFrame, priced: pd.DataFrame,
+           elasticities: pd.DataFrame) -> pd.DataFrame:
+    """Per category x segment: its elasticity, recent price paid, weekly units and,
+    with the prices' ``unit_cost``, the unit cost (weighted by the units sold)."""
+    keys = [s.CATEGORY, s.SEGMENT_ID]
     last = weekly[WEEK].max() - pd.Timedelta(weeks=13)
-    recent = weekly[weekly[WEEK] > last].groupby([s.CATEGORY, s.SEGMENT_ID])[
-        [UNITS, REVENUE]].sum()
+    recent = weekly[weekly[WEEK] > last].groupby(keys)[[UNITS, REVENUE]].sum()
     recent[PRICE] = recent[REVENUE] / recent[UNITS]
     recent[UNITS] = recent[UNITS] / 13
-    return elasticities.merge(recent[[PRICE, UNITS]].reset_index(),
-                              on=[s.CATEGORY, s.SEGMENT_ID])
+    cells = elasticities.merge(recent[[PRICE, UNITS]].reset_index(), on=keys)
+    if s.UNIT_COST in priced and priced[s.UNIT_COST].notna().any():
+        costed = priced[(priced[WEEK] > last) & priced[s.UNIT_COST].notna()]
+        spent = (costed[s.UNIT_COST] * costed[UNITS]).groupby([costed[k] for k in keys]).sum()
+        cost = spent / costed.groupby(keys)[UNITS].sum()
+        cells = cells.merge(cost.rename(s.UNIT_COST).reset_index(), on=keys, how="left")
+    return cells
+
+
+def shelf_query(engine: DuckDBEngine, window: str) -> str:
+    """Per category, segment, product and week: the shelf price of ``prices`` (``window``
+    an SQL condition on its dates; a week without a row keeps the last price before it),
+    its promotion share and unit cost, and the units sold (0 in a week without a sale),
+    for the products each segment bought."""
+    columns = engine.columns(s.PRICES.name)
+    promo = f"avg(p.{s.PROMO}::INT)" if s.PROMO in columns else "NULL"
+    cost = f"avg(p.{s.UNIT_COST})" if s.UNIT_COST in columns else "NULL"
+    return f"""
+        WITH sales AS (SELECT {s.CATEGORY}, {s.SEGMENT_ID}, {s.PRODUCT_ID}, {WEEK}, {UNITS}
+                       FROM {WEEKLY_VIEW} WHERE {s.PRODUCT_ID} IS NOT NULL),
+        shelf AS (SELECT p.{s.PRODUCT_ID}, date_trunc('week', p.{s.DATE})::DATE AS week,
+                         avg(p.{s.PRICE})::DOUBLE AS {PRICE}, ({promo})::DOUBLE AS {PROMO},
+                         ({cost})::DOUBLE AS {s.UNIT_COST}
+                  FROM {s.PRICES.name} p WHERE {window} GROUP BY ALL),
+        pairs AS (SELECT DISTINCT {s.CATEGORY}, {s.SEGMENT_ID}, {s.PRODUCT_ID} FROM sales),
+        grid AS (SELECT pairs.*, w.{WEEK}
+                 FROM pairs CROSS JOIN (SELECT DISTINCT {WEEK} FROM sales) w),
+        priced AS (SELECT grid.*, shelf.{PRICE}, shelf.{PROMO}, shelf.{s.UNIT_COST}
+                   FROM grid ASOF JOIN shelf ON grid.{s.PRODUCT_ID} = shelf.{s.PRODUCT_ID}
+                                            AND grid.{WEEK} >= shelf.week)
+        SELECT priced.*, coalesce(sales.{UNITS}, 0)::DOUBLE AS {UNITS}
+        FROM priced
+        LEFT JOIN sales USING ({s.CATEGORY}, {s.SEGMENT_ID}, {s.PRODUCT_ID}, {WEEK})
+    """
 
 
 def weekly_query(engine: DuckDBEngine, window: str) -> str:
