@@ -53,16 +53,14 @@ def _within(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return values - (sums / counts)[inverse]
 
 
-def _design(cell: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """units, [log price, promo?, one column per week but the first] and the product of
-    each row."""
-    _, week = np.unique(cell["period_start"].to_numpy(), return_inverse=True)
-    weeks = (week[:, None] == np.arange(1, week.max() + 1)[None, :]).astype(float)
+def _design(cell: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """units, [log price, promo?], and the product and week (codes) of each row."""
     columns = [np.log(cell[PRICE].to_numpy(float))[:, None]]
     if PROMO in cell and cell[PROMO].notna().all():
         columns.append(cell[PROMO].to_numpy(float)[:, None])
-    x = np.hstack([*columns, weeks])
-    return cell["units"].to_numpy(float), x, cell[s.PRODUCT_ID].to_numpy()
+    _, product = np.unique(cell[s.PRODUCT_ID].to_numpy(), return_inverse=True)
+    _, week = np.unique(cell["period_start"].to_numpy(), return_inverse=True)
+    return cell["units"].to_numpy(float), np.hstack(columns), product, week
 
 
 def _one_cell(cell: pd.DataFrame, level: float) -> list:
@@ -75,73 +73,88 @@ def _one_cell(cell: pd.DataFrame, level: float) -> list:
     if n < MIN_OBSERVATIONS:
         return [np.nan, np.nan, np.nan, n, f"too few weeks with a sale ({n}; needs "
                 f"{MIN_OBSERVATIONS})"]
-    y, x, product = _design(cell)
-    _, groups = np.unique(product, return_inverse=True)
-    within = _within(x, groups)
-    if within[:, 0].std() < MIN_PRICE_SPREAD:
+    y, x, product, week = _design(cell)
+    if _within(x[:, :1], product)[:, 0].std() < MIN_PRICE_SPREAD:
         return [np.nan, np.nan, np.nan, n, "refused: the price never varies within a "
                 "product, so its effect cannot be told apart"]
-    _, week = np.unique(cell["period_start"].to_numpy(), return_inverse=True)
-    if _within(within[:, :1], week)[:, 0].std() < MIN_PRICE_SPREAD:
+    centred = _two_way(x, np.ones(len(y)), product, week)
+    if centred[:, 0].std() < MIN_PRICE_SPREAD:
         return [np.nan, np.nan, np.nan, n, "refused: the price moves for every product "
                 "at once, so its effect cannot be told from the week's"]
-    keep = within.std(axis=0) > 1e-12
-    beta, se = poisson_within(x[:, keep], y, groups)
-    z = stats.t.ppf(0.5 + level / 2, max(groups.max(), 1))
+    keep = centred.std(axis=0) > 1e-9
+    beta, se = poisson_two_way(x[:, keep], y, product, week)
+    z = stats.t.ppf(0.5 + level / 2, max(product.max(), 1))
     note = ""
-    if PROMO in cell and keep[1] and abs(np.corrcoef(within[:, :2].T)[0, 1]) > PROMO_TOGETHER:
+    if x.shape[1] > 1 and keep[1] and abs(np.corrcoef(centred.T)[0, 1]) > PROMO_TOGETHER:
         note = "price and promotions move together: the estimate mixes both"
-    elif PROMO not in cell:
+    elif x.shape[1] == 1:
         note = "no promotion calendar: price cuts may carry promotion effects"
     return [beta[0], beta[0] - z * se, beta[0] + z * se, n, note]
 
 
-def poisson_within(x: np.ndarray, y: np.ndarray, groups: np.ndarray,
-                   iterations: int = 50) -> tuple[np.ndarray, float]:
-    """Poisson pseudo-likelihood with a fixed effect per group (concentrated out), by
-    Newton steps: the coefficients and the first one's cluster-robust standard error.
-
-    Weeks without a sale count (as zeros), which a log of units cannot take.
-    """
-    n_groups = groups.max() + 1
-    totals = np.bincount(groups, y, n_groups)
+def poisson_two_way(x: np.ndarray, y: np.ndarray, product: np.ndarray, week: np.ndarray,
+                    iterations: int = 50) -> tuple[np.ndarray, float]:
+    """Poisson pseudo-likelihood with an effect per product and per week (both
+    concentrated out), by Newton steps: the coefficients and the first one's standard
+    error, cluster-robust by product. Weeks without a sale count (as zeros)."""
     beta = np.zeros(x.shape[1])
-    mu, centred = _fitted(x, beta, groups, totals)
+    mu = _fit_effects(x @ beta, y, product, week)
     for _ in range(iterations):
-        hessian = centred.T @ (centred * mu[:, None])
-        step = np.linalg.lstsq(hessian, centred.T @ (y - mu), rcond=None)[0]
+        centred = _two_way(x, mu, product, week)
+        step = np.linalg.lstsq(centred.T @ (centred * mu[:, None]), centred.T @ (y - mu),
+                               rcond=None)[0]
         before = _loglik(y, mu)
         for _ in range(30):  # halve the step until the likelihood does not fall
-            mu_new, centred_new = _fitted(x, beta + step, groups, totals)
-            if np.all(np.isfinite(mu_new)) and _loglik(y, mu_new) >= before - 1e-9:
+            trial = _fit_effects(x @ (beta + step), y, product, week)
+            if np.all(np.isfinite(trial)) and _loglik(y, trial) >= before - 1e-9:
                 break
             step = step / 2
-        beta, mu, centred = beta + step, mu_new, centred_new
+        beta, mu = beta + step, trial
         if np.max(np.abs(step)) < 1e-8:
             break
-    mu, centred = _fitted(x, beta, groups, totals)
+    centred = _two_way(x, mu, product, week)
     bread = np.linalg.pinv(centred.T @ (centred * mu[:, None]))
-    scores = np.stack([np.bincount(groups, col, n_groups)
+    n_groups = product.max() + 1
+    scores = np.stack([np.bincount(product, col, n_groups)
                        for col in (centred * (y - mu)[:, None]).T], axis=1)
     factor = n_groups / max(n_groups - 1, 1)
     variance = (bread @ (scores.T @ scores) @ bread)[0, 0] * factor
     return beta, float(np.sqrt(max(variance, 0.0)))
 
 
+def _fit_effects(eta: np.ndarray, y: np.ndarray, product: np.ndarray, week: np.ndarray,
+                 rounds: int = 500) -> np.ndarray:
+    """Fitted means ``exp(eta + product effect + week effect)`` whose sums per product
+    and per week match the units (iterative proportional fitting)."""
+    mu = np.exp(eta - eta.max())
+    by_product, by_week = np.bincount(product, y), np.bincount(week, y)
+    for _ in range(rounds):
+        mu = mu * (by_product / np.maximum(np.bincount(product, mu), 1e-300))[product]
+        got = np.maximum(np.bincount(week, mu), 1e-300)
+        mu = mu * (by_week / got)[week]
+        if np.max(np.abs(got - by_week) / np.maximum(by_week, 1)) < 1e-9:
+            break
+    return mu
+
+
+def _two_way(x: np.ndarray, weight: np.ndarray, product: np.ndarray, week: np.ndarray,
+             rounds: int = 200) -> np.ndarray:
+    """``x`` minus its weighted projection on product and week effects (alternating
+    weighted demeaning)."""
+    out = x.copy()
+    for _ in range(rounds):
+        shift = 0.0
+        for groups in (product, week):
+            total = np.maximum(np.bincount(groups, weight), 1e-300)
+            means = np.stack([np.bincount(groups, weight * col) for col in out.T], 1)
+            out = out - (means / total[:, None])[groups]
+            shift = max(shift, float(np.abs(means / total[:, None]).max()))
+        if shift < 1e-9:
+            break
+    return out
+
+
 def _loglik(y: np.ndarray, mu: np.ndarray) -> float:
     """The Poisson log-likelihood up to terms without the coefficients (the fitted
     means of a group add up to its units, so their sum is fixed)."""
     return float(np.sum(y[y > 0] * np.log(np.maximum(mu[y > 0], 1e-300))))
-
-
-def _fitted(x: np.ndarray, beta: np.ndarray, groups: np.ndarray,
-            totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fitted means (each group's effect concentrated out) and ``x`` centred on their
-    fitted-mean-weighted group means."""
-    eta = x @ beta
-    raw = np.exp(eta - eta.max())
-    mu = raw * (totals / np.maximum(np.bincount(groups, raw), 1e-300))[groups]
-    weight = np.maximum(np.bincount(groups, mu), 1e-300)
-    means = np.stack([np.bincount(groups, mu * col) for col in x.T], axis=1) / weight[:, None]
-    return mu, x - means[groups]
-

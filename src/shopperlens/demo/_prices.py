@@ -30,7 +30,7 @@ def price_levels(n_products: int, start: int, n_days: int) -> np.ndarray:
     """Shelf price level (share of list price) per product and day, changing on Mondays
     every three to nine weeks."""
     rng = np.random.default_rng(_CALENDAR_SEED)
-    monday = (3 - (start // DAY)) % 7  # first Monday's day index (1970-01-01: Thursday)
+    monday = (4 - start // DAY) % 7  # first Monday's day index (1970-01-01: Thursday)
     week = np.maximum((np.arange(n_days) - monday) // 7 + 1, 0)
     n_weeks = int(week[-1]) + 1
     change = np.cumsum(rng.integers(3, 10, (n_products, n_weeks)), axis=1)

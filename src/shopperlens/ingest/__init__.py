@@ -26,7 +26,7 @@ REPEATS = "_repeats"  # row numbers of the events whose message id came earlier
 # Customers first: the other tables are checked against the customer ids it holds. Then
 # the tables whose identifiers and texts take Python work to protect, which runs on a
 # thread (a core DuckDB leaves idle) while the big tables are checked.
-LOAD_ORDER = ("customers", "identities", "interactions", "transactions", "events")
+LOAD_ORDER = ("customers", "identities", "interactions", "transactions", "events", "prices")
 
 __all__ = [
     "LOAD_ORDER",
@@ -112,7 +112,8 @@ def _cross_checks(engine: DuckDBEngine, table: str) -> list[Check]:
                 "'missing customer_id and anonymous_id (one is needed)'",
             )
         )
-    if table != s.CUSTOMERS.name and engine.has_table(s.CUSTOMERS.name):
+    has_customer = s.CUSTOMER_ID in s.TABLES[table].columns_by_name
+    if table != s.CUSTOMERS.name and has_customer and engine.has_table(s.CUSTOMERS.name):
         # A customer whose own row was quarantined is still known: their orders stay.
         checks.append(
             (

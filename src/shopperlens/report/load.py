@@ -70,7 +70,11 @@ def result_from_outputs(out_dir: str | Path) -> RunResult:
         model=model,
         record=record,
         audit=read_audit(out),
+        demand={stem: _read_frame(out, stem) for stem in DEMAND_FILES if _exists(out, stem)},
     )
+
+
+DEMAND_FILES = (s.FORECASTS_FILE, s.ELASTICITIES_FILE, s.PRICE_SUGGESTIONS_FILE)
 
 
 def audit_stamp(out: Path) -> dict[str, str]:

@@ -50,6 +50,7 @@ def report_context(result: RunResult) -> dict[str, Any]:
         "cards": sections.cards(ctx),
         "rfm": sections.rfm(ctx),
         "predictions": sections.predictions(ctx),
+        "demand": sections.demand(ctx),
         "text": sections.text(ctx),
         "fairness": sections.fairness(ctx),
         "method": sections.method(ctx),
