@@ -5,7 +5,7 @@ prices, and the time of the demo's whole forecast.
 Usage::
 
     python bench/demand.py --deps /work/benchdeps/forecast:/work/benchdeps/data \
-        [--walmart PATH] [--cigar] [--synthetic] [--demo 100000]
+        [--walmart PATH] [--cigar] [--synthetic] [--demo 100000] [--demo-elasticities N]
 
 ``--deps`` folders (':'-separated) go on ``sys.path``: the forecasting library and the
 real data's packages live there, never in the product's dependencies.
@@ -24,6 +24,10 @@ real data's packages live there, never in the product's dependencies.
   that move in steps and promotions, units drawn with a planted elasticity per
   category x segment. Prints whether each planted value falls in its interval, and the
   same forecast backtest as for Walmart.
+- ``--demo-elasticities N``: the demo of N customers, whose personas answer each
+  product's shelf price with a planted elasticity (``demo/_prices.py``): the
+  elasticity per category x persona (standing in for segments) through the step's own
+  queries, and whether each planted value lies inside its 95% interval.
 - ``--demo N``: the demo of N customers (generated in a temporary folder), its weekly
   series per category x persona (standing in for segments) and top products forecast as
   the run does; prints the seconds.
