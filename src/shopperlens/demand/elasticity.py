@@ -37,43 +37,53 @@ def estimate_elasticities(weekly: pd.DataFrame, level: float = 0.95) -> pd.DataF
 
     ``note`` says why a cell has no estimate, or what to keep in mind about it.
     """
+    weekly = weekly[weekly[PRICE] > 0]
+    keys = weekly.groupby([s.CATEGORY, s.SEGMENT_ID], sort=True).ngroup().to_numpy()
+    names = weekly.groupby([s.CATEGORY, s.SEGMENT_ID], sort=True).size().index
+    arrays = _design(weekly)
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(keys[order], np.arange(len(names) + 1))
     rows = []
     with threadpool_limits(limits=1):  # small matrices: threads only wait on each other
-        for (category, segment), cell in weekly.groupby([s.CATEGORY, s.SEGMENT_ID]):
-            rows.append([category, segment, *_one_cell(cell, level)])
+        for k, (category, segment) in enumerate(names):
+            rows_of_cell = order[bounds[k]:bounds[k + 1]]
+            cell = tuple(a[rows_of_cell] for a in arrays)
+            rows.append([category, segment, *_one_cell(*cell, level=level)])
     return pd.DataFrame(rows, columns=COLUMNS).astype({"observations": "int64"})
 
 
 def _within(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """``values`` minus their mean within each group (columns of a 2-d array)."""
-    codes, inverse = np.unique(groups, return_inverse=True)
-    sums = np.zeros((len(codes), values.shape[1]))
-    np.add.at(sums, inverse, values)
-    counts = np.bincount(inverse, minlength=len(codes))[:, None]
-    return values - (sums / counts)[inverse]
+    counts = np.bincount(groups)
+    means = np.stack([np.bincount(groups, col) for col in values.T], 1)
+    return values - (means / np.maximum(counts, 1)[:, None])[groups]
 
 
-def _design(cell: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _design(weekly: pd.DataFrame) -> tuple[np.ndarray, ...]:
     """units, [log price, promo?], and the product and week (codes) of each row."""
-    columns = [np.log(cell[PRICE].to_numpy(float))[:, None]]
-    if PROMO in cell and cell[PROMO].notna().all():
-        columns.append(cell[PROMO].to_numpy(float)[:, None])
-    _, product = np.unique(cell[s.PRODUCT_ID].to_numpy(), return_inverse=True)
-    _, week = np.unique(cell["period_start"].to_numpy(), return_inverse=True)
-    return cell["units"].to_numpy(float), np.hstack(columns), product, week
+    columns = [np.log(weekly[PRICE].to_numpy(float))[:, None]]
+    if PROMO in weekly and weekly[PROMO].notna().all():
+        columns.append(weekly[PROMO].to_numpy(float)[:, None])
+    product = pd.factorize(weekly[s.PRODUCT_ID])[0]
+    week = pd.factorize(weekly["period_start"])[0]
+    return weekly["units"].to_numpy(float), np.hstack(columns), product, week
 
 
-def _one_cell(cell: pd.DataFrame, level: float) -> list:
+def _codes(values: np.ndarray) -> np.ndarray:
+    return np.unique(values, return_inverse=True)[1]
+
+
+def _one_cell(y: np.ndarray, x: np.ndarray, product: np.ndarray, week: np.ndarray, *,
+              level: float) -> list:
     """elasticity, low, high, observations, note of one category x segment."""
-    cell = cell[cell[PRICE] > 0]
     # a week or product without a sale says nothing here (its effect would run to -inf)
-    for key in ("period_start", s.PRODUCT_ID):
-        cell = cell[cell.groupby(key)["units"].transform("sum") > 0]
-    n = int((cell["units"] > 0).sum())
+    for _ in range(2):
+        keep = (np.bincount(week, y)[week] > 0) & (np.bincount(product, y)[product] > 0)
+        y, x, product, week = y[keep], x[keep], _codes(product[keep]), _codes(week[keep])
+    n = int((y > 0).sum())
     if n < MIN_OBSERVATIONS:
         return [np.nan, np.nan, np.nan, n, f"too few weeks with a sale ({n}; needs "
                 f"{MIN_OBSERVATIONS})"]
-    y, x, product, week = _design(cell)
     if _within(x[:, :1], product)[:, 0].std() < MIN_PRICE_SPREAD:
         return [np.nan, np.nan, np.nan, n, "refused: the price never varies within a "
                 "product, so its effect cannot be told apart"]
@@ -110,7 +120,7 @@ def poisson_two_way(x: np.ndarray, y: np.ndarray, product: np.ndarray, week: np.
                 break
             step = step / 2
         beta, mu = beta + step, trial
-        if np.max(np.abs(step)) < 1e-8:
+        if np.max(np.abs(step)) < 1e-6:
             break
     centred = _two_way(x, mu, product, week)
     bread = np.linalg.pinv(centred.T @ (centred * mu[:, None]))
@@ -123,7 +133,7 @@ def poisson_two_way(x: np.ndarray, y: np.ndarray, product: np.ndarray, week: np.
 
 
 def _fit_effects(eta: np.ndarray, y: np.ndarray, product: np.ndarray, week: np.ndarray,
-                 rounds: int = 500) -> np.ndarray:
+                 rounds: int = 200) -> np.ndarray:
     """Fitted means ``exp(eta + product effect + week effect)`` whose sums per product
     and per week match the units (iterative proportional fitting)."""
     mu = np.exp(eta - eta.max())
@@ -132,7 +142,7 @@ def _fit_effects(eta: np.ndarray, y: np.ndarray, product: np.ndarray, week: np.n
         mu = mu * (by_product / np.maximum(np.bincount(product, mu), 1e-300))[product]
         got = np.maximum(np.bincount(week, mu), 1e-300)
         mu = mu * (by_week / got)[week]
-        if np.max(np.abs(got - by_week) / np.maximum(by_week, 1)) < 1e-9:
+        if np.max(np.abs(got - by_week) / np.maximum(by_week, 1)) < 1e-8:
             break
     return mu
 
