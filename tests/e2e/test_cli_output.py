@@ -15,7 +15,8 @@ from shopperlens.cli import app
 
 pytestmark = pytest.mark.e2e
 runner = CliRunner()
-STEPS = ("ingest", "features", "segmentation", "text", "predictions", "scoring", "outputs")
+STEPS = ("ingest", "features", "segmentation", "text", "predictions", "scoring", "outputs",
+         "demand")
 
 
 def invoke(*args: object):  # noqa: ANN201 - click's Result
@@ -40,7 +41,7 @@ def test_piped_progress_is_one_plain_line_per_step_start_and_end(piped) -> None:
         assert sum(bool(re.fullmatch(f"{stamp}{step} started.*", x)) for x in lines) == 1
         assert sum(bool(re.fullmatch(rf"{stamp}{step} done in \d+\.\d s.*", x))
                    for x in lines) == 1
-    assert any(re.search(r"ingest done in .* s: [\d,]+ rows read, 5 tables", x) for x in lines)
+    assert any(re.search(r"ingest done in .* s: [\d,]+ rows read, 6 tables", x) for x in lines)
     assert any(re.search(r"features done .*: 800 customers$", x) for x in lines)
     assert any(re.search(r"scoring: 800 of 800 customers \(100%\)", x) for x in lines)
     assert "Segments as of" not in result.stderr  # results go to stdout, progress to stderr
