@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 H, ORIGINS = 8, 6
-WINDOWS = {"n": 6}  # calibration windows of the forecaster (--windows)
+WINDOWS = {"n": 10}  # calibration windows of the forecaster (--windows)
 
 
 def _scores(actual: np.ndarray, forecast: np.ndarray, past: np.ndarray) -> tuple[float, float]:
@@ -232,7 +232,7 @@ def main() -> None:
     parser.add_argument("--synthetic", action="store_true")
     parser.add_argument("--demo", type=int, default=0)
     parser.add_argument("--demo-elasticities", type=int, default=0)
-    parser.add_argument("--windows", type=int, default=6)
+    parser.add_argument("--windows", type=int, default=10)
     args = parser.parse_args()
     sys.path[:0] = [p for p in args.deps.split(":") if p]
     WINDOWS["n"] = args.windows

@@ -126,7 +126,7 @@ class DemandForecaster:
     _constraints = {"horizon": Interval(int, 1, 104), "windows": Interval(int, 1, 52)}
 
     def __init__(self, horizon: int = 8, levels: tuple[int, ...] = (80, 95),
-                 windows: int = 6) -> None:
+                 windows: int = 10) -> None:
         self.horizon, self.levels, self.windows = horizon, levels, windows
 
     def fit(self, y: np.ndarray, summing: np.ndarray | None = None,
