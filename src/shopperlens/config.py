@@ -26,6 +26,7 @@ environment variable                   meaning
 ``SHOPPERLENS_ORDERS_HORIZON_DAYS``    horizon of expected orders (90)
 ``SHOPPERLENS_VALUE_HORIZON_DAYS``     horizon of expected lifetime value (365)
 ``SHOPPERLENS_CHURN_DAYS``             churned = no order within this many days of the cutoff (90)
+``SHOPPERLENS_FORECAST_WEEKS``         weeks of demand forecasts; 0: no demand step (8)
 ``SHOPPERLENS_PSEUDONYMISATION_KEY``   secret (16+ bytes) of the keyed hashes replacing e-mails,
                                        phones and loyalty ids; unset: a random key per run
 ``SHOPPERLENS_DEFAULT_COUNTRY``        country of phone numbers written without a prefix (GB)
@@ -65,6 +66,8 @@ class Settings(BaseSettings):
     churn_days: int = Field(default=90, ge=1)
     # where `--previous` runs keep their model versions (default: OUT/models)
     model_registry: str | None = None
+    # weeks of demand forecasts (0: no demand step)
+    forecast_weeks: int = Field(default=8, ge=0, le=104)
     # ingestion keeps rows that repeat an earlier row exactly (quarantined by default)
     keep_duplicates: bool = False
     # a cutoff more days than this after the last transaction is refused

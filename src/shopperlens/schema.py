@@ -56,6 +56,11 @@ LONGITUDE = "longitude"
 CONSENT_PROFILING = "consent_profiling"
 CONSENT_MARKETING = "consent_marketing"
 
+DATE = "date"
+PRICE = "price"
+PROMO = "promo"
+UNIT_COST = "unit_cost"
+
 ID_TYPE = "id_type"
 ID_VALUE = "id_value"
 
@@ -236,9 +241,20 @@ OFFERS = Table(
     unique_key="offer_id",
 )
 
+PRICES = Table(
+    "prices",
+    (
+        Column(PRODUCT_ID, "string", required=True),
+        Column(DATE, "timestamp", required=True),
+        Column(PRICE, "decimal", required=True),
+        Column(PROMO, "boolean"),
+        Column(UNIT_COST, "decimal"),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t for t in (TRANSACTIONS, EVENTS, INTERACTIONS, CUSTOMERS, IDENTITIES, CAMPAIGNS,
-                        OFFERS)
+                        PRICES, OFFERS)
 }
 
 # Range rules beyond the type: (table, column) -> (SQL predicate on the typed value, wording)
@@ -246,6 +262,8 @@ RANGE_RULES: dict[tuple[str, str], tuple[str, str]] = {
     ("transactions", DISCOUNT): ("{col} >= 0", "a discount of 0 or more"),
     ("transactions", QUANTITY): ("{col} <> 0", "a non-zero quantity"),
     ("campaigns", COST): ("{col} >= 0", "a cost of 0 or more"),
+    ("prices", PRICE): ("{col} > 0", "a price above 0"),
+    ("prices", UNIT_COST): ("{col} >= 0", "a unit cost of 0 or more"),
     ("interactions", RATING): ("{col} BETWEEN 1 AND 5", "a rating from 1 to 5"),
     ("customers", BIRTH_YEAR): ("{col} BETWEEN 1900 AND 2030", "a birth year from 1900 to 2030"),
     ("customers", LATITUDE): ("{col} BETWEEN -90 AND 90", "a latitude from -90 to 90"),
@@ -274,4 +292,7 @@ RUN_FILE = "run.json"
 MODEL_FILE = "segment_model.joblib"
 CAMPAIGN_RESULTS_FILE = "campaign_results.parquet"
 UPLIFT_FILE = "uplift.parquet"
+FORECASTS_FILE = "forecasts"
+ELASTICITIES_FILE = "elasticities"
+PRICE_SUGGESTIONS_FILE = "price_suggestions"
 AUDIT_FILE = "fairness_audit.json"  # written by `shopperlens audit`

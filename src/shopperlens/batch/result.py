@@ -72,6 +72,8 @@ class RunResult:
     # when the transactions name no product)
     recommendations: pd.DataFrame | None = None
     offers: pd.DataFrame | None = None
+    # forecasts, elasticities, price_suggestions (the demand step's frames, when it ran)
+    demand: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def is_stored(self) -> bool:
         """Whether the per-customer frames are still only in the output files."""

@@ -182,6 +182,9 @@ def run(
     ] = None,  # noqa: UP045
     horizon: Annotated[int, typer.Option(min=1, help="Days of expected orders.")] = 90,
     value_horizon: Annotated[int, typer.Option(min=1, help="Days of expected value (CLV).")] = 365,
+    forecast_weeks: Annotated[
+        int, typer.Option(min=0, max=104, help="Weeks of demand forecasts (0: none).")
+    ] = 8,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
     engine: EngineOption = "duckdb",
     keep_duplicates: KeepDuplicatesOption = False,
@@ -198,7 +201,7 @@ def run(
         _hint_large_csv(data)
         settings = Settings(
             seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon,
-            keep_duplicates=keep_duplicates,
+            keep_duplicates=keep_duplicates, forecast_weeks=forecast_weeks,
         )
         result = _run(data, out, cutoff, settings, map or [], holdout, report=not no_report,
                       engine=engine, quiet=quiet, currency=currency, previous=previous)

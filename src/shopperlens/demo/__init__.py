@@ -1,6 +1,6 @@
 """Realistic, seeded demo data of a multi-channel UK retailer, with planted personas.
 
-:func:`generate` builds the five contract tables (``transactions``, ``events``,
+:func:`generate` builds the six contract tables (``transactions``, ``events``, ``prices``,
 ``interactions``, ``customers``, ``identities``) for two years ending at ``as_of``, with
 November/December peaks, a weekly rhythm and promotions. Every customer belongs to one
 of six planted personas (the ground truth a segmentation should recover), which differ

@@ -167,6 +167,8 @@ def _write_chunks(sizes: list[int], folder: Path, seed: int, fmt: str,
                                strict=True):
             part = _build(size, seeds, options, first_customer=first_customer,
                           first_order=first_order)
+            if first_customer:  # one shelf-price calendar for the whole folder
+                part.tables.pop("prices")
             out.append({**part.tables, "personas": part.personas})
             first_customer += size
             first_order += part.n_orders

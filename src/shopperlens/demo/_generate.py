@@ -1,4 +1,4 @@
-"""The generator: the five contract tables of a demo (or of one chunk of a big one)."""
+"""The generator: the six contract tables of a demo (or of one chunk of a big one)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from shopperlens.demo._events import events
 from shopperlens.demo._orders import catalogue, tastes, transactions
 from shopperlens.demo._people import birth_years, customers, devices, identities, people
 from shopperlens.demo._personas import PERSONA_NAMES, assign, draw_traits
+from shopperlens.demo._prices import price_levels, prices
 from shopperlens.demo._text import interactions
 from shopperlens.demo._util import day_dates, promotions, start_of_history, strings
 from shopperlens.errors import ConfigError
@@ -87,7 +88,7 @@ def generate(n_customers: int = 5000, *, seed: int = 0, as_of: str = "2025-12-31
     --------
     >>> data = generate(60, seed=1)
     >>> sorted(data.tables)
-    ['customers', 'events', 'identities', 'interactions', 'transactions']
+    ['customers', 'events', 'identities', 'interactions', 'prices', 'transactions']
     >>> data.personas["persona"].nunique(), len(data.tables["customers"])
     (6, 60)
     >>> bool(data.tables["transactions"]["timestamp"].max() < pd.Timestamp("2025-12-31"))
@@ -139,8 +140,10 @@ def _build(n: int, seeds: np.random.SeedSequence, options: _Options, *,
                                     PLANTED_BIAS_OFFER_FACTOR, 1.0)
     who = people(rng[1], len(persona), first_customer)
     cat = catalogue(rng[2])
+    levels = price_levels(cat.prices.size, start, len(dates))
     tx, orders = transactions(rng[2], traits, who.home_store, calendar, cat,
-                              who.ids, first_order=first_order, taste=tastes(rng[8]))
+                              who.ids, levels, first_order=first_order,
+                              taste=tastes(rng[8]))
     dev = devices(rng[3], len(persona))
     ev, used, linked = events(rng[3], traits, dev, orders, cat, calendar, campaigns,
                               who.ids)
@@ -152,6 +155,7 @@ def _build(n: int, seeds: np.random.SeedSequence, options: _Options, *,
         "customers": customers(rng[5], who, traits, orders.seconds[first], options.shares,
                                birth),
         "identities": identities(rng[6], who, dev, used, linked, traits),
+        "prices": prices(cat.ids, cat.prices, levels, start),
     }
     personas = pa.table({schema.CUSTOMER_ID: who.ids,
                          PERSONA: strings(PERSONA_NAMES).take(persona)})

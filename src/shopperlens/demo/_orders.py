@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from shopperlens import schema
 from shopperlens.demo._personas import PARAMS
+from shopperlens.demo._prices import PLANTED_ELASTICITY, line_quantity
 from shopperlens.demo._util import (
     DAY,
     STR,
@@ -165,8 +166,11 @@ def draw_orders(rng: np.random.Generator, traits: dict[str, np.ndarray],
 
 
 def _lines(rng: np.random.Generator, traits: dict[str, np.ndarray], customer: np.ndarray,
-           cat: Catalogue, taste: Tastes | None) -> dict[str, np.ndarray]:
-    """Order lines: which order, product, price and quantity."""
+           cat: Catalogue, level: np.ndarray, day: np.ndarray, taste: Tastes | None
+           ) -> dict[str, np.ndarray]:
+    """Order lines: which order, product, shelf price and quantity; ``level`` is the
+    shelf price level per product and day, ``day`` each order's day, ``taste`` the
+    personas' favourite products (planted when given)."""
     n_lines = 1 + rng.poisson(traits["lines"][customer])
     line_order = np.repeat(np.arange(len(customer)), n_lines)
     line_customer = customer[line_order]
@@ -179,9 +183,12 @@ def _lines(rng: np.random.Generator, traits: dict[str, np.ndarray], customer: np
                                         line_customer, category, product)
         product = _one_line_per_product(line_order, product, favourite)
     grocery = category == CATEGORIES.index("grocery")
-    quantity = 1 + rng.poisson(np.where(grocery, 1.2, 0.12))
+    shelf = level[product, day[line_order]]
+    elasticity = PLANTED_ELASTICITY[traits["persona"][line_customer]]
+    quantity = line_quantity(rng, np.where(grocery, 1.2, 0.3), shelf, elasticity)
+    unit_price = np.round(cat.prices.ravel()[product] * shelf, 2)
     return {"order": line_order, "n_lines": n_lines, "category": category, "product": product,
-            "quantity": quantity, "unit_price": cat.prices.ravel()[product]}
+            "quantity": quantity, "unit_price": unit_price}
 
 
 def _discounts(rng: np.random.Generator, traits: dict[str, np.ndarray], lines: dict,
@@ -222,18 +229,20 @@ def _returns(rng: np.random.Generator, traits: dict[str, np.ndarray], line_custo
 
 def transactions(rng: np.random.Generator, traits: dict[str, np.ndarray], home_store: np.ndarray,
                  calendar: tuple[np.ndarray, np.ndarray, int], cat: Catalogue,
-                 ids: pa.Array, *, first_order: int = 0, taste: Tastes | None = None
+                 ids: pa.Array, levels: np.ndarray, *, first_order: int = 0,
+                 taste: Tastes | None = None
                  ) -> tuple[pa.Table, Orders]:
     """The ``transactions`` table (sales then returns, sorted by time) and its orders.
 
     ``ids`` are the customers' ids; orders are numbered from ``first_order`` (> 0 for
-    the later chunks of a big demo, whose ids must not repeat earlier ones); ``taste``
-    plants the personas' favourite products.
+    the later chunks of a big demo, whose ids must not repeat earlier ones); ``levels``
+    the shelf price level per product and day; ``taste`` plants the personas' favourite
+    products.
     """
     dates, promo, start = calendar
     customer, seconds, channel = draw_orders(rng, traits, calendar)
     in_promo = promo[(seconds - start) // DAY] > 0
-    lines = _lines(rng, traits, customer, cat, taste)
+    lines = _lines(rng, traits, customer, cat, levels, (seconds - start) // DAY, taste)
     line_customer = customer[lines["order"]]
     discount = _discounts(rng, traits, lines, customer, in_promo)
     amount = np.round(lines["unit_price"] * lines["quantity"] - discount, 2)

@@ -29,7 +29,7 @@ REPEATS = "_repeats"  # row numbers of the events whose message id came earlier
 # thread (a core DuckDB leaves idle) while the big tables are checked.
 # Offers last: a list of the retailer's offers, no customer in it.
 LOAD_ORDER = ("customers", "identities", "interactions", "transactions", "events", "campaigns",
-              "offers")
+              "prices", "offers")
 
 __all__ = [
     "LOAD_ORDER",
@@ -138,8 +138,8 @@ def _cross_checks(engine: DuckDBEngine, table: str) -> list[Check]:
                 "'missing customer_id and anonymous_id (one is needed)'",
             )
         )
-    if table != s.CUSTOMERS.name and s.CUSTOMER_ID in s.TABLES[table].column_names \
-            and engine.has_table(s.CUSTOMERS.name):
+    has_customer = s.CUSTOMER_ID in s.TABLES[table].columns_by_name
+    if table != s.CUSTOMERS.name and has_customer and engine.has_table(s.CUSTOMERS.name):
         # A customer whose own row was quarantined is still known: their orders stay.
         checks.append(
             (

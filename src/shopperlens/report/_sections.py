@@ -352,3 +352,27 @@ def recommendations(ctx: Context, top: int = 5) -> list[dict[str, Any]] | None:
         if products or offer_rows:
             rows.append({"name": name, "products": products, "offers": offer_rows})
     return rows or None
+
+
+def demand(ctx: Context) -> dict[str, Any] | None:
+    """The weekly forecast chart, the elasticities and the price suggestions."""
+    frames, metrics = ctx.result.demand, ctx.result.record.get("metrics", {})
+    if not frames:
+        return None
+    forecasts = frames.get(s.FORECASTS_FILE)
+    chart = None
+    if forecasts is not None and not forecasts.empty:
+        total = forecasts[forecasts["level"] == "total"]
+        chart = c.to_div(c.forecast_bands(
+            total, forecasts[forecasts["level"] == "category"],
+            title="Units forecast, total and per category", axis="units per week"),
+            "forecast")
+    names = {**ctx.names, -2: "Not profiled"}
+    tables = {}
+    for key in (s.ELASTICITIES_FILE, s.PRICE_SUGGESTIONS_FILE):
+        frame = frames.get(key, pd.DataFrame())
+        tables[key] = frame.assign(segment=frame[s.SEGMENT_ID].map(names)) \
+            if s.SEGMENT_ID in frame else frame
+    return {"chart": chart, "skipped": metrics.get("demand", {}).get("forecasts_skipped"),
+            "elasticities": tables[s.ELASTICITIES_FILE].to_dict("records"),
+            "suggestions": tables[s.PRICE_SUGGESTIONS_FILE].to_dict("records")}

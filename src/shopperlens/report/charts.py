@@ -344,3 +344,24 @@ def predicted_vs_actual(table: pd.DataFrame, *, title: str, x: str, predicted: s
     fig.add_trace(go.Bar(x=groups, y=table[actual], name="actual", marker_color="#F28E2B"))
     fig.update_xaxes(type="category")
     return fig
+
+
+def forecast_bands(total: pd.DataFrame, categories: pd.DataFrame, *, title: str,
+                   axis: str) -> go.Figure:
+    """The total's weekly forecast with its 95% and 80% intervals as bands, and each
+    category's forecast as a line."""
+    fig = _figure(title, 400, yaxis_title=axis, xaxis_title="week starting",
+                  legend={"orientation": "h", "y": -0.25})
+    weeks = [str(w) for w in total["period_start"]]
+    for level, shade in ((95, "rgba(78,121,167,0.15)"), (80, "rgba(78,121,167,0.3)")):
+        fig.add_trace(go.Scatter(x=weeks + weeks[::-1], fill="toself", fillcolor=shade,
+                                 y=list(total[f"units_hi{level}"]) +
+                                 list(total[f"units_lo{level}"])[::-1],
+                                 line={"width": 0}, name=f"total, {level}% interval",
+                                 hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=weeks, y=total["units"], name="total", mode="lines+markers",
+                             line={"color": "#4E79A7", "width": 3}))
+    for name, rows in categories.groupby("category"):
+        fig.add_trace(go.Scatter(x=[str(w) for w in rows["period_start"]], y=rows["units"],
+                                 name=str(name), mode="lines", line={"width": 1.5}))
+    return fig

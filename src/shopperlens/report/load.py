@@ -73,7 +73,11 @@ def result_from_outputs(out_dir: str | Path) -> RunResult:
         recommendations=_read_frame(out, s.RECOMMENDATIONS_FILE)
         if _exists(out, s.RECOMMENDATIONS_FILE) else None,
         offers=_read_frame(out, s.OFFERS_FILE) if _exists(out, s.OFFERS_FILE) else None,
+        demand={stem: _read_frame(out, stem) for stem in DEMAND_FILES if _exists(out, stem)},
     )
+
+
+DEMAND_FILES = (s.FORECASTS_FILE, s.ELASTICITIES_FILE, s.PRICE_SUGGESTIONS_FILE)
 
 
 def audit_stamp(out: Path) -> dict[str, str]:

@@ -53,6 +53,7 @@ def report_context(result: RunResult) -> dict[str, Any]:
         "cards": sections.cards(ctx),
         "rfm": sections.rfm(ctx),
         "predictions": sections.predictions(ctx),
+        "demand": sections.demand(ctx),
         "text": sections.text(ctx),
         "journeys": journeys(result, ctx.names),
         "recommendations": sections.recommendations(ctx),

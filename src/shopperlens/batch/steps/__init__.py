@@ -12,6 +12,7 @@ from __future__ import annotations
 from shopperlens.batch.state import Step
 from shopperlens.batch.steps import (
     campaigns,
+    demand,
     features,
     ingest,
     journeys,
@@ -38,6 +39,7 @@ STEPS: tuple[Step, ...] = (
     Step("recommendations", recommendations.recommend),
     Step("campaigns", campaigns.measure_campaigns, when=campaigns.wanted),
     Step("journeys", journeys.analyse, when=journeys.wanted),
+    Step("demand", demand.forecast, when=demand.wanted),
     Step("report", report.write, engine=False, when=report.wanted),
 )
 
