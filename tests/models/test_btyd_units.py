@@ -65,7 +65,7 @@ def test_p_alive_is_one_without_repeats_in_bg_nbd() -> None:
 
 
 def test_pareto_nbd_fits_where_nobody_bought_twice() -> None:
-    # The optimum runs off to a repeat rate of zero: the fit stops at the floor, finite,
+    # The optimum runs off to a repeat rate of zero: the fit starts inside the cap, ends finite
     # and expects next to no purchases instead of failing the run.
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"frequency": 0.0, "recency": 0.0, "T": rng.uniform(1, 52, 3000)})

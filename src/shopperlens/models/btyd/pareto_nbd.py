@@ -36,9 +36,6 @@ from shopperlens.models.btyd._likelihood import pareto_log_a0, pareto_nbd_loglik
 # fit took 130 s): parameters beyond this cap are refused, and the caller sees a fit that
 # stopped at the cap (select_transaction_model then takes its penalised fallback).
 PARAM_CAP = 1e3
-# Where nobody bought twice, the optimum runs off to r -> 0 (no repeat purchases at all)
-# and underflows; the fit stops at this floor instead: a repeat rate too small to matter.
-PARAM_FLOOR = 1e-6
 QUADRATURE_NODES = 24  # Gauss-Laguerre nodes per rate; 1e-6 agreement with closed forms
 
 
@@ -119,7 +116,7 @@ class ParetoNBDModel(BTYDBase):
         total = weight.sum()
 
         def mean_value(params: np.ndarray) -> float:
-            if np.any(params > PARAM_CAP) or np.any(params < PARAM_FLOOR):  # degenerate
+            if np.any(params > PARAM_CAP):  # the degenerate direction: stop there
                 return -np.inf
             return float(weight @ pareto_nbd_loglik(params, x, tx, age)) / total
 
