@@ -5,9 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from shopperlens.errors import ConfigError, NotFittedError
 from shopperlens.recommend import COLUMNS, ItemKNNRecommender
+from shopperlens.recommend.model import top_n
 
 
 def baskets(seed: int = 0, n: int = 120) -> pd.DataFrame:
@@ -108,3 +112,11 @@ def test_unfitted_and_bad_parameters_say_so() -> None:
         ItemKNNRecommender().recommend(["a"])
     with pytest.raises(ConfigError, match="n_neighbors"):
         ItemKNNRecommender(n_neighbors=0).fit(baskets(), as_of=140.0)
+
+
+@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 40)),
+              elements=st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.5])),
+       st.integers(0, 45))
+def test_top_n_is_a_stable_sort_cut_short(score: np.ndarray, n: int) -> None:
+    expected = np.argsort(-score, axis=1, kind="stable")[:, :n]
+    assert np.array_equal(top_n(score, n), expected)

@@ -233,8 +233,7 @@ class ItemKNNRecommender(BaseEstimator):
                              for label in labels])
         owned = bought.toarray() > 0
         score, knn = self._combine(knn, history.toarray(), owned, popular)
-        n = min(n, score.shape[1])
-        top = np.argsort(-score, axis=1, kind="stable")[:, :n]
+        top = top_n(score, n)
         top_scores = np.take_along_axis(score, top, axis=1)
         sources = r.explain(history, self.similarity_, top, knn, popular, owned,
                             self.popularity_weight)
@@ -341,3 +340,19 @@ def _repeat_rates(bought: pd.DataFrame, items: np.ndarray, categories: np.ndarra
         sums = frame.transform("sum")
         base = (sums["a"] / sums["b"].clip(lower=1.0)).to_numpy()
     return (again + prior * base) / np.maximum(buyers + prior, 1e-12)
+
+
+def top_n(score: np.ndarray, n: int) -> np.ndarray:
+    """Each row's ``n`` highest columns, best first, ties to the lower column: what a
+    stable sort of every row gives, for a fraction of its cost on thousands of products
+    (only the columns at or above each row's n-th best value are sorted)."""
+    rows, n = score.shape[0], min(n, score.shape[1])
+    if n == 0:
+        return np.empty((rows, 0), dtype=np.int64)
+    nth = -np.partition(-score, n - 1, axis=1)[:, n - 1]
+    row, col = np.nonzero(score >= nth[:, None])
+    order = np.lexsort((col, -score[row, col], row))  # by row, then best, then column
+    row, col = row[order], col[order]
+    first = np.searchsorted(row, np.arange(rows))
+    take = first[:, None] + np.arange(n)
+    return col[take]
