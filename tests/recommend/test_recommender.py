@@ -120,3 +120,12 @@ def test_unfitted_and_bad_parameters_say_so() -> None:
 def test_top_n_is_a_stable_sort_cut_short(score: np.ndarray, n: int) -> None:
     expected = np.argsort(-score, axis=1, kind="stable")[:, :n]
     assert np.array_equal(top_n(score, n), expected)
+
+
+def test_forget_erases_one_customer_and_leaves_the_others_lists() -> None:
+    model = ItemKNNRecommender().fit(baskets(1), as_of=140.0)
+    before = model.recommend(["c2", "c4"])
+    assert model.forget("c1") == 1 and model.forget("c1") == 0
+    assert model.customer_row("c1") == -1 and "c1" not in set(model.customers_)
+    assert model.history_.shape[0] == len(model.customers_) == model.bought_.shape[0]
+    pd.testing.assert_frame_equal(model.recommend(["c2", "c4"]), before)

@@ -139,7 +139,7 @@ def demo(
                      "chunk, in bounded memory (about 2 GB per 100,000)."),
     ] = DEFAULT_CHUNK,
 ) -> None:
-    """Write realistic multi-source demo data (all five tables) to OUT."""
+    """Write realistic multi-source demo data (six tables, prices included) to OUT."""
     with _errors():
         from shopperlens import demo as demo_data
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -230,3 +231,16 @@ def parquet_text(path: Path) -> bytes:
     parts = [json.dumps(table.to_pylist(), default=str), str(table.schema)]
     parts.extend(str(v) for v in (table.schema.metadata or {}).values())
     return "\n".join(parts).encode("utf-8")
+
+
+def forget_in_model(path: Path, customer_id: str) -> int:
+    """Tell a saved model that can ``forget(customer_id)`` to erase the person, and save
+    it again in place; how many rows it erased (0: it cannot, or held none)."""
+    model = joblib.load(path)  # the run's own output, as the service loads it
+    if not callable(getattr(model, "forget", None)):
+        return 0
+    rows = int(model.forget(customer_id))
+    if rows:
+        joblib.dump(model, path)
+    return rows
+

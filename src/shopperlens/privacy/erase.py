@@ -19,8 +19,10 @@ file                               action
 ``*.json`` (``run.json``)          keys and list items naming the person dropped,
                                    text redacted; ``privacy`` block updated
 ``*.html``, ``*.txt``, ...         identifiers redacted to ``[erased]``
-``*.joblib``, ``*.pkl``            searched after decompression; if the person is
-                                   inside, listed in ``retrain_required``
+``*.joblib``, ``*.pkl``            searched after decompression; a model that can
+                                   ``forget(customer_id)`` (the recommender) is
+                                   loaded, told and saved again; if the person is
+                                   still inside, listed in ``retrain_required``
 other files                        searched; listed in ``needs_review`` if found
 =================================  ===============================================
 """
@@ -118,7 +120,8 @@ def _next_receipt(folder: Path) -> str:
     return f"{max(numbers, default=0) + 1:06d}"
 
 
-def _erase_file(path: Path, rel: str, matcher: Matcher, receipt: ErasureReceipt) -> None:
+def _erase_file(path: Path, rel: str, matcher: Matcher, receipt: ErasureReceipt,
+                customer_id: str) -> None:
     suffix = path.suffix.lower()
     aggregate = path.stem in AGGREGATE_STEMS and len(Path(rel).parts) == 1
     if aggregate:
@@ -130,6 +133,8 @@ def _erase_file(path: Path, rel: str, matcher: Matcher, receipt: ErasureReceipt)
     elif suffix == ".json":
         _note(receipt, rel, 0, f.scrub_json(path, matcher))
     elif suffix in f.MODEL_SUFFIXES:
+        if f.bytes_contain(f.decompressed(path.read_bytes()), matcher.needles):
+            _note(receipt, rel, f.forget_in_model(path, customer_id), 0)
         if f.bytes_contain(f.decompressed(path.read_bytes()), matcher.needles):
             receipt.retrain_required.append(rel)
     else:
@@ -196,7 +201,8 @@ def forget(
     receipt = ErasureReceipt(_next_receipt(receipts), _subject(customer_id, key), stamp)
     for path in _files(out):
         # a file name that carries the person's id is recorded redacted
-        _erase_file(path, matcher.redact(path.relative_to(out).as_posix())[0], matcher, receipt)
+        rel = matcher.redact(path.relative_to(out).as_posix())[0]
+        _erase_file(path, rel, matcher, receipt, customer_id)
     for store in stores:
         receipt.stores.append({"store": type(store).__name__,
                                "rows_removed": int(store.erase_customer(customer_id))})

@@ -31,6 +31,10 @@ class LiveRecommender:
     offers: pd.DataFrame | None = None
     _offer_rows: list[dict[str, Any]] | None = field(default=None, repr=False)
 
+    def forget(self, customer_id: str) -> int:
+        """Erase one customer from the run's recommender (see ``ItemKNNRecommender``)."""
+        return self.model.forget(customer_id)
+
     def history(self, customer_id: str, live: Mapping[str, list[float]], now: float
                 ) -> tuple[dict[str, float], list[str]]:
         """Product -> weight at ``now``, and the products bought (run and live)."""

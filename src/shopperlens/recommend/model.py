@@ -175,6 +175,19 @@ class ItemKNNRecommender(BaseEstimator):
         assert self._position is not None
         return self._position
 
+    def forget(self, customer_id: str) -> int:
+        """Erase one customer's rows (history and purchases; the right to erasure):
+        1 when they were in the fitted data, else 0. The item similarities and
+        popularities are aggregates of everyone and stay."""
+        row = self.customer_row(customer_id)
+        if row < 0:
+            return 0
+        keep = np.flatnonzero(np.arange(len(self.customers_)) != row)
+        self.history_, self.bought_ = self.history_[keep], self.bought_[keep]
+        self.customers_ = self.customers_.delete(row)
+        self._rows = None
+        return 1
+
     def customer_row(self, customer_id: str) -> int:
         """The customer's row of ``history_`` (-1: not in the fitted data)."""
         if getattr(self, "_rows", None) is None:
