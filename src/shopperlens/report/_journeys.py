@@ -14,6 +14,11 @@ from shopperlens.report import charts as c
 
 TOP_ROWS = 8  # friction points and incidents listed
 EXIT = "(session ends)"
+# The Sankey's columns are about 100 px apart: the spec's long event names drew over the
+# next column's. Short names on the chart, the full ones on hover.
+SHORT_STEPS = {"Product Viewed": "viewed", "Product Added": "added",
+               "Checkout Started": "checkout", "Payment Info Entered": "payment",
+               "Order Completed": "ordered", EXIT: "end"}
 
 
 def _frames(result: RunResult) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
@@ -90,12 +95,16 @@ def path_sankey(paths: list[dict[str, Any]]) -> go.Figure:
             links[key] = links.get(key, 0.0) + 100 * path["share"]
     labels = [label for (_, label) in nodes]
     fig = go.Figure(go.Sankey(
-        node={"label": labels, "pad": 12, "color": [c.GREY if label == EXIT else c.PALETTE[0]
-                                                    for label in labels]},
+        # the gap between a column's nodes holds a line of label: small nodes' labels
+        # overlapped with Plotly's usual 12 px
+        node={"label": [SHORT_STEPS.get(label, label) for label in labels], "pad": 28,
+              "customdata": labels, "hovertemplate": "%{customdata}<extra></extra>",
+              "color": [c.GREY if label == EXIT else c.PALETTE[0] for label in labels]},
         link={"source": [a for a, _ in links], "target": [b for _, b in links],
               "value": list(links.values()),
-              "hovertemplate": "%{source.label} → %{target.label}: %{value:.1f}% of "
+              "hovertemplate": "%{source.customdata} → %{target.customdata}: %{value:.1f}% of "
                                "sessions<extra></extra>"}))
     fig.update_layout(template=c.TEMPLATE, width=c.WIDTH, height=420,
                       title="The most common paths through the funnel (% of sessions)")
     return fig
+
