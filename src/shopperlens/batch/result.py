@@ -75,6 +75,16 @@ class RunResult:
     # forecasts, elasticities, price_suggestions (the demand step's frames, when it ran)
     demand: dict[str, pd.DataFrame] = field(default_factory=dict)
 
+    def segment_columns(self, *columns: str) -> pd.DataFrame:
+        """``customer_id`` and ``columns`` of the segments, read from the segments file
+        when the run's frames are stored there (not kept: the run stays stored, and the
+        report a sample of it)."""
+        wanted = [s.CUSTOMER_ID, *columns]
+        if self.is_stored():
+            assert self.out_dir is not None
+            return pd.read_parquet(self.out_dir / f"{s.SEGMENTS_FILE}.parquet", columns=wanted)
+        return self.segments[wanted]
+
     def is_stored(self) -> bool:
         """Whether the per-customer frames are still only in the output files."""
         return isinstance(self.__dict__["_segments"], str)

@@ -72,6 +72,9 @@ FITTED_MODELS = 4  # what fit_predictor fits: transactions, spend, baseline and 
 OLDER_MIN = 200  # buyers one window earlier still, for the temporal check of churn risk
 
 
+DECIMALS = 12  # of the predictions written (see Predictor.predict)
+
+
 @dataclass
 class Predictor:
     """The fitted prediction models, applied to a block of customers at a time
@@ -107,6 +110,9 @@ class Predictor:
             frame = frame.assign(churn_risk=np.nan, churn_drivers=None)
         frame = _with_next_order_date(self.transactions, summary, frame, self.as_of,
                                       self.orders_days)
+        # numpy's vector maths may round the last bit of a value differently with the
+        # length of a block: a run in blocks must write what one pass writes
+        frame = frame.round({c: DECIMALS for c in frame.select_dtypes("float").columns})
         if self.holdout_days:
             self._holdout.append(holdout_part(self.transactions, self.baseline, summary,
                                                frame, self.holdout_days))

@@ -40,7 +40,7 @@ def forecast(state: RunState) -> None:
     """Writes the demand files and records their figures under ``metrics.demand``."""
     engine, result = state.engine, state.result
     assert engine is not None and result is not None and state.as_of is not None
-    engine.register(SEGMENTS_VIEW, result.segments[[s.CUSTOMER_ID, s.SEGMENT_ID]])
+    engine.register(SEGMENTS_VIEW, result.segment_columns(s.SEGMENT_ID))
     weekly = engine.fetch_df(weekly_query(engine, sql_before(state.as_of, f"t.{s.TIMESTAMP}")))
     weekly[WEEK] = pd.to_datetime(weekly[WEEK])
     priced = weekly.dropna(subset=[s.PRODUCT_ID])

@@ -43,7 +43,7 @@ def recommend(state: RunState) -> None:
     assert engine is not None and result is not None and state.as_of is not None
     if not wanted(state):
         return
-    segments = result.segments
+    segments = result.segment_columns(s.SEGMENT_ID, s.SEGMENT_NAME)
     labels = dict(zip(segments[s.CUSTOMER_ID].astype(str), segments[s.SEGMENT_ID], strict=True))
     names = dict(zip(segments[s.SEGMENT_ID], segments[s.SEGMENT_NAME], strict=False))
     as_of = epoch_days(state.as_of)
