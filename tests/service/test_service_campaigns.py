@@ -29,7 +29,8 @@ def test_decide_then_outcome_then_evaluate(make_client: Make) -> None:
     body = {"campaign_id": "spring", "offers": ["a", "b"], "control_share": 0.25}
     decisions = [client.post("/v1/decide", json={**body, "customer_id": c}).json() for c in IDS]
     for d, c in zip(decisions, IDS, strict=True):
-        assert (d["variant"] == "control") == bool(held_out([c], 0.25, "spring")[0])
+        if held_out([c], 0.25, "spring")[0]:  # held out: control, whatever was learnt
+            assert d["variant"] == "control"  # (the others may get control too: no send)
         assert 0 < d["propensity"] <= 1
     for d in decisions:
         reward = 1.0 if d["variant"] == "b" else 0.0
@@ -52,9 +53,10 @@ def test_decide_needs_a_known_segment(make_client: Make) -> None:
     answer = client.post("/v1/decide", json={"campaign_id": "x", "offers": ["a"],
                                              "customer_id": "nobody"})
     assert answer.status_code == 404 and "segment" in answer.json()["detail"]
-    given = client.post("/v1/decide", json={"campaign_id": "x", "offers": ["a"],
-                                            "segment_id": 0, "control_share": 0.0})
-    assert given.json()["variant"] == "a"
+    given = [client.post("/v1/decide", json={"campaign_id": "x", "offers": ["a"],
+                                             "segment_id": 0, "control_share": 0.0})
+             for _ in range(10)]
+    assert "a" in {d.json()["variant"] for d in given} <= {"a", "control"}
 
 
 def test_the_audience_leaves_out_the_held_out_and_the_refusals(make_client: Make) -> None:

@@ -6,6 +6,7 @@ a Thompson-sampling allocator and off-policy evaluation. Pure: no I/O.
 - :mod:`.uplift`: T-/X-/S-learners on LightGBM, Qini and uplift curves, targeting.
 - :mod:`.bandit`: :class:`~.bandit.ThompsonAllocator` (``predict_one``/``learn_one``).
 - :mod:`.ope`: IPW and doubly robust value of a new policy from logged decisions.
+- :mod:`.simulate`: seeded traffic and the regret of an allocator against an oracle's.
 """
 
 from __future__ import annotations

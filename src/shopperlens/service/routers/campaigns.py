@@ -92,7 +92,7 @@ AllocationsDep = Annotated[Allocations, Depends(allocations)]
 @router.post("/decide", response_model=Decision, responses={404: {"model": ErrorBody}})
 async def decide(body: Decide, store: StoreDep, book: AllocationsDep) -> Decision:
     """A variant for one customer: ``control`` when held out, else Thompson sampling
-    over the offers among the customers of the same segment."""
+    over the offers and control (no send) among the customers of the same segment."""
     segment = body.segment_id
     if segment is None:
         record = None if body.customer_id is None else await run_in_threadpool(
