@@ -300,13 +300,15 @@ def bench_holdout(customers: int = 100_000) -> dict:
 
 
 def print_qini(figures: dict) -> None:
-    """Qini of the X-learner and the same run's S-learner, mean of the holdouts."""
+    """Qini of the shipped model and the same run's S-learner on cross-fitted holdouts,
+    with paired bootstrap 95% intervals, and of their difference."""
     for variant, outcomes in figures.items():
         for outcome, f in outcomes.items():
-            if isinstance(f, dict):
-                print(f"  {variant} {outcome}: qini x-learner {f['qini']:.5f} "
-                      f"s-learner {f['qini_s_learner']:.5f} splits {f['qini_splits']} "
-                      f"vs {f['qini_s_learner_splits']}")
+            if isinstance(f, dict) and "qini" in f:
+                print(f"  {variant} {outcome}: " + " | ".join(
+                    f"{label} {f[k]:.5f} [{f[k + '_low']:.5f}, {f[k + '_high']:.5f}]"
+                    for label, k in ((f["learner"], "qini"), ("s-learner", "qini_s_learner"),
+                                     ("difference", "qini_difference"))))
 
 
 def print_allocator(title: str, table: pd.DataFrame, decisions: int) -> None:

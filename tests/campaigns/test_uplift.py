@@ -65,3 +65,13 @@ def test_bad_input_and_order_of_calls() -> None:
 
 def test_expected_profit_is_uplift_times_value_less_cost() -> None:
     assert expected_profit([0.1, 0.0], 50.0, 1.0).tolist() == [4.0, -1.0]
+
+
+@pytest.mark.parametrize("learner", ["s", "t", "x"])
+def test_the_arms_probabilities_behind_the_uplift(learner: str) -> None:
+    X, y, t, _ = experiment(600)
+    model = UpliftModel(learner=learner, n_estimators=10, min_child_samples=20).fit(X, y, t)
+    p0, p1 = model.predict_arms(X)
+    assert np.all((np.stack([p0, p1]) >= 0) & (np.stack([p0, p1]) <= 1))
+    if learner != "x":  # the X-learner blends its own second-stage models instead
+        assert np.allclose(model.predict(X), p1 - p0)

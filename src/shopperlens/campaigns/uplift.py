@@ -86,19 +86,25 @@ class UpliftModel(BaseEstimator):  # type: ignore[misc]
             return _Constant(float(y.mean()) if len(y) else 0.0)
         return self._lgbm("classifier").fit(X, y)
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """The predicted uplift: P(outcome | treated, x) - P(outcome | control, x)."""
+    def predict_arms(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(P(outcome | control, x), P(outcome | treated, x)): the two arms' models of
+        the T- and X-learners, the S-learner's with the arm flag set each way."""
         if not hasattr(self, "models_"):
             raise NotFittedError("UpliftModel is not fitted yet; call fit first.")
         X = _frame(X)
         if self.learner == "s":
             (m,) = self.models_
-            return np.asarray(m.predict_proba(X.assign(_treated=1))[:, 1]
-                              - m.predict_proba(X.assign(_treated=0))[:, 1])
-        p1 = self.models_[1].predict_proba(X)[:, 1]
-        p0 = self.models_[0].predict_proba(X)[:, 1]
-        if self.learner == "t":
+            return (np.asarray(m.predict_proba(X.assign(_treated=0))[:, 1]),
+                    np.asarray(m.predict_proba(X.assign(_treated=1))[:, 1]))
+        return (np.asarray(self.models_[0].predict_proba(X)[:, 1]),
+                np.asarray(self.models_[1].predict_proba(X)[:, 1]))
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """The predicted uplift: P(outcome | treated, x) - P(outcome | control, x)."""
+        p0, p1 = self.predict_arms(X)
+        if self.learner in ("s", "t"):
             return np.asarray(p1 - p0)
+        X = _frame(X)
         g = self.treated_share_
         return np.asarray(g * self.models_[2].predict(X) + (1 - g) * self.models_[3].predict(X))
 

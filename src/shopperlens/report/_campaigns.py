@@ -29,7 +29,9 @@ def campaigns(record: Mapping[str, Any], names: Mapping[int, str]) -> list[dict[
             "id": campaign, "sent_at": figures["sent_at"][:10],
             "window_days": figures["window_days"], "rows": rows,
             "underpowered": sum(bool(r["underpowered"]) for r in offers),
-            "qini": [{"variant": v, "outcome": o, **{k: f[k] for k in ("qini", "qini_s_learner")}}
+            "qini": [{"variant": v, "outcome": o, "learner": f.get("learner", "x"),
+                      **{k: f.get(k) for k in ("qini", "qini_s_learner", "qini_difference",
+                                               "qini_difference_low", "qini_difference_high")}}
                      for v, per in sorted(uplift.items()) for o, f in sorted(per.items())
                      if isinstance(f, dict) and "qini" in f],
             "effects_chart": c.to_div(effects_chart(offers, campaign), f"campaign-{n}-effects"),
