@@ -76,3 +76,13 @@ def test_the_audience_leaves_out_the_held_out_and_the_refusals(make_client: Make
             if cursor is None:
                 break
     assert sorted(listed) == sorted(set(IDS) - refused - hold)
+
+
+def test_a_costly_offer_loses_to_sending_nothing(make_client: Make) -> None:
+    client = make_client()
+    body = {"campaign_id": "dear", "offers": ["a"], "segment_id": 0, "control_share": 0.0,
+            "costs": {"a": 0.9}}  # a send must lift the reward by 0.9 to pay
+    chosen = [client.post("/v1/decide", json=body).json()["variant"] for _ in range(10)]
+    assert chosen.count("control") >= 8
+    wrong = client.post("/v1/decide", json={**body, "campaign_id": "x", "costs": {"b": 0.1}})
+    assert wrong.status_code in (400, 422) and "not among the offers" in wrong.text

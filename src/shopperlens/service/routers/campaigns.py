@@ -45,6 +45,9 @@ class Decide(BaseModel):
     customer_id: str | None = None
     segment_id: int | None = Field(None, description="default: the customer's segment now")
     control_share: float = Field(0.1, ge=0.0, lt=1.0)
+    costs: dict[str, float] | None = Field(
+        None, description="per offer, the cost of a send in units of the reward (e.g. its "
+        "cost over an order's value); an offer must beat sending nothing by it")
 
 
 class Decision(BaseModel):
@@ -106,7 +109,7 @@ async def decide(body: Decide, store: StoreDep, book: AllocationsDep) -> Decisio
     with book.lock:
         if body.campaign_id not in book.allocators:  # its offers and share: the first call's
             book.allocators[body.campaign_id] = ThompsonAllocator(
-                body.offers, control_share=body.control_share,
+                body.offers, control_share=body.control_share, costs=body.costs,
                 seed=int(uuid.uuid5(uuid.NAMESPACE_URL, body.campaign_id).int % 2**32))
         bandit = book.allocators[body.campaign_id]
         variant = bandit.predict_one(segment, held_out=hold)
