@@ -28,12 +28,18 @@ false-alarm days (days on which an incident matching nothing planted was detecte
    same events (the least any funnel must do), with the ratio, in wall and in CPU
    seconds (on a shared machine the wall clock also counts other processes' turns), and
    the time at 60M extrapolated linearly from the largest size.
+5. ``--scale``: 60M events of 1M customers (150 days, a checkout bug planted on
+   web/mobile) written by DuckDB SQL straight to Parquet (``--scale-dir``, reused when
+   there), then the journeys' work timed over that file, once, against the same-run
+   baseline of a plain ``GROUP BY session_id`` over the same file: wall and CPU seconds,
+   the peak memory of the process, and whether the bug was found.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 from dataclasses import dataclass
@@ -235,12 +241,125 @@ def throughput(sizes_m: list[float]) -> None:
               f"(load average now {os.getloadavg()[0]:.1f}; target: under 120 s)")
 
 
+SCALE_SESSIONS = 16_900_000  # about 60M events at 3.55 events per session
+SCALE_CUSTOMERS = 1_000_000
+SCALE_DAYS = 150
+
+
+def _uniform(i: str, salt: int) -> str:
+    """SQL of a uniform number in [0, 1) from ``i`` and ``salt``, the same every run."""
+    return f"(hash({i}, {salt}) % 1000000) / 1e6"
+
+
+def scale_events_sql(sessions: int = SCALE_SESSIONS, customers: int = SCALE_CUSTOMERS,
+                     days: int = SCALE_DAYS) -> str:
+    """SQL of a synthetic clickstream like :func:`clickstream`'s (steps passed with the
+    same chances per step, segment and device; a third of the orders skip the payment
+    step), with page views outside the funnel, and the checkout bug on web/mobile
+    from day 60 for 21 days."""
+    steps = ", ".join(f"'{x}'" for x in DEFAULT_STEPS)
+    return f"""
+    WITH sess AS (
+      SELECT i AS sid, hash(i, 1) % {customers} AS cust, hash(i, 2) % {days} AS day,
+             {_uniform('i', 3)} AS u0, {_uniform('i', 4)} AS u1, {_uniform('i', 5)} AS u2,
+             {_uniform('i', 6)} AS u3, {_uniform('i', 8)} AS u4
+      FROM range({sessions}) t(i)),
+    who AS (
+      SELECT *, hash(cust, 11) % 4 AS seg,
+             CASE WHEN hash(cust, 12) % 100 < 35 THEN 0 WHEN hash(cust, 12) % 100 < 70
+                  THEN 1 WHEN hash(cust, 12) % 100 < 85 THEN 2 ELSE 3 END AS kind
+      FROM sess),
+    deep AS (
+      SELECT *, CASE
+        WHEN u0 >= 0.45 * (0.7 + 0.2 * seg) THEN 0
+        WHEN u1 >= 0.55 * [1.0, 0.93, 1.0, 0.97][kind + 1] THEN 1
+        WHEN u2 >= 0.80 * [1.0, 0.93, 1.0, 0.97][kind + 1]
+                * (CASE WHEN kind = 1 AND day BETWEEN 60 AND 80 THEN 0.5 ELSE 1 END) THEN 2
+        WHEN u3 >= 0.88 * [1.0, 0.93, 1.0, 0.97][kind + 1] THEN 3 ELSE 4 END AS depth,
+        1 + CAST(hash(sid, 9) % 3 AS INTEGER) AS views,
+        CAST(hash(sid, 10) % 2 AS INTEGER) AS pages
+      FROM who),
+    ev AS (
+      SELECT *, unnest(generate_series(1, views + depth + pages)) AS j FROM deep)
+    SELECT 'm' || sid || '-' || j AS message_id,
+           'c' || lpad(CAST(cust AS VARCHAR), 7, '0') AS customer_id,
+           's' || sid AS session_id,
+           TIMESTAMP '2025-01-01' + to_seconds(day * 86400 + 28800
+             + hash(sid, 13) % 50400 + j * 60) AS timestamp,
+           CASE WHEN j <= views THEN 'Product Viewed'
+                WHEN j > views + depth THEN 'Page Viewed'
+                WHEN j - views = 3 AND depth = 4 AND u4 < 1 / 3 THEN 'Product Viewed'
+                ELSE [{steps}][j - views + 1] END AS event,
+           CASE WHEN kind < 2 THEN 'web' ELSE 'app' END AS channel,
+           ['desktop', 'mobile', 'ios', 'android'][kind + 1] AS device
+    FROM ev"""
+
+
+def scale_files(folder: Path) -> tuple[Path, Path, Path]:
+    """The events, segments and transactions Parquet files of the scale run, written
+    by DuckDB (reused when already there)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    events, segments, orders = (folder / f"{x}.parquet"
+                                for x in ("events", "segments", "transactions"))
+    if events.is_file() and segments.is_file() and orders.is_file():
+        return events, segments, orders
+    tic = time.perf_counter()
+    with DuckDBEngine(threads=2, memory_limit="4GB") as engine:
+        engine.execute(f"COPY ({scale_events_sql()}) TO '{events}' (FORMAT parquet, "
+                       "ROW_GROUP_SIZE 1000000)")
+        engine.execute(
+            f"COPY (SELECT 'c' || lpad(CAST(i AS VARCHAR), 7, '0') AS customer_id, "
+            f"CAST(hash(i, 11) % 4 AS INTEGER) AS segment_id FROM range({SCALE_CUSTOMERS}) "
+            f"t(i)) TO '{segments}' (FORMAT parquet)")
+        engine.execute(
+            f"COPY (SELECT customer_id, session_id AS order_id, min(timestamp) AS timestamp, "
+            f"20 + hash(session_id) % 80 AS amount FROM read_parquet('{events}') "
+            f"WHERE event = 'Order Completed' GROUP BY ALL) TO '{orders}' (FORMAT parquet)")
+    print(f"wrote {folder} in {time.perf_counter() - tic:.0f} s")
+    return events, segments, orders
+
+
+def scale(folder: Path) -> None:
+    """The journeys over 60M events of 1M customers, once, and the baseline."""
+    events, segments, orders = scale_files(folder)
+    print(f"\n== scale: journeys over {events} (DuckDB, 2 threads, 4GB, on disk)")
+    with DuckDBEngine(threads=2, memory_limit="4GB", on_disk=True) as engine:
+        for name, path in (("events", events), ("_journey_segments", segments),
+                           ("transactions", orders)):
+            engine.create_view(name, f"SELECT * FROM read_parquet('{path}')")
+        n = int(engine.scalar("SELECT count(*) FROM events"))
+        customers = int(engine.scalar("SELECT count(DISTINCT customer_id) FROM events"))
+        tic, base_cpu = time.perf_counter(), time.process_time()
+        engine.scalar("SELECT sum(hash(c)) + sum(epoch(t)) FROM (SELECT session_id, "
+                      "max(customer_id) AS c, min(timestamp) AS t FROM events "
+                      "GROUP BY session_id)")
+        baseline, base_cpu = time.perf_counter() - tic, time.process_time() - base_cpu
+        tic, cpu = time.perf_counter(), time.process_time()
+        journeys = analyse_journeys(engine, DEFAULT_STEPS, device=True)
+        took, cpu = time.perf_counter() - tic, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"{n:,} events, {customers:,} customers, {journeys.sessions:,} funnel sessions")
+    print(f"journeys {took:.1f} s wall ({cpu:.1f} CPU s); baseline GROUP BY {baseline:.1f} s "
+          f"wall ({base_cpu:.1f} CPU s); ratio {took / baseline:.2f} wall, "
+          f"{cpu / base_cpu:.2f} CPU; peak RSS {peak:.1f} GiB; load average "
+          f"{os.getloadavg()[0]:.1f}; target: under 120 s")
+    bug = Truth(s.CHECKOUT_STARTED, "web", "mobile", START + 60 * DAY, START + 80 * DAY)
+    score("scale 1M customers", journeys, [bug], SCALE_DAYS)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--deps", type=Path, help="folder where retentioneering is installed")
     parser.add_argument("--sizes", default="1,4", help="millions of events, comma-separated")
     parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument("--scale", action="store_true",
+                        help="only the 60M-event run (see the docstring)")
+    parser.add_argument("--scale-dir", type=Path, default=Path("/tmp/shopperlens-scale"),
+                        help="where the 60M events are written (and reused)")
     args = parser.parse_args()
+    if args.scale:
+        scale(args.scale_dir)
+        return
     if args.deps is not None:
         sys.path.insert(0, str(args.deps))
     rows = synthetic_cases()

@@ -116,3 +116,30 @@ def test_sessions_that_never_reach_the_funnel_give_empty_tables() -> None:
     assert journeys.sessions == 0
     assert journeys.funnel.empty and journeys.friction.empty and journeys.incidents.empty
     assert journeys.exits["sessions"].sum() == 0
+
+
+RETAILER_STEPS = ("browse", "basket", "checkout", "pay", "done")
+
+
+def test_steps_the_retailer_names_give_the_same_funnel_as_event_names(
+        analysed: tuple) -> None:
+    """The same sessions with their steps named in ``step`` (the events' names all
+    generic) have the same funnel; an event with no ``step`` keeps its own name."""
+    engine, _, journeys = analysed
+    names = dict(zip(STEPS, RETAILER_STEPS, strict=True))
+    events = engine.fetch_df("SELECT * FROM events")
+    renamed = events.assign(step=events["event"].map(names), event="Page Viewed")
+    # one event in ten keeps its own name, as the retailer's step, and no ``step``
+    plain = events.index % 10 == 0
+    renamed.loc[plain, "event"] = renamed.loc[plain, "step"]
+    renamed.loc[plain, "step"] = None
+    with DuckDBEngine(threads=2) as other:
+        other.register("events", renamed)
+        for name in ("_journey_segments", "transactions"):
+            other.register(name, engine.fetch_df(f"SELECT * FROM {name}"))
+        named = analyse_journeys(other, RETAILER_STEPS, device=True, named=True)
+    expected = journeys.funnel.assign(step=journeys.funnel["step"].map(names))
+    pd.testing.assert_frame_equal(named.funnel, expected)
+    assert named.incidents.iloc[0]["step"] == names[STEPS[2]]
+    assert [list(p) for p in named.paths["path"]] == [
+        [names[x] for x in p] for p in journeys.paths["path"]]

@@ -51,13 +51,16 @@ class Journeys:
 
 
 def analyse_journeys(engine: Engine, steps: Sequence[str], *, device: bool,
-                     as_of: datetime | None = None, interactions: bool = False,
-                     rating: bool = False, monitor: DropOffMonitor | None = None) -> Journeys:
+                     named: bool = False, as_of: datetime | None = None,
+                     interactions: bool = False, rating: bool = False,
+                     monitor: DropOffMonitor | None = None) -> Journeys:
     """Everything :class:`Journeys` holds, from the engine's ``events`` (with a
-    ``device`` column when ``device``) and, with ``interactions``, the contacts that
-    follow sessions (``rating``: the interactions have one)."""
+    ``device`` column when ``device``, a ``step`` column that names an event's funnel
+    step in place of its name when ``named``) and, with ``interactions``, the contacts
+    that follow sessions (``rating``: the interactions have one)."""
     steps = tuple(steps)
-    engine.create_table(sql.SESSIONS_TABLE, sql.sessions_sql(steps, device=device, as_of=as_of))
+    engine.create_table(sql.SESSIONS_TABLE,
+                        sql.sessions_sql(steps, device=device, as_of=as_of, named=named))
     counts = engine.fetch_df(sql.cells_sql(len(steps)))
     funnel = funnel_table(counts, steps)
     values = engine.fetch_df(sql.order_values_sql(as_of))
@@ -67,7 +70,7 @@ def analyse_journeys(engine: Engine, steps: Sequence[str], *, device: bool,
     daily = daily_steps(engine.fetch_df(sql.daily_sql(len(steps))), steps)
     incidents = find_incidents(daily, funnel, steps, monitor or DropOffMonitor())
     n_sessions = int(counts["reached_0"].sum()) if len(counts) else 0
-    paths = engine.fetch_df(sql.paths_sql(steps, n_sessions, as_of=as_of))
+    paths = engine.fetch_df(sql.paths_sql(steps, n_sessions, as_of=as_of, named=named))
     paths["path"] = [[steps[k] for k in path] for path in paths["path"]]
     exits = exits_by_step(engine, steps, interactions=interactions, rating=rating)
     return Journeys(steps, funnel, friction, incidents, paths, exits, n_sessions)
