@@ -1,6 +1,7 @@
 """Journeys: planted incidents found (delay, rank, false-alarm days) and throughput.
 
-Run: ``python bench/journeys.py [--deps DIR] [--sizes 1,4,12] [--skip-demo]``.
+Run: ``python bench/journeys.py [--deps DIR] [--sizes 1,4,12] [--skip-demo] [--quiet]``
+or ``python bench/journeys.py --scale``.
 
 1. A synthetic clickstream (:mod:`shopperlens.journeys.synthetic`, written apart from the
    demo generator) at three volumes and seeds, with two planted incidents: a checkout bug
@@ -9,6 +10,8 @@ Run: ``python bench/journeys.py [--deps DIR] [--sizes 1,4,12] [--skip-demo]``.
    planted into its events here (the demo generator is left as it is): a device column
    from the session, then, in a date range, the events after ``Checkout Started`` of half
    the web/mobile sessions removed, and after ``Payment Info Entered`` of 70% of sessions.
+   With ``--quiet``: the same incidents on a quiet shop (1,500 customers, two seeds) and
+   three shops with no incident (every alarm is false).
 3. The ``ecom`` clickstream shipped in the PyPI package ``retentioneering`` (Apache-2.0;
    install it apart: ``pip install --target DIR --no-deps retentioneering``, then pass
    ``--deps DIR``), with its two documented incidents: the mobile checkout bug
@@ -128,6 +131,7 @@ def score(name: str, journeys: Journeys, truths: list[Truth], days: int,
         print("top friction:", journeys.friction.head(3)[
             ["step", "segment_id", "channel", "device", "drop_off", "baseline_drop_off",
              "lost_orders"]].to_string(index=False))
+    rows = rows or [{"data": name, "incident": "(none planted)"}]
     return [{**r, "false_alarm_days_per_150": round(per_150, 1)} for r in rows]
 
 
@@ -152,6 +156,25 @@ def synthetic_cases() -> list[dict]:
                                        planted=planted, seed=seed)
         journeys = analyse(events, segments, DEFAULT_STEPS)
         rows += score(f"synthetic {customers:,} customers", journeys, truths, 150)
+    return rows
+
+
+def quiet_cases() -> list[dict]:
+    """The same two incidents on a quiet shop (1,500 customers: about 150 sessions a
+    day over 4 devices), and shops with no incident at all (every alarm false)."""
+    planted = [Planted(2, "web", "mobile", 60, 21, 0.5), Planted(3, "app", "ios", 110, 5, 0.7)]
+    truths = [Truth(DEFAULT_STEPS[p.step], p.channel, p.device, START + p.start * DAY,
+                    START + (p.start + p.days - 1) * DAY) for p in planted]
+    rows = []
+    for seed in (3, 4):
+        events, segments = clickstream(1_500, 150, sessions_per_day=0.1, planted=planted,
+                                       seed=seed)
+        rows += score(f"quiet 1,500 customers seed {seed}", analyse(events, segments,
+                                                                    DEFAULT_STEPS), truths, 150)
+    for customers, seed in ((1_500, 5), (10_000, 6), (40_000, 7)):
+        events, segments = clickstream(customers, 150, sessions_per_day=0.1, seed=seed)
+        rows += score(f"no incident {customers:,} customers",
+                      analyse(events, segments, DEFAULT_STEPS), [], 150)
     return rows
 
 
@@ -423,6 +446,8 @@ def main() -> None:
     parser.add_argument("--deps", type=Path, help="folder where retentioneering is installed")
     parser.add_argument("--sizes", default="1,4", help="millions of events, comma-separated")
     parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument("--quiet", action="store_true",
+                        help="also a quiet shop and shops with no incident")
     parser.add_argument("--scale", action="store_true",
                         help="only the 60M-event run (see the docstring)")
     parser.add_argument("--scale-dir", type=Path, default=Path("/tmp/shopperlens-scale"),
@@ -434,6 +459,8 @@ def main() -> None:
     if args.deps is not None:
         sys.path.insert(0, str(args.deps))
     rows = synthetic_cases()
+    if args.quiet:
+        rows += quiet_cases()
     if not args.skip_demo:
         rows += demo_case()
     if args.deps is not None:
