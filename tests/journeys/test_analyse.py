@@ -143,3 +143,26 @@ def test_steps_the_retailer_names_give_the_same_funnel_as_event_names(
     assert named.incidents.iloc[0]["step"] == names[STEPS[2]]
     assert [list(p) for p in named.paths["path"]] == [
         [names[x] for x in p] for p in journeys.paths["path"]]
+
+
+def test_an_incident_on_every_device_is_found_over_them_together_first() -> None:
+    """A payment outage on every device of a quiet shop shows first in the series of
+    every channel and device together; a cell's incident is no second alarm then."""
+    from shopperlens.journeys.analyse import EVERY
+    from shopperlens.journeys.synthetic import DEVICES
+
+    planted = [Planted(3, channel, device, 50, 10, 0.7) for channel, device in DEVICES]
+    events, segments = clickstream(customers=300, days=70, sessions_per_day=0.3, seed=6,
+                                   planted=planted)
+    with DuckDBEngine(threads=2) as engine:
+        engine.register("events", events)
+        engine.register("_journey_segments", segments)
+        engine.register("transactions", pd.DataFrame({
+            "customer_id": ["-"], "order_id": [0], "amount": [1.0], "timestamp": [START]}))
+        found = analyse_journeys(engine, STEPS, device=True).incidents
+    at_step = found[(found["step"] == STEPS[3]) & found["segment_id"].isna()]
+    every = at_step[at_step["channel"] == EVERY]
+    assert len(every) == 1 and (every["device"] == EVERY).all()
+    assert 0 <= (every["detected_on"].iloc[0] - (START + pd.Timedelta(days=50))).days <= 3
+    cells = at_step[at_step["channel"] != EVERY]
+    assert (cells["detected_on"] > every["detected_on"].iloc[0]).all()
