@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from shopperlens._params import Interval, Rule, check_params
+from shopperlens._params import Constraint, Interval, Rule, check_params
 
 DAY = "day"
 DROPPED = "dropped"
@@ -90,13 +90,14 @@ class DropOffMonitor:
     ('2024-02-10', '2024-02-10')
     """
 
-    _PARAMS = {"odds_ratio": Interval(float, 1.0, low_open=True),
-               "larger_ratios": Rule(lambda v: isinstance(v, tuple) and all(
-                   isinstance(r, (int, float)) and not isinstance(r, bool) and r > 1
-                   for r in v), "a tuple of numbers above 1"),
-               "false_alarms_per_day": Interval(float, 0.0, 1.0, low_open=True, high_open=True),
-               "baseline_days": Interval(int, 1), "min_baseline_sessions": Interval(int, 1),
-               "recent_days": Interval(int, 0)}
+    _PARAMS: dict[str, Constraint] = {
+        "odds_ratio": Interval(float, 1.0, low_open=True),
+        "larger_ratios": Rule(lambda v: isinstance(v, tuple) and all(
+            isinstance(r, (int, float)) and not isinstance(r, bool) and r > 1 for r in v),
+            "a tuple of numbers above 1"),
+        "false_alarms_per_day": Interval(float, 0.0, 1.0, low_open=True, high_open=True),
+        "baseline_days": Interval(int, 1), "min_baseline_sessions": Interval(int, 1),
+        "recent_days": Interval(int, 0)}
 
     def __init__(self, odds_ratio: float = 1.8, false_alarms_per_day: float = 1 / 30,
                  baseline_days: int = 28, min_baseline_sessions: int = 50,
