@@ -119,8 +119,9 @@ def score(name: str, journeys: Journeys, truths: list[Truth], days: int,
                      if hits else None,
                      "start_error_days": (first["started_on"] - truth.start).days
                      if hits else None})
-    false = found[[not any(t.matches(r) or t.covers(r) for t in (*truths, *documented))
-                   for _, r in found.iterrows()]]
+    false = found[pd.Series([not any(t.matches(r) or t.covers(r)
+                                     for t in (*truths, *documented))
+                             for _, r in found.iterrows()], index=found.index, dtype=bool)]
     per_150 = false["detected_on"].nunique() * 150 / days
     print(f"\n== {name}: {journeys.sessions:,} sessions over {days} days; "
           f"{len(found)} incidents, false-alarm days {false['detected_on'].nunique()} "

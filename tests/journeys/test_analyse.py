@@ -3,6 +3,9 @@ query over the same events, and a planted incident comes first."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -166,3 +169,30 @@ def test_an_incident_on_every_device_is_found_over_them_together_first() -> None
     assert 0 <= (every["detected_on"].iloc[0] - (START + pd.Timedelta(days=50))).days <= 3
     cells = at_step[at_step["channel"] != EVERY]
     assert (cells["detected_on"] > every["detected_on"].iloc[0]).all()
+
+
+def test_steps_named_in_properties_reach_the_funnel_through_ingest(
+        write_folder: Callable[..., Path]) -> None:
+    """Events loaded as the run loads them, their steps named only in ``properties``:
+    the funnel counts them by those names (two sessions at ``cart``, one goes on)."""
+    from shopperlens.ingest import load_folder
+
+    events = """
+message_id,customer_id,session_id,timestamp,event,properties
+m1,c1,s1,2024-01-01 10:00,Page Viewed,"{""step"": ""cart""}"
+m2,c1,s1,2024-01-01 10:01,Page Viewed,"{""step"": ""pay""}"
+m3,c1,s2,2024-01-02 10:00,Page Viewed,"{""step"": ""cart"", ""path"": ""/c""}"
+m4,c1,s2,2024-01-02 10:01,Page Viewed,"{""path"": ""/x""}"
+"""
+    folder = write_folder(transactions="customer_id,order_id,timestamp,amount\nc1,o1,2024-01-01,1",
+                          events=events)
+    with DuckDBEngine(threads=1) as engine:
+        load_folder(engine, folder)
+        engine.register("_journey_segments", pd.DataFrame({"customer_id": ["c1"],
+                                                           "segment_id": [0]}))
+        columns = engine.columns("events")
+        journeys = analyse_journeys(engine, ("cart", "pay"), device="device" in columns,
+                                    named="step" in columns, channel="channel" in columns)
+    assert "step" in columns and "channel" not in columns  # none in the file
+    assert journeys.funnel[["step", "sessions", "reached_next"]].to_dict("records") == [
+        {"step": "cart", "sessions": 2, "reached_next": 1}]

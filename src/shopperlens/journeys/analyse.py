@@ -52,16 +52,18 @@ class Journeys:
 
 
 def analyse_journeys(engine: Engine, steps: Sequence[str], *, device: bool,
-                     named: bool = False, as_of: datetime | None = None,
+                     named: bool = False, channel: bool = True, as_of: datetime | None = None,
                      interactions: bool = False, rating: bool = False,
                      monitor: DropOffMonitor | None = None) -> Journeys:
     """Everything :class:`Journeys` holds, from the engine's ``events`` (with a
-    ``device`` column when ``device``, a ``step`` column that names an event's funnel
-    step in place of its name when ``named``) and, with ``interactions``, the contacts
+    ``device`` column when ``device``, a ``channel`` column when ``channel``, a ``step``
+    column that names an event's funnel step in place of its name when ``named``) and,
+    with ``interactions``, the contacts
     that follow sessions (``rating``: the interactions have one)."""
     steps = tuple(steps)
     engine.create_table(sql.SESSIONS_TABLE,
-                        sql.sessions_sql(steps, device=device, as_of=as_of, named=named))
+                        sql.sessions_sql(steps, device=device, as_of=as_of, named=named,
+                                         channel=channel))
     counts = engine.fetch_df(sql.cells_sql(len(steps)))
     funnel = funnel_table(counts, steps)
     values = engine.fetch_df(sql.order_values_sql(as_of))
