@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     # (shopperlens.timewindow.MAX_GAP_DAYS)
     max_cutoff_gap_days: int = Field(default=365, ge=0)
     pseudonymisation_key: SecretStr | None = None
-    # the funnel of the journeys, in order (event names: shopperlens.journeys.DEFAULT_STEPS)
+    # the funnel of the journeys, in order: event names (shopperlens.journeys.DEFAULT_STEPS)
+    # or the steps the events name in properties.step
     journey_steps: tuple[str, ...] = (
         "Product Viewed", "Product Added", "Checkout Started", "Payment Info Entered",
         "Order Completed")

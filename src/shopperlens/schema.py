@@ -37,6 +37,7 @@ EVENT = "event"
 SESSION_ID = "session_id"
 PROPERTIES = "properties"
 DEVICE = "device"
+STEP = "step"  # the funnel step a retailer names (``properties.step``)
 
 SOURCE = "source"
 TEXT = "text"
@@ -111,6 +112,9 @@ class Column:
     # downstream reads it, and on big data it would be most of the table; DIGEST: kept
     # as a 128-bit digest, all that telling values apart (repeated ids) needs
     kept: bool | Literal["digest"] = True
+    # also found under the same key of this JSON column, or as a flat column named
+    # "<json column>.<name>" (an export that flattened it): see ingest.validate
+    within: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,7 @@ EVENTS = Table(
         Column(SESSION_ID, "string"),
         Column(CHANNEL, "string"),
         Column(DEVICE, "string"),
+        Column(STEP, "string", within=PROPERTIES),
         Column(PROPERTIES, "json", kept=False),
     ),
     unique_key=MESSAGE_ID,
@@ -271,6 +276,7 @@ RANGE_RULES: dict[tuple[str, str], tuple[str, str]] = {
     ("offers", "kind"): ("{col} IN ('discount', 'free_shipping', 'product', 'content')",
                          "one of discount, free_shipping, product, content"),
     ("offers", "cost"): ("{col} >= 0", "a cost of 0 or more"),
+    ("events", STEP): ("length({col}) <= 200", "a step name of at most 200 characters"),
 }
 
 INTERACTION_SOURCES = (REVIEW, SUPPORT, SOCIAL, SURVEY, CHAT)

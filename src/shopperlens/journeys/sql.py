@@ -32,31 +32,43 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _step_index(steps: Sequence[str]) -> str:
+def step_name(named: bool) -> str:
+    """SQL of an event's funnel step name: the step the retailer named on it (the
+    events' ``step``, from ``properties.step``) when ``named`` and it has one, else the
+    event's name."""
+    return f"coalesce({s.STEP}, {s.EVENT})" if named else s.EVENT
+
+
+def _step_index(steps: Sequence[str], named: bool) -> str:
     cases = " ".join(f"WHEN {literal(step)} THEN {k}" for k, step in enumerate(steps))
-    return f"CASE {s.EVENT} {cases} END"
+    return f"CASE {step_name(named)} {cases} END"
 
 
 def funnel_events_sql(steps: Sequence[str], *, device: bool, as_of: datetime | None = None,
-                      where: str = "TRUE", table: str = s.EVENTS.name) -> str:
+                      where: str = "TRUE", table: str = s.EVENTS.name,
+                      named: bool = False, channel: bool = True) -> str:
     """The events of ``table`` at a funnel step, in a session (and before ``as_of``),
-    with the step's index as ``k``."""
-    named = ", ".join(literal(step) for step in steps)
+    with the step's index as ``k`` (``named``: the events have a ``step`` column;
+    without ``device`` or ``channel`` columns, those are NULL)."""
+    names = ", ".join(literal(step) for step in steps)
     window = sql_before(as_of, s.TIMESTAMP) if as_of is not None else "TRUE"
     return (
-        f"SELECT {s.SESSION_ID}, {s.CUSTOMER_ID}, {s.CHANNEL}, "
+        f"SELECT {s.SESSION_ID}, {s.CUSTOMER_ID}, "
+        f"{s.CHANNEL if channel else 'CAST(NULL AS VARCHAR)'} AS {s.CHANNEL}, "
         f"{DEVICE if device else 'CAST(NULL AS VARCHAR)'} AS {DEVICE}, {s.TIMESTAMP}, "
-        f"{_step_index(steps)} AS k FROM {table} "
-        f"WHERE {s.SESSION_ID} IS NOT NULL AND {s.EVENT} IN ({named}) AND {window} "
-        f"AND {where}"
+        f"{_step_index(steps, named)} AS k FROM {table} "
+        f"WHERE {s.SESSION_ID} IS NOT NULL AND {step_name(named)} IN ({names}) "
+        f"AND {window} AND {where}"
     )
 
 
 def sessions_sql(steps: Sequence[str], *, device: bool, as_of: datetime | None = None,
-                 table: str = s.EVENTS.name) -> str:
+                 table: str = s.EVENTS.name, named: bool = False, channel: bool = True) -> str:
     """One row per session with a funnel event (see the module's docstring)."""
     firsts = ", ".join(f"min({s.TIMESTAMP}) FILTER (WHERE k = {k}) AS t_{k}"
                        for k in range(len(steps)))
+    events = funnel_events_sql(steps, device=device, as_of=as_of, table=table, named=named,
+                               channel=channel)
     # min, not any_value: the same session gets the same channel on every run
     return (
         f"SELECT {s.SESSION_ID}, max({s.CUSTOMER_ID}) AS {s.CUSTOMER_ID}, "
@@ -65,7 +77,7 @@ def sessions_sql(steps: Sequence[str], *, device: bool, as_of: datetime | None =
         f"min({s.TIMESTAMP}) AS started, max({s.TIMESTAMP}) AS ended, "
         f"CAST(max(k) AS TINYINT) AS depth, CAST(arg_max(k, {s.TIMESTAMP}) AS TINYINT) "
         f"AS last_step, {firsts} "
-        f"FROM ({funnel_events_sql(steps, device=device, as_of=as_of, table=table)}) "
+        f"FROM ({events}) "
         f"GROUP BY {s.SESSION_ID}"
     )
 
@@ -106,13 +118,14 @@ def exits_sql(table: str = SESSIONS_TABLE) -> str:
 
 
 def paths_sql(steps: Sequence[str], n_sessions: int, *, limit: int = 20,
-              as_of: datetime | None = None) -> str:
+              as_of: datetime | None = None, named: bool = False) -> str:
     """The ``limit`` most common paths (funnel steps in order, repeats of a step in a
     row counted once) over a seeded hash sample of about :data:`PATH_SAMPLE_SESSIONS`
     of the ``n_sessions`` sessions, with their share of the sample."""
     every = max(1, n_sessions // PATH_SAMPLE_SESSIONS)
     sample = f"hash({s.SESSION_ID}) % {every} = 0"
-    events = funnel_events_sql(steps, device=False, as_of=as_of, where=sample)
+    events = funnel_events_sql(steps, device=False, as_of=as_of, where=sample, named=named,
+                               channel=False)
     return (
         f"WITH seq AS (SELECT list(k ORDER BY {s.TIMESTAMP}, k) AS l FROM ({events}) "
         f"GROUP BY {s.SESSION_ID}), "

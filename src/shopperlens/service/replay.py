@@ -167,7 +167,11 @@ def _events(
         msg.update({k: v for k, v in (("userId", user), ("anonymousId", anon)) if v})
         props = row.get(s.PROPERTIES)
         msg["properties"] = json.loads(props) if isinstance(props, str) else {}
+        if row.get(s.STEP) is not None:
+            msg["properties"]["step"] = row[s.STEP]
         context: dict[str, Any] = {}
+        if row.get(s.DEVICE) is not None:
+            context["device"] = {"type": row[s.DEVICE]}
         if row.get(s.SESSION_ID) is not None:
             context["sessionId"] = row[s.SESSION_ID]
         if row.get(s.CHANNEL) is not None:

@@ -12,7 +12,8 @@ valid message into the events :mod:`shopperlens.realtime` folds into profiles:
 - ``track "Product Reviewed"``, ``"Support Contacted"``, ``"Survey Completed"``,
   ``"Chat Started"``, ``"Social Commented"`` are interactions (``properties.rating``).
 - Other ``track`` and ``page`` (as ``Page Viewed``) / ``screen`` calls are behavioural
-  events; the session is ``context.sessionId`` or ``properties.session_id``.
+  events; the session is ``context.sessionId`` or ``properties.session_id``, the device
+  ``context.device.type`` and the funnel step the retailer names ``properties.step``.
 - ``identify`` sets traits (only :data:`TRAIT_KEYS`: no e-mail or phone is kept) and,
   with both ids, links the anonymous id; ``alias`` links ``previousId`` to ``userId``.
 
@@ -56,6 +57,7 @@ PSEUDONYMISED_KEYS: dict[str, Kind] = pii_columns(s.CUSTOMERS.name)
 SENSITIVE_KEYS = tuple(c.name for c in s.CUSTOMERS.columns if c.sensitive)
 # free text may hold personal data: it is dropped before a message is stored
 FREE_TEXT_KEYS = ("text", "review_body", "body", "message", "comment")
+NAME_LENGTH = 200  # a step or device name, as the batch's range rule on events.step
 
 
 class MalformedEvent(InputError):
@@ -176,6 +178,11 @@ def to_events(
         if props.get("behavioural") is False:
             return events
     event = {**base, "type": "event", "event": name, "session_id": _session(msg, props)}
+    # the batch's events columns ``device`` and ``step`` (the retailer's funnel step)
+    for key, value in ((s.DEVICE, _device(msg)),
+                       (s.STEP, _name(props.get("step"), "properties.step"))):
+        if value is not None:
+            event[key] = value
     product = props.get("product_id", props.get("productId"))
     if isinstance(product, (str, int)) and not isinstance(product, bool):
         event["product_id"] = str(product)
@@ -278,6 +285,32 @@ def _session(msg: Message, props: dict[str, Any]) -> str | None:
     ctx = msg.context or {}
     sid = ctx.get("sessionId", ctx.get("session_id", props.get("session_id")))
     return None if sid is None else str(sid)
+
+
+def _device(msg: Message) -> str | None:
+    """The device: ``context.device.type`` (Segment's spec: ios, android, ...)."""
+    device = (msg.context or {}).get("device")
+    if device is None:
+        return None
+    if not isinstance(device, dict):
+        raise MalformedEvent("invalid_field:context.device",
+                             f"context.device: expected an object, got {device!r:.40}.")
+    return _name(device.get("type"), "context.device.type")
+
+
+def _name(value: Any, where: str) -> str | None:
+    """A short name (a step, a device) as text; a number is read as its text, a blank
+    as none; anything else (an object, a list, true or false) is refused."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise MalformedEvent(f"invalid_field:{where}",
+                             f"{where}: expected text, got {value!r:.40}.")
+    text = str(value).strip()
+    if len(text) > NAME_LENGTH:
+        raise MalformedEvent(f"invalid_field:{where}",
+                             f"{where}: at most {NAME_LENGTH} characters, got {len(text)}.")
+    return text or None
 
 
 def _number(value: Any, where: str) -> float | None:

@@ -32,8 +32,10 @@ def analyse(state: RunState) -> None:
     steps = check_steps(state.settings.journey_steps)
     segments_source(engine, state)
     interactions = state.quality.get(s.INTERACTIONS.name)
+    columns = engine.columns(s.EVENTS.name)
     journeys = analyse_journeys(
-        engine, steps, device=s.DEVICE in engine.columns(s.EVENTS.name), as_of=state.as_of,
+        engine, steps, device=s.DEVICE in columns, named=s.STEP in columns,
+        channel=s.CHANNEL in columns, as_of=state.as_of,
         interactions=interactions is not None and interactions.rows_kept > 0,
         rating=engine.has_table(s.INTERACTIONS.name)
         and s.RATING in engine.columns(s.INTERACTIONS.name))
