@@ -19,7 +19,7 @@ import typer
 
 from shopperlens import schema
 from shopperlens.batch.options import AUDIT_ALPHA
-from shopperlens.cli import _audience
+from shopperlens.cli import _audience, _watch
 from shopperlens.cli._output import (
     err_console,
     out_console,
@@ -206,43 +206,6 @@ def run(
         result = _run(data, out, cutoff, settings, map or [], holdout, report=not no_report,
                       engine=engine, quiet=quiet, currency=currency, previous=previous)
         print_summary(result, quiet=quiet)
-
-
-@app.command()
-def watch(
-    data: Annotated[Path, typer.Argument(help="Data folder, read again at every run.")],
-    every: Annotated[str, typer.Option(help="Interval between runs: 1d, 12h, 1h30m, 30s...")
-                     ] = "1d",
-    out: Annotated[Path, typer.Option(help="Folder of the runs (OUT/runs/<time>, OUT/latest)."
-                                      )] = Path("shopperlens-runs"),
-    max_runs: Annotated[Optional[int], typer.Option(  # noqa: UP045
-        help="Stop after this many runs (failed ones count).")] = None,
-    once: Annotated[bool, typer.Option("--once", help="One run, then stop.")] = False,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    map: MapOption = None,
-    no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
-    engine: EngineOption = "duckdb",
-    currency: CurrencyOption = None,
-) -> None:
-    """Run DATA into OUT every interval, each run knowing the last good one (--previous).
-
-    A failed run is logged in one line and the next tries again; Ctrl-C or SIGTERM stops
-    after the current run (twice: at once)."""
-    with _errors():
-        from shopperlens.batch.watch import parse_interval
-        from shopperlens.batch.watch import watch as watch_runs
-        from shopperlens.config import Settings
-
-        seconds = parse_interval(every)  # a bad interval: the user's error, before any run
-
-        def log(line: str) -> None:
-            err_console.print(f"watch: {line}", markup=False, highlight=False, soft_wrap=True)
-
-        summary = watch_runs(data, out, every=seconds, max_runs=1 if once else max_runs,
-                             log=log, mappings=map or [], report=not no_report,
-                             settings=Settings(seed=seed), engine=engine, currency=currency)
-        log(f"stopped ({summary.stopped_by}): {len(summary.good)} run(s) done, "
-            f"{len(summary.failed)} failed; latest: {summary.latest or 'none'}")
 
 
 @app.command()
@@ -527,6 +490,7 @@ def _run(
 
 
 _audience.register(app, _errors)
+_watch.register(app, _errors)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
