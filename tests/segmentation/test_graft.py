@@ -75,3 +75,21 @@ def _dumped(model: SegmentModel) -> io.BytesIO:
     joblib.dump(model, buffer)
     buffer.seek(0)
     return buffer
+
+
+def test_a_born_segment_takes_only_from_its_sources(fitted: tuple) -> None:
+    base, donor, _, today = fitted
+    newcomers = today.tail(60)
+    newcomer = int(donor.predict(newcomers.tail(1))[0])
+    was = base.predict(newcomers)
+    inside = int(pd.Series(was).mode()[0])  # where the previous model puts most of them
+    heirs = {int(d): inside for d in donor.segment_ids_}
+    everywhere = {int(i) for i in base.segment_ids_}
+    model = graft(base, donor, today, born={newcomer: 7}, dead=set(), heirs=heirs,
+                  names={7: "Newcomers"}, sources={newcomer: everywhere - {inside}})
+    now = model.predict(newcomers)
+    assert (now[was == inside] == inside).all()  # not taken from ``inside``
+    assert (model.predict(today.head(180)) == base.predict(today.head(180))).all()
+    with pytest.raises(ModelError, match="no customer"):  # taking from nowhere: empty
+        graft(base, donor, today, born={newcomer: 7}, dead=set(), heirs=heirs,
+              names={7: "Newcomers"}, sources={newcomer: set()})

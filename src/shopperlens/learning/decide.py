@@ -13,13 +13,15 @@ differently, or more finely).
 
 A change is *grafted* (:func:`~shopperlens.segmentation.graft.graft`): the previous
 model keeps assigning everyone it still describes; only the customers the re-fit puts in
-a born segment take its (fresh) id, and only those of a dead segment go where the re-fit
-puts them; every segment is described again on today's data, the kept ones under their
-ids and names. So a birth or a death costs no customer outside it their id, whatever
-else the re-fit cuts differently. Splits and merges stay reported, not enacted. Only
-when the previous model cannot be grown (the re-fit uses features it lacks, or a segment
-would be left empty) is the re-fit adopted whole, its segments paired with old ones
-keeping their ids and names and the others taking fresh ids above every old one.
+a born segment take its (fresh) id (but not an old segment's own: of the born segment's
+customers the previous model puts in segment S, if most were in S last run, they keep
+S), and only those of a dead segment go where the re-fit puts them; every segment is
+described again on today's data, the kept ones under their ids and names. So a birth or
+a death costs no customer outside it their id, whatever else the re-fit cuts
+differently. Splits, merges and shrinks stay reported, not enacted. Only when the previous model
+cannot be grown (the re-fit uses features it lacks, or a segment would be left empty) is
+the re-fit adopted whole, its segments paired with old ones keeping their ids and names
+and the others taking fresh ids above every old one.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from shopperlens.errors import ModelError
-from shopperlens.learning.changes import Changes, segment_changes
+from shopperlens.learning.changes import MAJORITY, Changes, segment_changes
 from shopperlens.learning.drift import feature_drift
 from shopperlens.segmentation import renumber
 from shopperlens.segmentation.graft import graft
@@ -92,8 +94,8 @@ def decide(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_X: pd.DataFr
                if drift["alarm"].any() else "no drift, no segment born or dead")
         return Decision(False, [why], *evidence, old_model, shift, kept)
     try:
-        grafted = _graft(old_model, new_model, old_X, new_labels, old_labels, changes,
-                         {b: mapping[b] for b in born})
+        grafted = _graft(old_model, new_model, old_X, (previous, old_labels, new_labels),
+                         changes, {b: mapping[b] for b in born})
     except ModelError as exc:  # the previous model cannot be grown: the re-fit, whole
         names = {old: old_model.names_[old] for old in changes.paired.values()}
         model = renumber(new_model, mapping, names, first=set(changes.paired))
@@ -102,13 +104,20 @@ def decide(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_X: pd.DataFr
     return Decision(True, reasons, *evidence, grafted, shift, kept, "grafted")
 
 
-def _graft(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_labels: pd.Series,
-           old_labels: pd.Series, changes: Changes, born: dict[int, int]) -> Any:
-    """``old_model`` grown by the born segments, less the dead; the events say so."""
+def _graft(old_model: Any, new_model: Any, old_X: pd.DataFrame,
+           labels: tuple[pd.Series, pd.Series, pd.Series], changes: Changes,
+           born: dict[int, int]) -> Any:
+    """``old_model`` grown by the born segments, less the dead; the events say so.
+    ``labels``: the previous run's, the previous model's today, the re-fit's."""
+    previous, old_labels, new_labels = labels
     dead = {int(e["previous_id"]) for e in changes.of("death")}
+    sources = _sources(previous, old_labels, new_labels, born, dead)
+    kept = {born[f]: sorted(set(old_labels[new_labels == f].astype(int)) - sources[f])
+            for f in born}
+    born = {f: shown for f, shown in born.items() if sources[f]}  # else nobody moves in
     composite = old_labels.mask(old_labels.isin(dead))
     for fitted, shown in born.items():
-        composite[new_labels == fitted] = shown
+        composite[(new_labels == fitted) & old_labels.isin(sources[fitted])] = shown
     heirs = {}
     for fitted in (int(i) for i in new_model.segment_ids_):
         landing = composite[(new_labels == fitted) & composite.notna()]
@@ -116,17 +125,44 @@ def _graft(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_labels: pd.S
                          int(landing.mode().iloc[0]) if len(landing) else
                          int(composite.mode().iloc[0]))
     names = {shown: new_model.names_[fitted] for fitted, shown in born.items()}
-    model = graft(old_model, new_model, old_X, born=born, dead=dead, heirs=heirs, names=names)
+    model = graft(old_model, new_model, old_X, born=born, dead=dead, heirs=heirs,
+                  names=names, sources=sources)
     for event in changes.events:
-        event["reason"] += _ENACTED.get(event["type"], "")
+        event["reason"] += (_birth_note(kept[event["new_id"]]) if event["type"] == "birth"
+                            else _ENACTED.get(event["type"], ""))
     return model
 
 
-_ENACTED = {  # how a graft acts on each kind of event
-    "birth": "; its customers take this id, everyone else keeps theirs",
+def _birth_note(kept: list[int]) -> str:
+    if not kept:
+        return "; its customers take this id, everyone else keeps theirs"
+    where = ", ".join(str(k) for k in kept)
+    return (f"; its customers take this id, but those the previous model puts in segment(s) "
+            f"{where}, most of whom were there last run, keep theirs (as everyone else)")
+
+
+def _sources(previous: pd.Series, old_labels: pd.Series, new_labels: pd.Series,
+             born: dict[int, int], dead: set[int]) -> dict[int, set[int]]:
+    """Born re-fit segment -> the old segments it takes its customers from: those whose
+    share of it were mostly elsewhere (or not buyers) last run. Customers the previous
+    model puts in a segment most of whom were already there are that segment's own
+    (as for a split), and keep it; a dead segment's customers move either way."""
+    was = previous.reindex(old_labels.index)
+    sources = {}
+    for fitted in born:
+        members = new_labels == fitted
+        stayed = (was == old_labels)[members].groupby(old_labels[members]).mean()
+        sources[fitted] = {int(o) for o, share in stayed.items()
+                           if share < MAJORITY or int(o) in dead}
+    return sources
+
+
+_ENACTED = {  # how a graft acts on each kind of event (births: _birth_note)
     "death": "; its customers go where the re-fit puts them, everyone else keeps theirs",
     "merge": "; reported, not enacted: its customers keep its id",
 }
+
+
 def _reasons(drift: pd.DataFrame, shift: float, changes: Changes) -> list[str]:
     """Why the re-fit must be adopted; empty when the previous model still holds."""
     reasons = []

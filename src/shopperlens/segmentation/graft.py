@@ -6,7 +6,8 @@ customer near a boundary it draws a little differently, though their behaviour d
 change. :func:`graft` keeps the previous model for everyone it still describes and
 takes from the re-fit (the *donor*) only what changed:
 
-* a customer the donor puts in a born segment takes that segment's id;
+* a customer the donor puts in a born segment takes that segment's id (when it takes
+  from the customer's segment: see ``sources``);
 * a customer the previous model puts in a dead segment takes the id the donor's segment
   for them goes to (its *heir*);
 * everyone else keeps the previous model's segment.
@@ -42,12 +43,13 @@ class Graft:
     keep: np.ndarray  # internal segment before -> after; -1 for a dead one
     born: dict[int, int]  # donor segment id -> internal segment after
     heirs: dict[int, int]  # donor segment id -> internal segment after, for the dead's
+    sources: dict[int, np.ndarray]  # born donor id -> internal segments before it takes from
 
     def apply(self, A: np.ndarray, internal: np.ndarray) -> np.ndarray:
         donor = np.asarray(self.donor.predict_array(A[:, self.columns]))
         out = self.keep[internal]
         for segment, target in self.born.items():
-            out[donor == segment] = target
+            out[(donor == segment) & np.isin(internal, self.sources[segment])] = target
         dead = out < 0
         if dead.any():
             out[dead] = [self.heirs[int(d)] for d in donor[dead]]
@@ -55,9 +57,13 @@ class Graft:
 
 
 def graft(model: Any, donor: Any, X: pd.DataFrame, *, born: dict[int, int],
-          dead: set[int], heirs: dict[int, int], names: dict[int, str]) -> Any:
+          dead: set[int], heirs: dict[int, int], names: dict[int, str],
+          sources: dict[int, set[int]] | None = None) -> Any:
     """``model`` grown by the ``donor``'s ``born`` segments (donor id -> id shown), less
     the ``dead`` ones (ids of ``model``), whose customers go to ``heirs[donor id]``.
+
+    ``sources[donor id]``: the segments of ``model`` whose customers the born segment
+    takes (default: all); the customers of the others keep their segment.
 
     ``X``: today's customers in ``model``'s feature columns, on which the grafted
     model's segments are described; ``names``: the names of the ids ``model`` does not
@@ -75,10 +81,13 @@ def graft(model: Any, donor: Any, X: pd.DataFrame, *, born: dict[int, int],
         raise ModelError("a grafted segment takes the id of a dead or existing one.")
     ids = kept + added
     index = {sid: k for k, sid in enumerate(ids)}
+    position = {sid: k for k, sid in enumerate(old_ids)}
+    takes = {int(d): np.array(sorted(position[i] for i in (sources or {}).get(d, old_ids)),
+                              dtype=np.intp) for d in born}
     step = Graft(donor, columns,
                  np.array([index.get(i, -1) for i in old_ids], dtype=np.intp),
                  {int(d): index[t] for d, t in born.items()},
-                 {int(d): index[t] for d, t in heirs.items()})
+                 {int(d): index[t] for d, t in heirs.items()}, takes)
     out = copy.deepcopy(model)
     out.grafts_ = [*getattr(model, "grafts_", []), step]
     out.segment_ids_ = np.array(ids)
