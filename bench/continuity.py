@@ -6,7 +6,8 @@ the decision (the previous model kept, or the re-fit adopted), the features whos
 (PSI, ageing apart) raised an alarm, the kept share (of the customers the previous model
 leaves where they were, the share whose segment id did not change; the target is >= 97%)
 and, beside it, the share the re-fit (its ids matched to the old ones) would have kept,
-the births, deaths, splits and merges, and the previous run's report card (realised /
+the births, deaths, splits, merges, shrinks and unmatched segments, and the previous
+run's report card (realised /
 expected orders since its cutoff, churn AUC).
 
 Chains: CDNOW (tests/data/cdnow/master_transactions.csv) at 1997-06-30, 09-30, 12-31 and
@@ -58,7 +59,8 @@ def _row(chain: str, cutoff: str, record: dict, seconds: float) -> dict:
         "stayers": learning["continuity"].get("stayers"),
         "kept": learning["continuity"].get("kept"),
         "kept_if_refitted": learning.get("kept_if_refitted"),
-        **{k: kinds.count(k) for k in ("birth", "death", "split", "merge")},
+        **{k: kinds.count(k) for k in ("birth", "death", "split", "merge", "shrink",
+                                        "unmatched")},
         "realised/expected": card.get("ratio"), "churn_auc": card.get("churn_auc"),
     })
     return row

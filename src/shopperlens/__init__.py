@@ -1,7 +1,7 @@
 """ShopperLens: customer intelligence for retailers.
 
 The Python API mirrors the command line: :func:`run` is ``shopperlens run``,
-:func:`assign` is ``shopperlens assign``.
+:func:`assign` is ``shopperlens assign``, :func:`watch` is ``shopperlens watch``.
 
 ``import shopperlens`` is light: the errors are imported at once, everything else (the
 run, the model, the settings, and with them pandas, scikit-learn and DuckDB) on first
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from shopperlens.batch.assign import assign
     from shopperlens.batch.result import RunResult
     from shopperlens.batch.runner import run
+    from shopperlens.batch.watch import watch
     from shopperlens.config import Settings
     from shopperlens.errors import NotFittedError
 
@@ -43,6 +44,7 @@ _LAZY = {
     "Settings": "shopperlens.config",
     "assign": "shopperlens.batch.assign",
     "run": "shopperlens.batch.runner",
+    "watch": "shopperlens.batch.watch",
 }
 
 
@@ -67,4 +69,5 @@ __all__ = [
     "__version__",
     "assign",
     "run",
+    "watch",
 ]

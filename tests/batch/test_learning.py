@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 import shopperlens
 from shopperlens import demo
 from shopperlens import schema as s
+from shopperlens.artifacts import SavedSegmentModel
 from shopperlens.batch.result import RunResult
 from shopperlens.cli import app
 from shopperlens.errors import InputError
@@ -52,7 +53,7 @@ def test_a_run_with_its_predecessor_writes_what_changed(runs: tuple) -> None:
     assert json.loads((out / "segment_changes.json").read_text()) == json.loads(
         json.dumps(learning, default=str))
     assert json.loads((out / s.RUN_FILE).read_text())["learning"]["decision"] in (
-        "kept", "refitted")
+        "kept", "grafted", "refitted")
     transitions = pd.read_parquet(out / "transitions.parquet")
     assert transitions["customers"].sum() >= len(result.segments)
     drift = pd.read_parquet(out / "drift.parquet")
@@ -98,9 +99,16 @@ def test_a_vanished_group_is_reported_as_a_death(runs: tuple) -> None:
     result = shopperlens.run(less, root / "q3-less", cutoff=SECOND, previous=root / "q2",
                              report=False)
     learning = result.record["learning"]
-    assert learning["decision"] == "refitted"
+    assert learning["decision"] == "grafted"  # the previous model less the dead segment
     deaths = [e["previous_id"] for e in learning["events"] if e["type"] == "death"]
-    assert deaths == [segment]
+    assert deaths == [segment] and segment not in set(result.segments[s.SEGMENT_ID])
+    old_model = SavedSegmentModel.load(root / "q2" / s.MODEL_FILE)
+    buyers = result.features[result.features["frequency"].fillna(0) > 0]
+    old = pd.Series(old_model.segment_model.predict(old_model.matrix(buyers)), index=buyers.index)
+    now = result.segments.set_index(s.CUSTOMER_ID)[s.SEGMENT_ID].loc[old.index]
+    was = before.reindex(old.index)
+    stayers = (old == was) & (was != segment)
+    assert stayers.sum() > 100 and (now[stayers] == was[stayers]).all()  # nobody else moves
 
 
 def test_a_folder_that_is_no_run_is_refused(runs: tuple, tmp_path: Path) -> None:

@@ -85,3 +85,43 @@ def test_a_segment_whose_customers_are_gone_died_even_with_a_remnant() -> None:
     changes = segment_changes(previous, remnant, new, _shares(previous))
     assert [(e["type"], e["previous_id"]) for e in changes.events] == [("death", 2)]
     assert changes.events[0]["reason"].startswith("70% of its customers are gone")
+
+
+def test_a_segment_whose_customers_moved_out_shrank_and_did_not_die() -> None:
+    previous = _series([0] * 50 + [1] * 30 + [2] * 20)
+    old = previous.copy()
+    old.iloc[80:97] = 0  # 17 of segment 2's customers now look like segment 0's
+    new = old.replace({2: 1})  # the re-fit no longer has segment 2
+    changes = segment_changes(previous, old, new, _shares(previous))
+    assert [(e["type"], e["previous_id"]) for e in changes.events] == [("shrink", 2)]
+    assert not changes.structural and changes.events[0]["customers"] == 3
+
+
+def test_an_old_segment_the_refit_spreads_is_unmatched_not_dead() -> None:
+    previous = _series([0] * 40 + [1] * 40 + [2] * 20)
+    new = previous.copy()
+    new.iloc[60:80] = 3  # half of segment 1 apart, and segment 2 spread over three:
+    new.iloc[80:87], new.iloc[87:94], new.iloc[94:100] = 0, 1, 3
+    changes = segment_changes(previous, previous, new, _shares(previous))
+    kinds = [e["type"] for e in changes.events]
+    assert "unmatched" in kinds and "death" not in kinds and not changes.structural
+
+
+def test_customers_who_moved_into_a_segment_and_are_told_apart_are_a_split() -> None:
+    previous = _series([0] * 50 + [1] * 50)
+    old = previous.copy()
+    old.iloc[:20] = 1  # twenty of segment 0 now look like segment 1's customers
+    new = old.copy()
+    new.iloc[:20], new.iloc[50:55] = 2, 2  # the re-fit tells them (and five) apart
+    changes = segment_changes(previous, old, new, _shares(previous))
+    assert [(e["type"], e["previous_id"]) for e in changes.events] == [("split", 1)]
+    assert "moved there since the last run" in changes.events[0]["reason"]
+
+
+def test_established_customers_the_old_model_spreads_out_and_the_refit_groups_are_a_birth(
+) -> None:
+    previous = _series([0] * 40 + [1] * 40 + [2] * 40)
+    new = previous.copy()
+    new.iloc[[*range(0, 10), *range(40, 50), *range(80, 90)]] = 3  # ten of each, together
+    changes = segment_changes(previous, previous, new, _shares(previous))
+    assert [e["type"] for e in changes.events] == ["birth"] and changes.structural

@@ -70,3 +70,15 @@ def test_a_new_group_is_a_birth_and_the_old_segments_keep_ids_and_names() -> Non
     assert born == 3 and set(decision.model.predict(newcomers)) == {born}
     assert (decision.model.predict(before) == previous.to_numpy()).all()
     assert {k: decision.model.names_[k] for k in range(3)} == old.names_
+
+
+def test_a_born_segment_takes_no_old_segment_s_own_customers() -> None:
+    from shopperlens.learning.decide import _sources
+
+    previous = pd.Series([0] * 10 + [1] * 10, index=[f"c{i}" for i in range(20)])
+    old = pd.concat([previous, pd.Series([1] * 5, index=[f"n{i}" for i in range(5)])])
+    new = old.copy()
+    new.iloc[:4] = 2  # four of segment 0's own customers
+    new.iloc[20:] = 2  # and five newcomers the previous model puts in 1
+    assert _sources(previous, old, new, {2: 2}, dead=set()) == {2: {1}}
+    assert _sources(previous, old, new, {2: 2}, dead={0}) == {2: {0, 1}}

@@ -19,7 +19,7 @@ import typer
 
 from shopperlens import schema
 from shopperlens.batch.options import AUDIT_ALPHA
-from shopperlens.cli import _audience
+from shopperlens.cli import _audience, _watch
 from shopperlens.cli._output import (
     err_console,
     out_console,
@@ -490,6 +490,7 @@ def _run(
 
 
 _audience.register(app, _errors)
+_watch.register(app, _errors)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -8,18 +8,25 @@ segments are paired by member overlap (a maximum-overlap one-to-one assignment, 
 of the smaller one (:data:`MATCH`). Then, for a new segment left unpaired, its parent is
 the old segment most of its members fall in:
 
-* **split**: at least half of its members were in the parent in the previous run (the
-  parent's own customers, now told apart);
-* **birth**: otherwise (a group that was not there: new customers, or customers who
-  came from elsewhere).
+* **birth**: at least half of its members are new buyers (a group that was not there);
+* **split**: otherwise, when at least half of its members were in the parent in the
+  previous run (the parent's own customers, now told apart), or when the previous model
+  puts at least half of them in the parent today (customers who moved into it: the
+  previous segments describe them, the re-fit cuts the parent finer);
+* **birth**: otherwise (established customers the previous model spreads over several
+  segments, and the re-fit groups together).
 
 An old segment **died** when most of its customers of the previous run are gone (no
-longer buyers in today's data), or when the previous model itself now gives it fewer
-than a quarter of the share it had (:data:`VANISHED`). An old segment otherwise left
-unpaired:
+longer buyers in today's data), or when the previous model gives it no buyer of today.
+A segment whose customers are still buyers but mostly moved out (the previous model
+itself now puts them elsewhere) has not died: the ones it still holds did not change,
+and keep it. When its share fell under a quarter of what it was (:data:`VANISHED`), it
+**shrank** (reported, paired or not). An old segment otherwise left unpaired:
 
 * **merge**: at least half of its members went to one new segment paired with another;
-* **death**: otherwise.
+* **unmatched**: otherwise (the re-fit spreads its customers over several segments).
+
+Only births and deaths are structural: the previous model cannot say them.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from scipy.optimize import linear_sum_assignment
 
 MATCH = 0.5  # a pair shares at least half of the smaller segment
 MAJORITY = 0.5  # "most of its members"
-VANISHED = 0.25  # an old segment down to under a quarter of its share has died
+VANISHED = 0.25  # an old segment down to under a quarter of its share has shrunk
 ABSENT = -2  # in transitions: not a customer of that run
 
 __all__ = ["ABSENT", "Changes", "continuity", "segment_changes", "segment_mix", "transitions"]
@@ -86,8 +93,9 @@ def segment_changes(previous: pd.Series, old: pd.Series, new: pd.Series,
     shares_now = table.sum(axis=1) / max(table.sum(), 1)
     stayed = pd.Series(previous.index.isin(old.index)).groupby(previous.to_numpy()).mean()
     vanished = {r: float(1 - stayed.get(o, 1.0)) for r, o in enumerate(old_ids)
-                if shares_now[r] < VANISHED * previous_shares.get(int(o), 0.0)
-                or stayed.get(o, 1.0) <= 1 - MAJORITY}
+                if stayed.get(o, 1.0) <= 1 - MAJORITY}
+    shrunk = {r for r, o in enumerate(old_ids) if r not in vanished
+              and shares_now[r] < VANISHED * previous_shares.get(int(o), 0.0)}
     pairs = {c: r for c, r in pairs.items() if r not in vanished}
     changes = Changes(paired={int(new_ids[c]): int(old_ids[r]) for c, r in pairs.items()})
     was = previous.reindex(old.index)
@@ -101,9 +109,11 @@ def segment_changes(previous: pd.Series, old: pd.Series, new: pd.Series,
                 "reason": f"{vanished[r]:.0%} of its customers are gone from the data; its "
                           f"share of buyers went from {previous_shares.get(int(o), 0.0):.1%} "
                           f"to {shares_now[r]:.1%}"})
+        elif r in shrunk:
+            changes.events.append(_shrink(int(o), table[r], shares_now[r],
+                                          previous_shares.get(int(o), 0.0)))
         elif r not in pairs.values():
-            changes.events.append(_old_event(int(o), new_ids, table[r], pairs, shares_now[r],
-                                             previous_shares.get(int(o), 0.0)))
+            changes.events.append(_old_event(int(o), new_ids, table[r], pairs))
     for o in set(previous_shares) - {int(i) for i in old_ids}:
         changes.events.append({"type": "death", "previous_id": int(o), "customers": 0,
                                "reason": "no customer of today falls in it"})
@@ -112,32 +122,46 @@ def segment_changes(previous: pd.Series, old: pd.Series, new: pd.Series,
 
 def _new_event(n: int, old_ids: np.ndarray, column: np.ndarray,
                was: pd.Series) -> dict[str, Any]:
-    parent = int(old_ids[int(np.argmax(column))])
     members = int(column.sum())
+    top = int(np.argmax(column))
+    parent, held = int(old_ids[top]), float(column[top] / max(members, 1))
     stayed = float((was == parent).mean()) if members else 0.0
     newcomers = float(was.isna().mean()) if members else 0.0
-    if stayed >= MAJORITY:
+    if newcomers < MAJORITY and stayed >= MAJORITY:
         return {"type": "split", "new_id": n, "previous_id": parent, "customers": members,
                 "reason": f"{stayed:.0%} of its customers were in segment {parent} last run, "
                           "now told apart from the rest of it"}
+    if newcomers < MAJORITY and held >= MAJORITY:  # the previous model describes them
+        return {"type": "split", "new_id": n, "previous_id": parent, "customers": members,
+                "reason": f"{held:.0%} of its customers are in segment {parent} under the "
+                          f"previous model ({held - stayed:.0%} moved there since the last "
+                          "run), now told apart from the rest of it"}
     return {"type": "birth", "new_id": n, "customers": members,
             "reason": f"a group the previous segments did not have: {newcomers:.0%} of its "
                       f"customers are new buyers, {stayed:.0%} were in segment {parent}, "
                       "the closest one"}
 
 
-def _old_event(o: int, new_ids: np.ndarray, row: np.ndarray, pairs: dict[int, int],
-               share_now: float, share_before: float) -> dict[str, Any]:
+def _shrink(o: int, row: np.ndarray, share_now: float, share_before: float) -> dict[str, Any]:
+    return {"type": "shrink", "previous_id": o, "customers": int(row.sum()),
+            "reason": f"its share of buyers went from {share_before:.1%} to {share_now:.1%}: "
+                      "most of its customers moved out (the previous model itself puts "
+                      "them elsewhere); those it still holds did not change and keep it"}
+
+
+def _old_event(o: int, new_ids: np.ndarray, row: np.ndarray,
+               pairs: dict[int, int]) -> dict[str, Any]:
     members = int(row.sum())
-    target = int(np.argmax(row)) if members else -1
-    if members and row[target] >= MAJORITY * members and target in pairs:
+    target = int(np.argmax(row))
+    if row[target] >= MAJORITY * members and target in pairs:
         return {"type": "merge", "previous_id": o, "new_id": int(new_ids[target]),
                 "customers": members,
                 "reason": f"{row[target] / members:.0%} of its customers now fall in a "
                           "segment that continues another one"}
-    return {"type": "death", "previous_id": o, "customers": members,
-            "reason": f"its share of buyers went from {share_before:.1%} to {share_now:.1%} "
-                      "and no segment of today continues it"}
+    return {"type": "unmatched", "previous_id": o, "customers": members,
+            "reason": f"no segment of the re-fit continues it (its customers spread over "
+                      f"several, at most {row[target] / members:.0%} in one); the previous "
+                      "model still finds them in it, so it stays"}
 
 
 def transitions(previous: pd.Series, current: pd.Series) -> pd.DataFrame:

@@ -281,7 +281,7 @@ def fairness(ctx: Context) -> dict[str, Any] | None:
 
 
 EVENT_WORDS = {"birth": "New segment", "death": "Segment gone", "split": "Split",
-               "merge": "Merged"}
+               "merge": "Merged", "shrink": "Shrank", "unmatched": "Not found by the re-fit"}
 
 
 def changes(ctx: Context) -> dict[str, Any] | None:

@@ -237,6 +237,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         )
         self.selection_, self.algorithm_ = chosen.table, chosen.algorithm
         self.n_segments_, self._model = chosen.k, chosen.model
+        self.grafts_: list[Any] = []
         raw = self._raw_labels(Z)
         sizes = np.bincount(raw, minlength=self.n_segments_)
         self._order = np.empty(self.n_segments_, dtype=np.intp)
@@ -263,6 +264,14 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         if self._model is None:
             return np.zeros(len(Z), dtype=np.intp)
         return np.asarray(self._model.predict(Z * self.weights_), dtype=np.intp)
+
+    def _internal(self, A: np.ndarray, Z: np.ndarray) -> np.ndarray:
+        """Internal segment (0..n-1) of each row: the clustering's, then each graft's
+        (:mod:`.graft`: segments born or dead since the fit) in turn."""
+        internal = self._order[self._raw_labels(Z)]
+        for graft in getattr(self, "grafts_", ()):  # models saved before grafts lack it
+            internal = graft.apply(A, internal)
+        return internal
 
     def _describe(
         self, A: np.ndarray, Z: np.ndarray, labels: np.ndarray, names: list[str],
@@ -305,7 +314,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
             raise ValueError(
                 f"expected an array of {self.n_features_in_} feature columns, got {A.shape}."
             )
-        return self.segment_ids_[self._order[self._raw_labels(self._scaled(A))]]
+        return self.segment_ids_[self._internal(A, self._scaled(A))]
 
     def explain(self, X: Any, top: int = 3) -> pd.Series:
         """Why each customer is in their segment: up to ``top`` features in plain words.
@@ -321,7 +330,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         """:meth:`predict` and :meth:`explain` together, validating and scaling ``X``
         once (a million customers: about 2 s less)."""
         A, Z = self._transform(X)
-        internal = self._order[self._raw_labels(Z)]
+        internal = self._internal(A, Z)
         U = (Z - self._pop_mean) / self._pop_std
         score = U * self._gaps[internal]
         best, positive = top_columns(score, top)

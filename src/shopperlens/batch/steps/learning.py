@@ -1,8 +1,9 @@
 """Steps ``continuity`` and ``changes``: a run that knows its predecessor (``--previous``).
 
 ``continuity`` (after ``segmentation``) reads the previous run and decides, by
-:func:`shopperlens.learning.decide`, whether its segment model keeps assigning or the
-re-fit takes over with the old ids. ``changes`` (after ``outputs``) compares the two
+:func:`shopperlens.learning.decide`, whether its segment model keeps assigning as it is,
+grown by the segments born and less the dead (grafted), or the re-fit takes over with
+the old ids. ``changes`` (after ``outputs``) compares the two
 runs: drift, segment mix, transitions, the share of unchanged customers who kept their
 id, the previous predictions' report card; writes ``segment_changes.json``,
 ``drift.csv`` and ``transitions.csv``, registers the model (``models/v<N>/``) and puts
@@ -72,10 +73,12 @@ def choose(state: RunState) -> None:
         state.model.segment_model = relabel_model(fitted, was, now)
         state.learning = Learning(previous, None, days, previous.version + 1, str(exc))
         return
-    if decision.refit:
+    if decision.mode == "refitted":
         state.model.segment_model = decision.model
-    else:  # its as_of is this run's: the service and assign measure features from it
-        state.model = replace(previous.model, as_of=state.model.as_of)
+    else:  # kept or grafted: the previous model's columns; its as_of is this run's (the
+        # service and assign measure features from it)
+        state.model = replace(previous.model, as_of=state.model.as_of,
+                              segment_model=decision.model)
     version = previous.version + 1 if decision.refit else previous.version
     state.learning = Learning(previous, decision, days, version)
     state.timer.count("continuity", drift_alarms=int(decision.drift["alarm"].sum()),
