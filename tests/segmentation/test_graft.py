@@ -11,7 +11,7 @@ import pytest
 
 from shopperlens.errors import ModelError
 from shopperlens.segmentation import SegmentModel
-from shopperlens.segmentation.graft import graft
+from shopperlens.segmentation.graft import MAX_GRAFTS, graft
 
 
 def _blobs(centres: list[tuple[float, float]], n: int, seed: int) -> pd.DataFrame:
@@ -68,6 +68,25 @@ def test_a_donor_with_features_the_model_lacks_cannot_be_grafted(fitted: tuple) 
     donor = SegmentModel(k_range=(2, 2), n_resamples=1).fit(wider)
     with pytest.raises(ModelError, match="tenure_days"):
         graft(base, donor, before, born={}, dead=set(), heirs={0: 0, 1: 0}, names={})
+
+
+def test_grafts_stop_chaining_at_the_cap(fitted: tuple) -> None:
+    base, donor, _, today = fitted
+    newcomer = int(donor.predict(today.tail(1))[0])
+    model, dead = base, set()
+    for shown in range(10, 10 + MAX_GRAFTS + 1):  # the newcomers reborn under a new id
+        heirs = {int(d): int(base.segment_ids_[0]) for d in donor.segment_ids_}
+        heirs[newcomer] = shown
+        if shown == 10 + MAX_GRAFTS:
+            with pytest.raises(ModelError, match=f"already carries {MAX_GRAFTS} grafts"):
+                graft(model, donor, today, born={newcomer: shown}, dead=dead, heirs=heirs,
+                      names={shown: "New"})
+            break
+        model = graft(model, donor, today, born={newcomer: shown}, dead=dead, heirs=heirs,
+                      names={shown: "New"})
+        dead = {shown}
+    assert len(model.grafts_) == MAX_GRAFTS
+    assert set(model.predict(today.tail(60))) == {10 + MAX_GRAFTS - 1}
 
 
 def _dumped(model: SegmentModel) -> io.BytesIO:

@@ -31,7 +31,11 @@ from sklearn.utils.validation import validate_data
 from shopperlens.errors import ModelError
 from shopperlens.segmentation._validation import ensure_fitted, feature_names
 
-__all__ = ["Graft", "graft"]
+__all__ = ["MAX_GRAFTS", "Graft", "graft"]
+
+# Each graft keeps its donor inside the saved model and runs it on every prediction; past
+# this many the next change re-fits whole, so a model watched for years stays small.
+MAX_GRAFTS = 3
 
 
 @dataclass
@@ -69,10 +73,13 @@ def graft(model: Any, donor: Any, X: pd.DataFrame, *, born: dict[int, int],
     model's segments are described; ``names``: the names of the ids ``model`` does not
     have. Raises :class:`~shopperlens.errors.ModelError` when the donor needs a feature
     ``model`` lacks, when an heir is itself dead, or when a segment would hold none of
-    ``X``'s customers.
+    ``X``'s customers, or when ``model`` already carries :data:`MAX_GRAFTS` grafts.
     """
     ensure_fitted(model)
     ensure_fitted(donor)
+    if len(getattr(model, "grafts_", [])) >= MAX_GRAFTS:
+        raise ModelError(f"the previous model already carries {MAX_GRAFTS} grafts; "
+                         "a re-fit keeps its size and prediction time bounded.")
     columns = _positions(feature_names(model), feature_names(donor))
     old_ids = [int(i) for i in model.segment_ids_]
     kept = [i for i in old_ids if i not in dead]
