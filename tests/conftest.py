@@ -6,8 +6,14 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from hypothesis import settings
 
 from shopperlens.engines.duckdb import DuckDBEngine
+
+# Hypothesis checks behaviour, not speed: its default 200 ms deadline per example fails
+# SQL-backed properties on a busy 2-core machine (speed lives in bench/).
+settings.register_profile("shopperlens", deadline=None)
+settings.load_profile("shopperlens")
 
 
 def ci_is_true() -> bool:
