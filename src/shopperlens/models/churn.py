@@ -255,7 +255,8 @@ def _directions(frame: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
     neither (constant or unrelated): the sign of Spearman's rank correlation."""
     ranks = frame.rank()
     target = pd.Series(labels, index=frame.index, dtype=np.float64)
-    rho = ranks.corrwith(target.rank()).fillna(0.0).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant column: NaN, then 0
+        rho = ranks.corrwith(target.rank()).fillna(0.0).to_numpy()
     return np.sign(rho)
 
 
