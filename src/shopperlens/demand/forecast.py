@@ -3,8 +3,10 @@
 The point forecast of a series is the mean of three forecasts: last year's same periods
 scaled by how the last quarter compares with the same quarter a year before, last year's
 same periods as they were (seasonal naive: 52 weeks, or 364 days, the same weekday) and
-the library's AutoETS (statsforecast; for days with a weekday season, for weeks without a
-seasonal state: a 52-week state is slow and needs years of data). Sparse series (many
+the library's AutoETS (statsforecast, without a seasonal state: a 52-week state is slow
+and needs years of data; for days, fitted on the last half year divided by each
+weekday's share of the last eight weeks, which multiplies its forecast again: a 7-day
+state costs seven times more). Sparse series (many
 periods without a sale) get the library's IMAPA, an intermittent-demand model, instead.
 Series with less than a year and a quarter of history get AutoETS alone.
 
@@ -50,10 +52,13 @@ class Frequency:
     recent: int
     cycle: int
     min_history: int
+    fit_window: int | None = None  # the last periods AutoETS fits (None: all)
 
 
 WEEKLY = Frequency("week", SEASON, RECENT, 1, 8)
-DAILY = Frequency("day", 7 * SEASON, 7 * RECENT, 7, 56)  # a year back: the same weekday
+# a year back: the same weekday; AutoETS on the last half year without the weekday's
+# rhythm (a 7-day seasonal state costs 7 times more), the rhythm put back after
+DAILY = Frequency("day", 7 * SEASON, 7 * RECENT, 7, 56, fit_window=26 * 7)
 FREQUENCIES = {f.name: f for f in (WEEKLY, DAILY)}
 
 
@@ -108,8 +113,13 @@ def base_forecasts(y: np.ndarray, h: int, freq: Frequency = WEEKLY) -> np.ndarra
     from statsforecast.models import IMAPA, AutoETS
 
     t = y.shape[1]
-    cycle = freq.cycle if t >= 2 * freq.cycle else 1
-    ets, imapa = _statsforecast([AutoETS(season_length=cycle), IMAPA()], y, h)
+    recent = y[:, -freq.fit_window:] if freq.fit_window else y
+    profile = cycle_profile(recent, freq.cycle, t)
+    past = profile[:, (t - recent.shape[1] + np.arange(recent.shape[1])) % freq.cycle]
+    flat = np.divide(recent, past, out=np.zeros_like(recent), where=past > 0)
+    ets = _statsforecast([AutoETS(season_length=1)], flat, h)[0]
+    ets = ets * profile[:, (t + np.arange(h)) % freq.cycle]
+    imapa = _statsforecast([IMAPA()], y, h)[0]
     out = ets
     if t >= freq.season + freq.recent:
         out = (ets + seasonal_naive(y, h, freq.season)
@@ -117,6 +127,23 @@ def base_forecasts(y: np.ndarray, h: int, freq: Frequency = WEEKLY) -> np.ndarra
     sparse = (y == 0).mean(axis=1) >= SPARSE_SHARE
     out[sparse] = imapa[sparse]
     return np.clip(np.nan_to_num(out), 0, None)
+
+
+def cycle_profile(y: np.ndarray, cycle: int, end: int, cycles: int = 8) -> np.ndarray:
+    """Each row's level per position of the cycle (the weekday: period index modulo
+    ``cycle``, ``y`` ending before period ``end``) over its last ``cycles`` cycles,
+    relative to its mean (1 where it sold nothing; all 1 when ``cycle`` is 1).
+
+    >>> cycle_profile(np.array([[1., 3, 1, 3]]), 2, 4)
+    array([[0.5, 1.5]])
+    """
+    n = min(y.shape[1] // cycle, cycles) * cycle
+    if cycle == 1 or n == 0:
+        return np.ones((len(y), cycle))
+    where = (end - n + np.arange(n)) % cycle
+    means = np.stack([y[:, -n:][:, where == k].mean(axis=1) for k in range(cycle)], axis=1)
+    overall = means.mean(axis=1, keepdims=True)
+    return np.divide(means, overall, out=np.ones_like(means), where=overall > 0)
 
 
 def event_effects(y: np.ndarray, events: np.ndarray, cycle: int = 1) -> np.ndarray:
