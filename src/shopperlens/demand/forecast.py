@@ -83,7 +83,10 @@ def _statsforecast(models: list[Any], y: np.ndarray, h: int) -> np.ndarray:
         "ds": np.tile(np.arange(t), n),
         "y": y.ravel().astype(float),
     })
-    out = StatsForecast(models=models, freq=1, n_jobs=1).forecast(df=frame, h=h)
+    # AutoETS divides by its degrees of freedom left, 0 for its largest models on a short
+    # history: numpy warns, the model is scored infinite and not chosen, as it should be
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = StatsForecast(models=models, freq=1, n_jobs=1).forecast(df=frame, h=h)
     out = out.sort_values(["unique_id", "ds"])
     return np.stack([out[str(m)].to_numpy().reshape(n, h) for m in models])
 
@@ -110,7 +113,27 @@ def scaled_seasonal_naive(y: np.ndarray, h: int, season: int = SEASON,
 
 def base_forecasts(y: np.ndarray, h: int, freq: Frequency = WEEKLY) -> np.ndarray:
     """Each row's ``h``-period forecast (n x h), before reconciliation; never below 0."""
-    from statsforecast.models import IMAPA, AutoETS
+    from statsforecast.models import IMAPA
+
+    t = y.shape[1]
+    sparse = (y == 0).mean(axis=1) >= SPARSE_SHARE
+    out = np.zeros((len(y), h))
+    if sparse.any():
+        out[sparse] = _statsforecast([IMAPA()], y[sparse], h)[0]
+    dense = ~sparse
+    if dense.any():  # AutoETS only where it is used: it costs 100 times IMAPA
+        ets = _smooth(y[dense], h, freq)
+        if t >= freq.season + freq.recent:
+            ets = (ets + seasonal_naive(y[dense], h, freq.season)
+                   + scaled_seasonal_naive(y[dense], h, freq.season, freq.recent)) / 3
+        out[dense] = ets
+    return np.clip(np.nan_to_num(out), 0, None)
+
+
+def _smooth(y: np.ndarray, h: int, freq: Frequency) -> np.ndarray:
+    """AutoETS without a seasonal state, on the last ``fit_window`` periods divided by
+    the cycle's profile (the weekday's), which multiplies the forecast again."""
+    from statsforecast.models import AutoETS
 
     t = y.shape[1]
     recent = y[:, -freq.fit_window:] if freq.fit_window else y
@@ -118,15 +141,7 @@ def base_forecasts(y: np.ndarray, h: int, freq: Frequency = WEEKLY) -> np.ndarra
     past = profile[:, (t - recent.shape[1] + np.arange(recent.shape[1])) % freq.cycle]
     flat = np.divide(recent, past, out=np.zeros_like(recent), where=past > 0)
     ets = _statsforecast([AutoETS(season_length=1)], flat, h)[0]
-    ets = ets * profile[:, (t + np.arange(h)) % freq.cycle]
-    imapa = _statsforecast([IMAPA()], y, h)[0]
-    out = ets
-    if t >= freq.season + freq.recent:
-        out = (ets + seasonal_naive(y, h, freq.season)
-               + scaled_seasonal_naive(y, h, freq.season, freq.recent)) / 3
-    sparse = (y == 0).mean(axis=1) >= SPARSE_SHARE
-    out[sparse] = imapa[sparse]
-    return np.clip(np.nan_to_num(out), 0, None)
+    return ets * profile[:, (t + np.arange(h)) % freq.cycle]
 
 
 def cycle_profile(y: np.ndarray, cycle: int, end: int, cycles: int = 8) -> np.ndarray:
