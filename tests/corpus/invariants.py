@@ -180,7 +180,7 @@ def names_match_members(segments: pd.DataFrame, features: pd.DataFrame) -> list[
         joined = _members(segments, features, column)
         median_recency = joined[RECENCY].median()
         median_frequency = joined[FREQUENCY].median()
-        for name, group in joined.groupby(column):
+        for name, group in joined.groupby(column, observed=True):
             words, recency = _words(name), group[RECENCY].median()
             says = ("recent" if words & RECENT_WORDS else
                     "lapsed" if words & LAPSED_WORDS else None)
@@ -212,7 +212,7 @@ def names_fit_every_member(segments: pd.DataFrame, features: pd.DataFrame) -> li
             continue
         joined = _members(segments, features, column)
         q1, median, q3 = joined[RECENCY].quantile([0.25, 0.5, 0.75])
-        for name, group in joined.groupby(column):
+        for name, group in joined.groupby(column, observed=True):
             words, recency = _words(name), group[RECENCY]
             checks = []
             if words & RECENT_WORDS:
@@ -266,7 +266,7 @@ def profiles_match_segments(segments: pd.DataFrame, profiles: pd.DataFrame) -> l
     id_col, name_col = keys
     by_id = profiles.set_index(profiles[id_col].astype(str))
     problems = []
-    counts = segments.groupby(segments["segment_id"].astype(str))
+    counts = segments.groupby(segments["segment_id"].astype(str), observed=True)
     for segment_id, group in counts:
         name = group["segment_name"].iloc[0]
         if segment_id not in by_id.index:
