@@ -191,6 +191,8 @@ def _has_type(series: pd.Series, kind: str) -> bool:
     if kind == "date":
         text = values.astype(str)
         return bool(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all())
+    if series.dtype == object:  # pandas 2 reads strings with gaps as objects
+        return bool(values.map(lambda v: isinstance(v, str)).all())
     return pd.api.types.is_string_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype)
 
 

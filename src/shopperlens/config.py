@@ -27,6 +27,7 @@ environment variable                   meaning
 ``SHOPPERLENS_VALUE_HORIZON_DAYS``     horizon of expected lifetime value (365)
 ``SHOPPERLENS_CHURN_DAYS``             churned = no order within this many days of the cutoff (90)
 ``SHOPPERLENS_FORECAST_WEEKS``         weeks of demand forecasts; 0: no demand step (8)
+``SHOPPERLENS_FORECAST_DAYS``          days of daily demand forecasts besides the weeks (14)
 ``SHOPPERLENS_PSEUDONYMISATION_KEY``   secret (16+ bytes) of the keyed hashes replacing e-mails,
                                        phones and loyalty ids; unset: a random key per run
 ``SHOPPERLENS_DEFAULT_COUNTRY``        country of phone numbers written without a prefix (GB)
@@ -68,6 +69,8 @@ class Settings(BaseSettings):
     model_registry: str | None = None
     # weeks of demand forecasts (0: no demand step)
     forecast_weeks: int = Field(default=8, ge=0, le=104)
+    # days of daily forecasts besides the weekly ones (0: none)
+    forecast_days: int = Field(default=14, ge=0, le=366)
     # ingestion keeps rows that repeat an earlier row exactly (quarantined by default)
     keep_duplicates: bool = False
     # a cutoff more days than this after the last transaction is refused

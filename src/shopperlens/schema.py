@@ -61,6 +61,9 @@ DATE = "date"
 PRICE = "price"
 PROMO = "promo"
 UNIT_COST = "unit_cost"
+EVENT_NAME = "name"
+EVENT_KIND = "kind"
+HOLIDAY, PROMOTION = "holiday", "promotion"  # the kinds of calendar days
 
 ID_TYPE = "id_type"
 ID_VALUE = "id_value"
@@ -257,9 +260,20 @@ PRICES = Table(
     ),
 )
 
+# Days of holidays and shop-wide promotions, the coming ones included: the forecasts'
+# calendar regressors (one per kind)
+CALENDAR = Table(
+    "calendar",
+    (
+        Column(DATE, "timestamp", required=True),
+        Column(EVENT_NAME, "string"),
+        Column(EVENT_KIND, "string"),  # holiday (the default) or promotion
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t for t in (TRANSACTIONS, EVENTS, INTERACTIONS, CUSTOMERS, IDENTITIES, CAMPAIGNS,
-                        PRICES, OFFERS)
+                        PRICES, OFFERS, CALENDAR)
 }
 
 # Range rules beyond the type: (table, column) -> (SQL predicate on the typed value, wording)
@@ -269,6 +283,8 @@ RANGE_RULES: dict[tuple[str, str], tuple[str, str]] = {
     ("campaigns", COST): ("{col} >= 0", "a cost of 0 or more"),
     ("prices", PRICE): ("{col} > 0", "a price above 0"),
     ("prices", UNIT_COST): ("{col} >= 0", "a unit cost of 0 or more"),
+    ("calendar", EVENT_KIND): (f"{{col}} IN ('{HOLIDAY}', '{PROMOTION}')",
+                               f"one of {HOLIDAY}, {PROMOTION}"),
     ("interactions", RATING): ("{col} BETWEEN 1 AND 5", "a rating from 1 to 5"),
     ("customers", BIRTH_YEAR): ("{col} BETWEEN 1900 AND 2030", "a birth year from 1900 to 2030"),
     ("customers", LATITUDE): ("{col} BETWEEN -90 AND 90", "a latitude from -90 to 90"),

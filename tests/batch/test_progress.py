@@ -37,7 +37,7 @@ def test_every_step_starts_and_ends_once_with_its_counts(events: list[ProgressEv
     assert starts == ["ingest", "features", "segmentation", "text", "predictions", "scoring",
                       "outputs", "recommendations", "journeys", "demand"]
     assert list(ends) == starts
-    assert ends["ingest"].counts["rows read"] > 300 and ends["ingest"].counts["tables"] == 6
+    assert ends["ingest"].counts["rows read"] > 300 and ends["ingest"].counts["tables"] == 7
     assert ends["features"].counts == {"customers": 300}
     assert ends["segmentation"].counts["segments"] >= 2
     assert ends["text"].counts["texts scored"] > 0

@@ -178,10 +178,11 @@ def names_match_members(segments: pd.DataFrame, features: pd.DataFrame) -> list[
         if column not in segments:
             continue
         joined = _members(segments, features, column)
-        median_recency = joined[RECENCY].median()
-        median_frequency = joined[FREQUENCY].median()
-        for name, group in joined.groupby(column):
-            words, recency = _words(name), group[RECENCY].median()
+        median_recency = joined[RECENCY].dropna().median()
+        median_frequency = joined[FREQUENCY].dropna().median()
+        # dropna: pandas 2 warns on the median of nothing but gaps (pandas 3 says NaN)
+        for name, group in joined.groupby(column, observed=True):
+            words, recency = _words(name), group[RECENCY].dropna().median()
             says = ("recent" if words & RECENT_WORDS else
                     "lapsed" if words & LAPSED_WORDS else None)
             if says == "recent" and recency > median_recency:
@@ -191,7 +192,7 @@ def names_match_members(segments: pd.DataFrame, features: pd.DataFrame) -> list[
                 problems.append(f"{column} {name!r} says lapsed but its members' median days "
                                 f"since last order is {recency:g} < everyone's {median_recency:g}")
             if column == "rfm_segment" and name == CHAMPIONS:
-                frequency = group[FREQUENCY].median()
+                frequency = group[FREQUENCY].dropna().median()
                 if recency > median_recency or frequency < median_frequency:
                     problems.append(
                         f"RFM {CHAMPIONS}: median days since last order {recency:g} (everyone "
@@ -212,7 +213,8 @@ def names_fit_every_member(segments: pd.DataFrame, features: pd.DataFrame) -> li
             continue
         joined = _members(segments, features, column)
         q1, median, q3 = joined[RECENCY].quantile([0.25, 0.5, 0.75])
-        for name, group in joined.groupby(column):
+        # dropna: pandas 2 warns on the median of nothing but gaps (pandas 3 says NaN)
+        for name, group in joined.groupby(column, observed=True):
             words, recency = _words(name), group[RECENCY]
             checks = []
             if words & RECENT_WORDS:
@@ -266,7 +268,7 @@ def profiles_match_segments(segments: pd.DataFrame, profiles: pd.DataFrame) -> l
     id_col, name_col = keys
     by_id = profiles.set_index(profiles[id_col].astype(str))
     problems = []
-    counts = segments.groupby(segments["segment_id"].astype(str))
+    counts = segments.groupby(segments["segment_id"].astype(str), observed=True)
     for segment_id, group in counts:
         name = group["segment_name"].iloc[0]
         if segment_id not in by_id.index:

@@ -1,10 +1,33 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NoReturn
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from shopperlens.demand.forecast import reconcile, scaled_seasonal_naive, seasonal_naive
+from shopperlens.demand import library_missing
+from shopperlens.demand.forecast import (
+    event_effects,
+    reconcile,
+    scaled_seasonal_naive,
+    seasonal_naive,
+)
+from shopperlens.demand.series import calendar_regressors
+
+WEEKDAY = np.array([1.0, 0.8, 0.9, 1.1, 1.4, 1.9, 0.6])  # Monday first
+
+
+@pytest.fixture
+def forecasting(service_absent: Callable[[str], NoReturn]) -> None:
+    """The forecasting library: a test that needs it skips without it, except in CI
+    (``dev`` installs it there), where its absence fails the test."""
+    missing = library_missing()
+    if missing is not None:
+        service_absent(missing)
 
 
 def test_reconciled_forecasts_add_up() -> None:
@@ -21,25 +44,107 @@ def test_seasonal_naive_repeats_last_year_scaled_by_the_last_quarter() -> None:
     assert np.allclose(scaled_seasonal_naive(y, 3), 2 * y[:, 52:55], rtol=0.01)
 
 
+def test_daily_seasonal_naive_takes_the_same_weekday_a_year_before() -> None:
+    y = np.arange(800.0)[None, :]
+    assert np.allclose(seasonal_naive(y, 10, 364), y[:, 800 - 364:800 - 354])
+
+
+@settings(max_examples=40, deadline=None)
+@given(effect=st.floats(0.3, 3.0), level=st.floats(500, 5000), seed=st.integers(0, 99),
+       daily=st.booleans())
+def test_event_effects_recover_a_planted_multiplier(effect: float, level: float, seed: int,
+                                                     daily: bool) -> None:
+    rng = np.random.default_rng(seed)
+    t = 420 if daily else 150
+    cycle = 7 if daily else 1
+    x = (rng.random(t) < 0.06).astype(float)
+    rhythm = WEEKDAY[np.arange(t) % 7] if daily else np.ones(t)
+    y = level * rhythm * effect ** x
+    got = np.exp(event_effects(y[None, :], x[:, None], cycle))[0, 0]
+    # shrunk towards 1 by SHRINK event periods (on log1p, close to log at these levels)
+    n = x.sum()
+    expected = np.exp(np.log(effect) * n / (n + 4))
+    assert got == pytest.approx(expected, rel=0.03)
+
+
+def test_no_events_no_effect() -> None:
+    y = np.random.default_rng(0).gamma(2, 10, (3, 60))
+    assert np.allclose(event_effects(y, np.zeros((60, 2))), 0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(picked=st.lists(st.integers(0, 120), max_size=30), weekly=st.booleans())
+def test_calendar_shares_count_the_days_of_each_kind(picked: list[int], weekly: bool) -> None:
+    start = pd.Timestamp("2025-01-06")  # a Monday
+    days = pd.DataFrame({"date": start + pd.to_timedelta(sorted(set(picked)), unit="D"),
+                         "kind": "promotion"})
+    periods = pd.date_range(start, periods=10 if weekly else 70,
+                            freq="W-MON" if weekly else "D")
+    got = calendar_regressors(days, periods, "week" if weekly else "day")
+    inside = sum(p < 70 for p in set(picked))
+    if inside == 0:
+        assert got is None
+        return
+    assert got is not None and got.shape == (len(periods), 1)
+    assert ((got >= 0) & (got <= 1)).all()
+    assert got.sum() * (7 if weekly else 1) == pytest.approx(inside)
+
+
+def _weekly(periods: int = 70, freq: str = "W-MON") -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    starts = pd.date_range("2024-01-01", periods=periods, freq=freq)
+    rhythm = WEEKDAY[starts.day_of_week] if freq == "D" else 1.0
+    weekly = pd.concat([pd.DataFrame({
+        "category": c, "segment_id": g, "product_id": f"{c}{g}", "period_start": starts,
+        "units": rng.poisson((5 + g) * rhythm * 4, periods).astype(float)})
+        for c in "ab" for g in (0, 1)])
+    weekly["revenue"] = weekly["units"] * 3.0
+    return weekly
+
+
 @pytest.mark.slow  # the forecasting library's fits take seconds
-def test_the_forecast_table_is_coherent_with_ordered_intervals() -> None:
-    pytest.importorskip("statsforecast")
+@pytest.mark.parametrize("frequency", ["week", "day"])
+def test_the_forecast_table_is_coherent_with_ordered_intervals(forecasting: None,
+                                                               frequency: str) -> None:
     from shopperlens.demand import DemandForecaster
     from shopperlens.demand.series import build_panel, forecast_table
 
-    rng = np.random.default_rng(1)
-    weeks = pd.date_range("2024-01-01", periods=70, freq="W-MON")
-    weekly = pd.concat([pd.DataFrame({
-        "category": c, "segment_id": g, "product_id": f"{c}{g}", "period_start": weeks,
-        "units": rng.poisson(5 + g, 70).astype(float)}) for c in "ab" for g in (0, 1)])
-    weekly["revenue"] = weekly["units"] * 3.0
-    panel = build_panel(weekly, 2)
-    table = forecast_table(panel, DemandForecaster(4, windows=2).fit(
+    daily = frequency == "day"
+    panel = build_panel(_weekly(200 if daily else 70, "D" if daily else "W-MON"), 2, frequency)
+    h = 10 if daily else 4
+    table = forecast_table(panel, DemandForecaster(h, windows=2, frequency=frequency).fit(
         panel.units, panel.summing, panel.groups))
-    by = table.groupby(["level", "horizon_weeks"])[["units", "revenue"]].sum()
+    by = table.groupby(["level", "period_start"])[["units", "revenue"]].sum()
     for level in ("category", "segment", "category_segment"):
         assert np.allclose(by.loc[level].to_numpy(), by.loc["total"].to_numpy())
     ordered = table[["units_lo95", "units_lo80", "units", "units_hi80", "units_hi95"]]
     assert (np.diff(ordered.to_numpy(), axis=1) >= -1e-9).all()
     assert set(table["level"]) == {"total", "category", "segment", "category_segment",
                                    "product"}
+    assert set(table["frequency"]) == {frequency}
+    ahead, empty = ("horizon_days", "horizon_weeks") if daily else (
+        "horizon_weeks", "horizon_days")
+    assert set(table[ahead]) == set(range(1, h + 1)) and table[empty].isna().all()
+    step = pd.Timedelta(days=1 if daily else 7)
+    first = table["period_start"].map(pd.Timestamp).min()
+    assert first == panel.weeks[-1] + step
+
+
+@pytest.mark.slow
+def test_daily_forecasts_keep_the_weekday_rhythm_and_the_calendar(forecasting: None) -> None:
+    from shopperlens.demand import DemandForecaster
+
+    rng = np.random.default_rng(3)
+    t, h = 300, 14
+    days = pd.date_range("2024-01-01", periods=t + h, freq="D")
+    promo = np.isin(np.arange(t + h), rng.choice(t + h, 25, replace=False)).astype(float)
+    mean = 40 * WEEKDAY[days.day_of_week] * 2.0 ** promo
+    y = rng.poisson(mean)[None, :].astype(float)
+    with_events = DemandForecaster(h, windows=2, frequency="day").fit(
+        y[:, :t], events=promo[:, None]).predict()["mean"][0]
+    rhythm = np.corrcoef(with_events[promo[t:] == 0],
+                         mean[t:][promo[t:] == 0])[0, 1]
+    assert rhythm > 0.9
+    plain = DemandForecaster(h, windows=2, frequency="day").fit(y[:, :t]).predict()["mean"][0]
+    error = np.abs(with_events - mean[t:]).mean()
+    assert error < np.abs(plain - mean[t:]).mean() or promo[t:].sum() == 0

@@ -43,7 +43,7 @@ def test_demo_beyond_one_chunk_writes_one_file_per_table(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     customers = pd.read_parquet(tmp_path / "d" / "customers.parquet")
     assert len(customers) == 90 and customers["customer_id"].is_unique
-    assert len(list((tmp_path / "d").iterdir())) == 7  # six tables and personas.csv
+    assert len(list((tmp_path / "d").iterdir())) == 8  # seven tables and personas.csv
     too_small = invoke("demo", tmp_path / "e", *args[:2], "--chunk", "6")
     assert too_small.exit_code == 2
 

@@ -46,7 +46,7 @@ def test_piped_progress_is_plain_lines_per_step_start_count_and_end(piped) -> No
                        ("text", "texts"), ("predictions", "models"), ("scoring", "customers")):
         assert any(re.fullmatch(rf"{stamp}{step}: [\d,.]+ of [\d,.]+ {unit} \(\d+%\).*", x)
                    for x in lines), step
-    assert any(re.search(r"ingest done in .* s: [\d,]+ rows read, 6 tables", x) for x in lines)
+    assert any(re.search(r"ingest done in .* s: [\d,]+ rows read, 7 tables", x) for x in lines)
     assert any(re.search(r"features done .*: 800 customers$", x) for x in lines)
     assert any(re.search(r"scoring: 800 of 800 customers \(100%\)", x) for x in lines)
     assert "Segments as of" not in result.stderr  # results go to stdout, progress to stderr

@@ -42,7 +42,7 @@ def _some_customers(tables: dict[str, pd.DataFrame], ids: list[str]) -> dict[str
         keep = frame[s.CUSTOMER_ID].isin(ids)
         if "anonymous_id" in frame.columns:
             keep |= frame["anonymous_id"].isin(anon)
-        out[name] = frame[keep]
+        out[name] = frame[keep].copy()
     for column in ("amount", "quantity", "unit_price", "discount"):
         out["transactions"][column] = pd.to_numeric(out["transactions"][column])
     for name in ("transactions", "events"):

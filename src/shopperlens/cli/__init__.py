@@ -139,7 +139,7 @@ def demo(
                      "chunk, in bounded memory (about 2 GB per 100,000)."),
     ] = DEFAULT_CHUNK,
 ) -> None:
-    """Write realistic multi-source demo data (six tables, prices included) to OUT."""
+    """Write realistic multi-source demo data (seven tables, prices included) to OUT."""
     with _errors():
         from shopperlens import demo as demo_data
 
@@ -185,6 +185,10 @@ def run(
     forecast_weeks: Annotated[
         int, typer.Option(min=0, max=104, help="Weeks of demand forecasts (0: none).")
     ] = 8,
+    forecast_days: Annotated[
+        int, typer.Option(min=0, max=366,
+                          help="Days of daily demand forecasts besides the weeks (0: none).")
+    ] = 14,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
     engine: EngineOption = "duckdb",
     keep_duplicates: KeepDuplicatesOption = False,
@@ -202,6 +206,7 @@ def run(
         settings = Settings(
             seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon,
             keep_duplicates=keep_duplicates, forecast_weeks=forecast_weeks,
+            forecast_days=forecast_days,
         )
         result = _run(data, out, cutoff, settings, map or [], holdout, report=not no_report,
                       engine=engine, quiet=quiet, currency=currency, previous=previous)

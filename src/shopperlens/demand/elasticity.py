@@ -38,8 +38,8 @@ def estimate_elasticities(weekly: pd.DataFrame, level: float = 0.95) -> pd.DataF
     ``note`` says why a cell has no estimate, or what to keep in mind about it.
     """
     weekly = weekly[weekly[PRICE] > 0]
-    keys = weekly.groupby([s.CATEGORY, s.SEGMENT_ID], sort=True).ngroup().to_numpy()
-    names = weekly.groupby([s.CATEGORY, s.SEGMENT_ID], sort=True).size().index
+    cells = weekly.groupby([s.CATEGORY, s.SEGMENT_ID], sort=True, observed=True)
+    keys, names = cells.ngroup().to_numpy(), cells.size().index
     arrays = _design(weekly)
     order = np.argsort(keys, kind="stable")
     bounds = np.searchsorted(keys[order], np.arange(len(names) + 1))

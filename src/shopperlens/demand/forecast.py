@@ -1,11 +1,22 @@
-"""Weekly demand forecasts with intervals, coherent across a hierarchy.
+"""Weekly or daily demand forecasts with intervals, coherent across a hierarchy.
 
-The point forecast of a series is the mean of three forecasts: last year's same weeks
-scaled by how the last quarter compares with the same quarter a year before, last year's
-same weeks as they were (seasonal naive) and the library's AutoETS (statsforecast,
-without a seasonal state: a 52-week state is slow and needs years of data). Sparse
-series (many weeks without a sale) get the library's IMAPA, an intermittent-demand model,
-instead. Series with less than a year and a quarter of history get AutoETS alone.
+The point forecast of a series is the mean of three forecasts (for days, a weighted one:
+:data:`DAILY`): last year's same periods scaled by how the last quarter compares with
+the same quarter a year before, last year's same periods as they were (seasonal naive:
+52 weeks, or 364 days, the same weekday) and the library's AutoETS (statsforecast,
+without a seasonal state: a 52-week state is slow and needs years of data; for days,
+fitted on the last half year divided by each weekday's share of that half year, which
+multiplies its forecast again: a 7-day state costs seven times more). Sparse series
+(many periods without a sale) get the library's IMAPA, an intermittent-demand model.
+Series with less than a year and a quarter of history get AutoETS alone.
+
+Calendar events known ahead (holidays, shop-wide promotions: one regressor each, the
+share of a period's days they cover) enter as a multiplicative adjustment: each series'
+effect of each event is the mean log ratio of its sales in event periods to the sales of
+the nearest periods without events (same weekday for days), shrunk towards no effect
+when there are few event periods; the history is divided by it, forecast, and the future
+multiplied by it again. This handles events that move in the calendar (Easter,
+Thanksgiving's week), which last year's same periods do not.
 
 The hierarchy (total, categories, segments, category x segment) is made coherent by MinT
 with a diagonal covariance (each series weighted by its own error variance). Intervals
@@ -16,6 +27,7 @@ series (the hierarchy, the products), give the quantiles added to the point fore
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,7 +38,34 @@ from shopperlens.errors import ConfigError, NotFittedError
 
 SEASON = 52  # weeks in a year
 RECENT = 13  # weeks of the level ratio (a quarter)
-SPARSE_SHARE = 0.3  # share of weeks without a sale from which a series is intermittent
+SPARSE_SHARE = 0.3  # share of periods without a sale from which a series is intermittent
+SHRINK = 4.0  # event periods that weigh as much as the prior "no effect"
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """The periods of a series: their name, a year and a quarter in periods, the short
+    cycle AutoETS models (1: none), and the fewest periods a calibration origin needs."""
+
+    name: str
+    season: int
+    recent: int
+    cycle: int
+    min_history: int
+    fit_window: int | None = None  # the last periods AutoETS fits (None: all)
+    # weights of AutoETS, seasonal naive and scaled seasonal naive in the point forecast
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
+
+
+WEEKLY = Frequency("week", SEASON, RECENT, 1, 8)
+# a year back: the same weekday; AutoETS on the last half year without the weekday's
+# rhythm (a 7-day seasonal state costs 7 times more), the rhythm put back after; a single
+# day a year ago is noisy: two parts AutoETS to one of the scaled seasonal naive
+# (bench/demand.py: better than the mean of three on the demo's days and on daily
+# bike rentals)
+DAILY = Frequency("day", 7 * SEASON, 7 * RECENT, 7, 56, fit_window=26 * 7,
+                  weights=(2.0, 0.0, 1.0))
+FREQUENCIES = {f.name: f for f in (WEEKLY, DAILY)}
 
 
 def library_missing() -> str | None:
@@ -40,7 +79,8 @@ def library_missing() -> str | None:
 
 
 def _statsforecast(models: list[Any], y: np.ndarray, h: int) -> np.ndarray:
-    """Each model's ``h``-step forecasts of the rows of ``y`` (weekly), one array each."""
+    """Each model's ``h``-step forecasts of the rows of ``y`` (regular periods), one array
+    each."""
     from statsforecast import StatsForecast
 
     n, t = y.shape
@@ -49,42 +89,126 @@ def _statsforecast(models: list[Any], y: np.ndarray, h: int) -> np.ndarray:
         "ds": np.tile(np.arange(t), n),
         "y": y.ravel().astype(float),
     })
-    out = StatsForecast(models=models, freq=1, n_jobs=1).forecast(df=frame, h=h)
+    # AutoETS divides by its degrees of freedom left, 0 for its largest models on a short
+    # history: numpy warns, the model is scored infinite and not chosen, as it should be
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = StatsForecast(models=models, freq=1, n_jobs=1).forecast(df=frame, h=h)
     out = out.sort_values(["unique_id", "ds"])
     return np.stack([out[str(m)].to_numpy().reshape(n, h) for m in models])
 
 
-def seasonal_naive(y: np.ndarray, h: int) -> np.ndarray:
-    """Last year's same weeks (the last value repeated where there is no year yet)."""
+def seasonal_naive(y: np.ndarray, h: int, season: int = SEASON) -> np.ndarray:
+    """Last year's same periods (the last value repeated where there is no year yet)."""
     t = y.shape[1]
-    if t < SEASON:
+    if t < season:
         return np.repeat(y[:, -1:], h, axis=1)
-    steps = np.arange(h) % SEASON
-    return y[:, t - SEASON + steps]
+    steps = np.arange(h) % season
+    return y[:, t - season + steps]
 
 
-def scaled_seasonal_naive(y: np.ndarray, h: int) -> np.ndarray:
-    """Last year's same weeks times the ratio of the last quarter to the same quarter a
+def scaled_seasonal_naive(y: np.ndarray, h: int, season: int = SEASON,
+                          recent: int = RECENT) -> np.ndarray:
+    """Last year's same periods times the ratio of the last quarter to the same quarter a
     year before (1 where that quarter sold nothing)."""
     t = y.shape[1]
-    now = y[:, t - RECENT:].sum(axis=1)
-    then = y[:, t - SEASON - RECENT:t - SEASON].sum(axis=1)
+    now = y[:, t - recent:].sum(axis=1)
+    then = y[:, t - season - recent:t - season].sum(axis=1)
     ratio = np.divide(now, then, out=np.ones_like(now, dtype=float), where=then > 0)
-    return seasonal_naive(y, h) * ratio[:, None]
+    return seasonal_naive(y, h, season) * ratio[:, None]
 
 
-def base_forecasts(y: np.ndarray, h: int) -> np.ndarray:
-    """Each row's ``h``-week forecast (n x h), before reconciliation; never below 0."""
-    from statsforecast.models import IMAPA, AutoETS
+def base_forecasts(y: np.ndarray, h: int, freq: Frequency = WEEKLY) -> np.ndarray:
+    """Each row's ``h``-period forecast (n x h), before reconciliation; never below 0."""
+    from statsforecast.models import IMAPA
 
-    ets, imapa = _statsforecast([AutoETS(season_length=1), IMAPA()], y, h)
     t = y.shape[1]
-    out = ets
-    if t >= SEASON + RECENT:
-        out = (ets + seasonal_naive(y, h) + scaled_seasonal_naive(y, h)) / 3
     sparse = (y == 0).mean(axis=1) >= SPARSE_SHARE
-    out[sparse] = imapa[sparse]
+    out = np.zeros((len(y), h))
+    if sparse.any():
+        out[sparse] = _statsforecast([IMAPA()], y[sparse], h)[0]
+    dense = ~sparse
+    if dense.any():  # AutoETS only where it is used: it costs 100 times IMAPA
+        ets = _smooth(y[dense], h, freq)
+        if t >= freq.season + freq.recent:
+            parts = (ets, seasonal_naive(y[dense], h, freq.season),
+                     scaled_seasonal_naive(y[dense], h, freq.season, freq.recent))
+            ets = np.tensordot(np.asarray(freq.weights), np.stack(parts), axes=1) / sum(
+                freq.weights)
+        out[dense] = ets
     return np.clip(np.nan_to_num(out), 0, None)
+
+
+def _smooth(y: np.ndarray, h: int, freq: Frequency) -> np.ndarray:
+    """AutoETS without a seasonal state, on the last ``fit_window`` periods divided by
+    the cycle's profile (the weekday's), which multiplies the forecast again."""
+    from statsforecast.models import AutoETS
+
+    t = y.shape[1]
+    recent = y[:, -freq.fit_window:] if freq.fit_window else y
+    profile = cycle_profile(recent, freq.cycle, t, recent.shape[1] // freq.cycle)
+    past = profile[:, (t - recent.shape[1] + np.arange(recent.shape[1])) % freq.cycle]
+    flat = np.divide(recent, past, out=np.zeros_like(recent), where=past > 0)
+    ets = _statsforecast([AutoETS(season_length=1)], flat, h)[0]
+    return ets * profile[:, (t + np.arange(h)) % freq.cycle]
+
+
+def cycle_profile(y: np.ndarray, cycle: int, end: int, cycles: int = 26) -> np.ndarray:
+    """Each row's level per position of the cycle (the weekday: period index modulo
+    ``cycle``, ``y`` ending before period ``end``) over its last ``cycles`` cycles,
+    relative to its mean (1 where it sold nothing; all 1 when ``cycle`` is 1).
+
+    >>> cycle_profile(np.array([[1., 3, 1, 3]]), 2, 4)
+    array([[0.5, 1.5]])
+    """
+    n = min(y.shape[1] // cycle, cycles) * cycle
+    if cycle == 1 or n == 0:
+        return np.ones((len(y), cycle))
+    where = (end - n + np.arange(n)) % cycle
+    means = np.stack([y[:, -n:][:, where == k].mean(axis=1) for k in range(cycle)], axis=1)
+    overall = means.mean(axis=1, keepdims=True)
+    return np.divide(means, overall, out=np.ones_like(means), where=overall > 0)
+
+
+def event_effects(y: np.ndarray, events: np.ndarray, cycle: int = 1) -> np.ndarray:
+    """Each series' log effect of each event (n x k): the mean log ratio of its sales in
+    the periods an event covers to the mean of the nearest two periods on each side
+    without any event (``cycle`` apart: the same weekday for days), weighted by how much
+    of the period the event covers, shrunk towards 0 by :data:`SHRINK` periods.
+
+    ``events`` is (periods x k), each a share of the period's days (0 to 1).
+
+    >>> y = np.array([[10., 10, 20, 10, 10, 10, 20, 10, 10]])
+    >>> x = np.array([[0.], [0], [1], [0], [0], [0], [1], [0], [0]])
+    >>> np.exp(event_effects(y, x)).round(2)  # twice 21/11 = 1.91, shrunk by 2 / (2 + 4)
+    array([[1.24]])
+    """
+    t, k = events.shape[0], events.shape[1]
+    quiet = events.sum(axis=1) == 0
+    logy = np.log1p(np.clip(y, 0, None))
+    base = np.full(y.shape, np.nan)
+    for i in range(t):
+        near = [j for d in (1, 2, 3, 4) for j in (i - d * cycle, i + d * cycle)
+                if 0 <= j < t and quiet[j]][:4]
+        if near and not quiet[i]:
+            base[:, i] = logy[:, near].mean(axis=1)
+    effects = np.zeros((len(y), k))
+    for j in range(k):
+        w = np.where(np.isnan(base[0]), 0.0, events[:, j])
+        ratio = np.nan_to_num(logy - base) * w[None, :]
+        effects[:, j] = ratio.sum(axis=1) / (w.sum() + SHRINK)
+    return effects
+
+
+def _adjust(y: np.ndarray, events: np.ndarray | None, freq: Frequency, h: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The history without the events' effects, and each future period's factor (n x h)."""
+    t = y.shape[1]
+    if events is None or not events[:t].any():
+        return y, np.ones((len(y), h))
+    effects = event_effects(y, events[:t], freq.cycle)
+    past = np.exp(effects @ events[:t].T)
+    future = np.exp(effects @ events[t:t + h].T)
+    return y / past, future
 
 
 def reconcile(forecasts: np.ndarray, summing: np.ndarray, variances: np.ndarray) -> np.ndarray:
@@ -109,33 +233,48 @@ def typical_change(y: np.ndarray) -> np.ndarray:
 
 
 class DemandForecaster:
-    """Weekly forecasts of many series, coherent across a hierarchy, with intervals.
+    """Weekly or daily forecasts of many series, coherent across a hierarchy, with
+    intervals.
 
     Parameters
     ----------
-    horizon : weeks to forecast.
+    horizon : periods to forecast.
     levels : the intervals' coverages, in percent.
     windows : earlier origins whose errors calibrate the intervals and the weights.
+    frequency : ``"week"`` or ``"day"``.
 
-    ``fit(y, summing, groups)``: ``y`` is (series x weeks), oldest week first, every
-    week present (0 where nothing sold); ``summing`` maps the bottom series of the
+    ``fit(y, summing, groups, events)``: ``y`` is (series x periods), oldest first, every
+    period present (0 where nothing sold); ``summing`` maps the bottom series of the
     hierarchy to its first ``len(summing)`` rows (the rows after them are forecast on
-    their own); ``groups`` names each row's pool of interval errors.
+    their own); ``groups`` names each row's pool of interval errors; ``events``, when
+    given, is (periods + horizon x k): the calendar's regressors over the history and
+    the horizon (see the module's docstring).
     """
 
-    _constraints = {"horizon": Interval(int, 1, 104), "windows": Interval(int, 1, 52)}
+    _constraints = {"horizon": Interval(int, 1, 366), "windows": Interval(int, 1, 52)}
 
     def __init__(self, horizon: int = 8, levels: tuple[int, ...] = (80, 95),
-                 windows: int = 10) -> None:
+                 windows: int = 10, frequency: str = "week") -> None:
         self.horizon, self.levels, self.windows = horizon, levels, windows
+        self.frequency = frequency
 
     def fit(self, y: np.ndarray, summing: np.ndarray | None = None,
-            groups: np.ndarray | None = None) -> DemandForecaster:
+            groups: np.ndarray | None = None,
+            events: np.ndarray | None = None) -> DemandForecaster:
         check_params(self, self._constraints, vars(self))
         if any(not 0 < level < 100 for level in self.levels):
             raise ConfigError(f"DemandForecaster got levels={self.levels!r}; expected "
                               "coverages in percent, between 0 and 100.")
+        if self.frequency not in FREQUENCIES:
+            raise ConfigError(f"DemandForecaster got frequency={self.frequency!r}; "
+                              f"expected one of {sorted(FREQUENCIES)}.")
         y = np.asarray(y, dtype=float)
+        self._freq = FREQUENCIES[self.frequency]
+        self._events = None if events is None else np.asarray(events, float)
+        if self._events is not None and len(self._events) < y.shape[1] + self.horizon:
+            raise ConfigError(f"DemandForecaster got events for {len(self._events)} "
+                              f"periods; expected the history and the horizon, "
+                              f"{y.shape[1] + self.horizon}.")
         self.summing_ = np.zeros((0, 0)) if summing is None else np.asarray(summing, float)
         self.groups_ = np.zeros(len(y), int) if groups is None else np.asarray(groups)
         errors, variances = self._calibrate(y)
@@ -150,8 +289,13 @@ class DemandForecaster:
                                    np.clip(self.mean_ + hi[:, None] * width, 0, None))
         return self
 
+    def _base(self, y: np.ndarray) -> np.ndarray:
+        """The base forecasts after the history ``y``, the calendar's effects included."""
+        adjusted, factor = _adjust(y, self._events, self._freq, self.horizon)
+        return base_forecasts(adjusted, self.horizon, self._freq) * factor
+
     def _coherent(self, y: np.ndarray, variances: np.ndarray) -> np.ndarray:
-        forecasts = base_forecasts(y, self.horizon)
+        forecasts = self._base(y)
         k = len(self.summing_)
         if k:
             forecasts[:k] = reconcile(forecasts[:k], self.summing_, variances[:k])
@@ -160,13 +304,13 @@ class DemandForecaster:
     def _calibrate(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Scaled errors (series x windows x horizon) of the same procedure on earlier
         origins, and each series' error variance for the reconciliation weights."""
-        h, t = self.horizon, y.shape[1]
+        h, t, least = self.horizon, y.shape[1], self._freq.min_history
         step = max(1, h // 2)
-        origins = [o for o in (t - h - step * i for i in range(self.windows)) if o >= 8]
+        origins = [o for o in (t - h - step * i for i in range(self.windows)) if o >= least]
         if not origins:
-            raise ConfigError(f"DemandForecaster needs at least {8 + h} weeks of history "
-                              f"to forecast {h} weeks; got {t}.")
-        base = [base_forecasts(y[:, :o], h) for o in origins]
+            raise ConfigError(f"DemandForecaster needs at least {least + h} "
+                              f"{self._freq.name}s of history to forecast {h}; got {t}.")
+        base = [self._base(y[:, :o]) for o in origins]
         variances = np.mean([np.mean((b - y[:, o:o + h]) ** 2, axis=1)
                              for b, o in zip(base, origins, strict=True)], axis=0)
         k, steps = len(self.summing_), np.sqrt(np.arange(1, h + 1))[None, :]

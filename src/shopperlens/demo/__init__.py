@@ -1,7 +1,8 @@
 """Realistic, seeded demo data of a multi-channel UK retailer, with planted personas.
 
-:func:`generate` builds the six contract tables (``transactions``, ``events``, ``prices``,
-``interactions``, ``customers``, ``identities``) for two years ending at ``as_of``, with
+:func:`generate` builds seven contract tables (``transactions``, ``events``, ``prices``,
+``interactions``, ``customers``, ``identities``, ``calendar``: the promotions' days and
+Christmas, a year ahead too) for two years ending at ``as_of``, with
 November/December peaks, a weekly rhythm and promotions. Every customer belongs to one
 of six planted personas (the ground truth a segmentation should recover), which differ
 on several sources at once:

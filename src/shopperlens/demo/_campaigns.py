@@ -64,8 +64,7 @@ def _with_orders(orders: pd.DataFrame, responders: pd.DataFrame, when: pd.Series
         s.TIMESTAMP: when, s.AMOUNT: amount, s.QUANTITY: 1, s.PRODUCT_ID: "OFFER",
         s.CATEGORY: "apparel", s.UNIT_PRICE: amount, s.DISCOUNT: 0.0, s.CHANNEL: "online",
         s.STORE_ID: None, s.CURRENCY: "GBP"})
-    new = new[[c for c in orders.columns if c in new]]
-    return pd.concat([orders, new], ignore_index=True).sort_values(s.TIMESTAMP, kind="stable")
+    return _append(orders, new)
 
 
 def _with_visits(events: pd.DataFrame, responders: pd.DataFrame,
@@ -77,5 +76,17 @@ def _with_visits(events: pd.DataFrame, responders: pd.DataFrame,
         s.TIMESTAMP: when - pd.Timedelta(minutes=5), s.EVENT: s.PAGE_VIEWED,
         s.SESSION_ID: [f"campaign-{i:08d}" for i in range(n)], s.CHANNEL: "web",
         s.PROPERTIES: '{"path": "/offer"}'})
-    new = new[[c for c in events.columns if c in new]]
-    return pd.concat([events, new], ignore_index=True).sort_values(s.TIMESTAMP, kind="stable")
+    return _append(events, new)
+
+
+def _append(frame: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` and ``new``'s rows (its columns only), in time order. A column ``new``
+    leaves empty takes ``frame``'s type: pandas 2 warns when an untyped empty column
+    takes part in choosing the concatenation's."""
+    new = new.reindex(columns=frame.columns)
+    for column in frame.columns:
+        kind = frame[column].dtype
+        if new[column].isna().all() and not pd.api.types.is_bool_dtype(kind) and not (
+                pd.api.types.is_integer_dtype(kind) and kind.kind in "iu"):
+            new[column] = pd.Series(None, index=new.index, dtype=kind)
+    return pd.concat([frame, new], ignore_index=True).sort_values(s.TIMESTAMP, kind="stable")

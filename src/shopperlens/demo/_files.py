@@ -169,6 +169,7 @@ def _write_chunks(sizes: list[int], folder: Path, seed: int, fmt: str,
                           first_order=first_order)
             if first_customer:  # one shelf-price calendar for the whole folder
                 part.tables.pop("prices")
+                part.tables.pop("calendar")
             out.append({**part.tables, "personas": part.personas})
             first_customer += size
             first_order += part.n_orders

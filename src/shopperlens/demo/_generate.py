@@ -15,7 +15,13 @@ from shopperlens.demo._people import birth_years, customers, devices, identities
 from shopperlens.demo._personas import PERSONA_NAMES, assign, draw_traits
 from shopperlens.demo._prices import price_levels, prices
 from shopperlens.demo._text import interactions
-from shopperlens.demo._util import day_dates, promotions, start_of_history, strings
+from shopperlens.demo._util import (
+    calendar_days,
+    day_dates,
+    promotions,
+    start_of_history,
+    strings,
+)
 from shopperlens.errors import ConfigError
 
 PERSONA = "persona"
@@ -88,7 +94,7 @@ def generate(n_customers: int = 5000, *, seed: int = 0, as_of: str = "2025-12-31
     --------
     >>> data = generate(60, seed=1)
     >>> sorted(data.tables)
-    ['customers', 'events', 'identities', 'interactions', 'prices', 'transactions']
+    ['calendar', 'customers', 'events', 'identities', 'interactions', 'prices', 'transactions']
     >>> data.personas["persona"].nunique(), len(data.tables["customers"])
     (6, 60)
     >>> bool(data.tables["transactions"]["timestamp"].max() < pd.Timestamp("2025-12-31"))
@@ -156,6 +162,7 @@ def _build(n: int, seeds: np.random.SeedSequence, options: _Options, *,
                                birth),
         "identities": identities(rng[6], who, dev, used, linked, traits),
         "prices": prices(cat.ids, cat.prices, levels, start),
+        "calendar": calendar_days(start),
     }
     personas = pa.table({schema.CUSTOMER_ID: who.ids,
                          PERSONA: strings(PERSONA_NAMES).take(persona)})

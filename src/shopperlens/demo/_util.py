@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shopperlens import schema
 from shopperlens.timewindow import SECONDS_PER_DAY
 
 DAY = int(SECONDS_PER_DAY)  # seconds, as integer offsets of the generated stamps
@@ -164,6 +165,25 @@ def promotions(dates: np.ndarray) -> tuple[np.ndarray, list[str]]:
             names.append(name)
             code[hit] = len(names) - 1
     return code, names
+
+
+def calendar_days(start: int) -> pa.Table:
+    """The ``calendar`` table: the promotions' days and Christmas Day (when shops are
+    shut), over the history and the year after it (a retailer plans its sales ahead)."""
+    dates = np.datetime64(start, "s").astype("datetime64[D]") + np.arange(N_DAYS + 366)
+    code, names = promotions(dates)
+    christmas = (dates.astype("datetime64[M]").astype(int) % 12 == 11) & (
+        (dates - dates.astype("datetime64[M]")).astype(int) == 24)
+    promo, shut = np.flatnonzero(code > 0), np.flatnonzero(christmas)
+    days = np.r_[promo, shut]
+    order = np.argsort(days, kind="stable")
+    return pa.table({
+        schema.DATE: pa.array(dates[days[order]].astype("datetime64[us]")),
+        schema.EVENT_NAME: pa.array([*(names[c] for c in code[promo]),
+                                     *(["christmas"] * len(shut))]).take(order),
+        schema.EVENT_KIND: pa.array([schema.PROMOTION] * len(promo)
+                                    + [schema.HOLIDAY] * len(shut)).take(order),
+    })
 
 
 def day_weights(dates: np.ndarray, promo: np.ndarray, promo_boost: float) -> np.ndarray:

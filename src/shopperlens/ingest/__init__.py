@@ -27,9 +27,9 @@ REPEATS = "_repeats"  # row numbers of the events whose message id came earlier
 # Customers first: the other tables are checked against the customer ids it holds. Then
 # the tables whose identifiers and texts take Python work to protect, which runs on a
 # thread (a core DuckDB leaves idle) while the big tables are checked.
-# Offers last: a list of the retailer's offers, no customer in it.
+# Offers and the calendar last: lists of the retailer's, no customer in them.
 LOAD_ORDER = ("customers", "identities", "interactions", "transactions", "events", "campaigns",
-              "prices", "offers")
+              "prices", "offers", "calendar")
 
 __all__ = [
     "LOAD_ORDER",

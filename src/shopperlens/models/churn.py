@@ -9,6 +9,8 @@ trees", Nature Machine Intelligence 2 (TreeSHAP, the drivers' attributions).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -255,7 +257,11 @@ def _directions(frame: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
     neither (constant or unrelated): the sign of Spearman's rank correlation."""
     ranks = frame.rank()
     target = pd.Series(labels, index=frame.index, dtype=np.float64)
-    rho = ranks.corrwith(target.rank()).fillna(0.0).to_numpy()
+    # a constant column (or too few rows) has no correlation: NaN, then 0; pandas 2 lets
+    # numpy warn about it on the way
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rho = ranks.corrwith(target.rank()).fillna(0.0).to_numpy()
     return np.sign(rho)
 
 

@@ -355,24 +355,32 @@ def recommendations(ctx: Context, top: int = 5) -> list[dict[str, Any]] | None:
 
 
 def demand(ctx: Context) -> dict[str, Any] | None:
-    """The weekly forecast chart, the elasticities and the price suggestions."""
+    """The weekly (and daily) forecast charts, the elasticities and the price
+    suggestions."""
     frames, metrics = ctx.result.demand, ctx.result.record.get("metrics", {})
     if not frames:
         return None
     forecasts = frames.get(s.FORECASTS_FILE)
-    chart = None
+    chart = daily_chart = None
     if forecasts is not None and not forecasts.empty:
-        total = forecasts[forecasts["level"] == "total"]
-        chart = c.to_div(c.forecast_bands(
-            total, forecasts[forecasts["level"] == "category"],
-            title="Units forecast, total and per category", axis="units per week"),
-            "forecast")
+        # runs before the daily forecasts wrote weeks only, without the column
+        period = forecasts.get("frequency", pd.Series("week", index=forecasts.index))
+        for name, unit in (("week", "week"), ("day", "day")):
+            rows = forecasts[period == name]
+            if rows.empty:
+                continue
+            div = c.to_div(c.forecast_bands(
+                rows[rows["level"] == "total"], rows[rows["level"] == "category"],
+                title=f"Units forecast per {unit}, total and per category",
+                axis=f"units per {unit}", period=unit), f"forecast-{name}")
+            chart, daily_chart = (div, daily_chart) if name == "week" else (chart, div)
     names = {**ctx.names, -2: "Not profiled"}
     tables = {}
     for key in (s.ELASTICITIES_FILE, s.PRICE_SUGGESTIONS_FILE):
         frame = frames.get(key, pd.DataFrame())
         tables[key] = frame.assign(segment=frame[s.SEGMENT_ID].map(names)) \
             if s.SEGMENT_ID in frame else frame
-    return {"chart": chart, "skipped": metrics.get("demand", {}).get("forecasts_skipped"),
+    return {"chart": chart, "daily_chart": daily_chart,
+            "skipped": metrics.get("demand", {}).get("forecasts_skipped"),
             "elasticities": tables[s.ELASTICITIES_FILE].to_dict("records"),
             "suggestions": tables[s.PRICE_SUGGESTIONS_FILE].to_dict("records")}

@@ -347,10 +347,11 @@ def predicted_vs_actual(table: pd.DataFrame, *, title: str, x: str, predicted: s
 
 
 def forecast_bands(total: pd.DataFrame, categories: pd.DataFrame, *, title: str,
-                   axis: str) -> go.Figure:
-    """The total's weekly forecast with its 95% and 80% intervals as bands, and each
-    category's forecast as a line."""
-    fig = _figure(title, 400, yaxis_title=axis, xaxis_title="week starting",
+                   axis: str, period: str = "week") -> go.Figure:
+    """The total's weekly (or daily) forecast with its 95% and 80% intervals as bands, and
+    each category's forecast as a line."""
+    fig = _figure(title, 400, yaxis_title=axis,
+                  xaxis_title="week starting" if period == "week" else "day",
                   legend={"orientation": "h", "y": -0.25})
     weeks = [str(w) for w in total["period_start"]]
     for level, shade in ((95, "rgba(78,121,167,0.15)"), (80, "rgba(78,121,167,0.3)")):

@@ -1,15 +1,18 @@
-"""Step ``demand``: weekly forecasts per category and segment, elasticities and bounded
-price suggestions (``forecasts``, ``elasticities``, ``price_suggestions``).
+"""Step ``demand``: weekly and daily forecasts per category and segment, elasticities and
+bounded price suggestions (``forecasts``, ``elasticities``, ``price_suggestions``).
 
 It applies when the transactions carry a category; the forecasts need the optional
 forecasting library (``pip install 'shopperlens[forecast]'``) and a quarter of history
-beyond the horizon: without them the run says so in ``run.json`` and goes on.
+beyond the horizon (daily ones also sales on most weekdays): without them the run says
+so in ``run.json`` and goes on. The optional ``calendar`` table (holidays, shop-wide
+promotions, the coming ones included) gives the forecasts their calendar regressors.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from shopperlens import schema as s
@@ -18,7 +21,14 @@ from shopperlens.batch.state import RunState
 from shopperlens.demand import DemandForecaster, library_missing
 from shopperlens.demand.elasticity import PRICE, PROMO, estimate_elasticities
 from shopperlens.demand.pricing import suggest_prices
-from shopperlens.demand.series import REVENUE, UNITS, WEEK, build_panel, forecast_table
+from shopperlens.demand.series import (
+    REVENUE,
+    UNITS,
+    WEEK,
+    build_panel,
+    calendar_regressors,
+    forecast_table,
+)
 from shopperlens.engines.duckdb import DuckDBEngine
 from shopperlens.timewindow import sql_before
 
@@ -27,6 +37,7 @@ WEEKLY_VIEW = "demand_weekly"
 UNPROFILED = -2  # the segment_id of customers not profiled (no consent)
 TOP_PRODUCTS = 20
 MIN_WEEKS = 13  # weeks of history beyond the horizon the forecasts need
+MIN_WEEKDAYS = 5  # weekdays with sales that make the data daily (not kept per week)
 
 
 def wanted(state: RunState) -> bool:
@@ -52,7 +63,9 @@ def forecast(state: RunState) -> None:
     elasticities = estimate_elasticities(priced)
     frames = {s.ELASTICITIES_FILE: elasticities,
               s.PRICE_SUGGESTIONS_FILE: suggest_prices(_cells(weekly, priced, elasticities))}
-    forecasts = _forecasts(weekly, state.settings.forecast_weeks, metrics)
+    window = sql_before(state.as_of, f"t.{s.TIMESTAMP}")
+    forecasts = _all_forecasts(engine, window, weekly, (
+        state.settings.forecast_weeks, state.settings.forecast_days), metrics)
     if forecasts is not None:
         frames[s.FORECASTS_FILE] = forecasts
     metrics["elasticities_estimated"] = int(elasticities["elasticity"].notna().sum())
@@ -66,21 +79,72 @@ def forecast(state: RunState) -> None:
     state.timer.count("demand", series_weeks=len(weekly))
 
 
-def _forecasts(weekly: pd.DataFrame, weeks: int, metrics: dict[str, Any]
-               ) -> pd.DataFrame | None:
-    """The forecast table, or ``None`` with the reason in ``metrics``."""
+def _all_forecasts(engine: DuckDBEngine, window: str, weekly: pd.DataFrame,
+                   horizons: tuple[int, int], metrics: dict[str, Any]) -> pd.DataFrame | None:
+    """The forecasts ``horizons`` weeks and days ahead: the daily ones when asked (days
+    above 0), the weekly ones ran and the data is daily."""
+    weeks, days = horizons
+    calendar = _calendar(engine)
+    metrics["calendar_days"] = len(calendar)
+    tables = [_forecasts(weekly, "week", weeks, calendar, metrics)]
+    if days > 0 and tables[0] is not None:
+        daily = engine.fetch_df(weekly_query(engine, window, "day"))
+        daily[WEEK] = pd.to_datetime(daily[WEEK])
+        metrics["forecast_days"] = days
+        tables.append(_forecasts(daily, "day", days, calendar, metrics))
+    found = [t for t in tables if t is not None]
+    return pd.concat(found, ignore_index=True) if found else None
+
+
+def _calendar(engine: DuckDBEngine) -> pd.DataFrame:
+    """The ``calendar`` input's days (``date``, ``kind``), empty without it."""
+    if not engine.has_table(s.CALENDAR.name):
+        return pd.DataFrame({s.DATE: pd.Series(dtype="datetime64[ns]"),
+                             s.EVENT_KIND: pd.Series(dtype=object)})
+    kind = (f"{s.EVENT_KIND}" if s.EVENT_KIND in engine.columns(s.CALENDAR.name)
+            else "NULL")
+    days = engine.fetch_df(f"SELECT {s.DATE}::DATE AS {s.DATE}, {kind} AS {s.EVENT_KIND} "
+                           f"FROM {s.CALENDAR.name}")
+    days[s.DATE] = pd.to_datetime(days[s.DATE])
+    return days
+
+
+def _forecasts(sales: pd.DataFrame, frequency: str, horizon: int, calendar: pd.DataFrame,
+               metrics: dict[str, Any]) -> pd.DataFrame | None:
+    """The forecast table of ``frequency`` (``week`` or ``day``), or ``None`` with the
+    reason in ``metrics`` (``forecasts_skipped``, ``daily_forecasts_skipped``)."""
+    quarter = MIN_WEEKS * (1 if frequency == "week" else 7)
+    name = frequency + "s"
     missing = library_missing()
-    history = weekly[WEEK].nunique() if len(weekly) else 0
-    if missing is None and history < weeks + MIN_WEEKS:
-        missing = (f"demand forecasts need {weeks + MIN_WEEKS} weeks of sales for "
-                   f"{weeks} weeks ahead; the data has {history}")
+    history = sales[WEEK].nunique() if len(sales) else 0
+    if missing is None and history < horizon + quarter:
+        missing = (f"{'daily' if frequency == 'day' else 'demand'} forecasts need "
+                   f"{horizon + quarter} {name} of sales for {horizon} {name} ahead; "
+                   f"the data has {history}")
+    weekdays = pd.DatetimeIndex(sales[WEEK].unique()).day_of_week.nunique() if history else 0
+    if missing is None and frequency == "day" and weekdays < MIN_WEEKDAYS:
+        missing = (f"daily forecasts need sales on {MIN_WEEKDAYS} weekdays or more (data "
+                   f"kept per day); the data has sales on {weekdays}")
     if missing is not None:
-        metrics["forecasts_skipped"] = missing
+        metrics["forecasts_skipped" if frequency == "week" else
+                "daily_forecasts_skipped"] = missing
         return None
-    panel = build_panel(weekly, TOP_PRODUCTS)
-    model = DemandForecaster(weeks).fit(panel.units, panel.summing, panel.groups)
-    metrics["series"] = len(panel.keys)
+    panel = build_panel(sales, TOP_PRODUCTS, frequency)
+    events = _events(calendar, panel.weeks, frequency, horizon)
+    model = DemandForecaster(horizon, frequency=frequency).fit(
+        panel.units, panel.summing, panel.groups, events)
+    metrics["series" if frequency == "week" else "daily_series"] = len(panel.keys)
     return forecast_table(panel, model)
+
+
+def _events(calendar: pd.DataFrame, periods: pd.DatetimeIndex, frequency: str,
+            horizon: int) -> np.ndarray | None:
+    """The calendar's regressors over the history's periods and the horizon's."""
+    if calendar.empty:
+        return None
+    step = pd.Timedelta(days=7 if frequency == "week" else 1)
+    ahead = periods[-1] + step * np.arange(1, horizon + 1)
+    return calendar_regressors(calendar, periods.append(pd.DatetimeIndex(ahead)), frequency)
 
 
 def _cells(weekly: pd.DataFrame, priced: pd.DataFrame,
@@ -89,14 +153,15 @@ def _cells(weekly: pd.DataFrame, priced: pd.DataFrame,
     with the prices' ``unit_cost``, the unit cost (weighted by the units sold)."""
     keys = [s.CATEGORY, s.SEGMENT_ID]
     last = weekly[WEEK].max() - pd.Timedelta(weeks=13)
-    recent = weekly[weekly[WEEK] > last].groupby(keys)[[UNITS, REVENUE]].sum()
+    recent = weekly[weekly[WEEK] > last].groupby(keys, observed=True)[[UNITS, REVENUE]].sum()
     recent[PRICE] = recent[REVENUE] / recent[UNITS]
     recent[UNITS] = recent[UNITS] / 13
     cells = elasticities.merge(recent[[PRICE, UNITS]].reset_index(), on=keys)
     if s.UNIT_COST in priced and priced[s.UNIT_COST].notna().any():
         costed = priced[(priced[WEEK] > last) & priced[s.UNIT_COST].notna()]
-        spent = (costed[s.UNIT_COST] * costed[UNITS]).groupby([costed[k] for k in keys]).sum()
-        cost = spent / costed.groupby(keys)[UNITS].sum()
+        spent = (costed[s.UNIT_COST] * costed[UNITS]).groupby(
+            [costed[k] for k in keys], observed=True).sum()
+        cost = spent / costed.groupby(keys, observed=True)[UNITS].sum()
         cells = cells.merge(cost.rename(s.UNIT_COST).reset_index(), on=keys, how="left")
     return cells
 
@@ -128,9 +193,10 @@ def shelf_query(engine: DuckDBEngine, window: str) -> str:
     """
 
 
-def weekly_query(engine: DuckDBEngine, window: str) -> str:
+def weekly_query(engine: DuckDBEngine, window: str, unit: str = "week") -> str:
     """Units, revenue, paid price and promotion share per category, segment, product and
-    week of the sales in ``window`` (an SQL condition; returns left out: they are not demand)."""
+    week (or ``unit``: day) of the sales in ``window`` (an SQL condition; returns left
+    out: they are not demand)."""
     columns = engine.columns(s.TRANSACTIONS.name)
     quantity = f"coalesce(t.{s.QUANTITY}, 1)" if s.QUANTITY in columns else "1"
     product = f"t.{s.PRODUCT_ID}" if s.PRODUCT_ID in columns else "NULL"
@@ -140,7 +206,7 @@ def weekly_query(engine: DuckDBEngine, window: str) -> str:
         SELECT t.{s.CATEGORY} AS {s.CATEGORY},
                coalesce(g.{s.SEGMENT_ID}, {UNPROFILED}) AS {s.SEGMENT_ID},
                {product} AS {s.PRODUCT_ID},
-               date_trunc('week', t.{s.TIMESTAMP})::DATE AS {WEEK},
+               date_trunc('{unit}', t.{s.TIMESTAMP})::DATE AS {WEEK},
                sum({quantity})::DOUBLE AS {UNITS}, sum(t.{s.AMOUNT})::DOUBLE AS {REVENUE},
                sum(t.{s.AMOUNT})::DOUBLE / sum({quantity}) AS {PRICE},
                ({promo})::DOUBLE AS {PROMO}

@@ -103,7 +103,9 @@ def offer_inputs(engine: DuckDBEngine, result: object, labels: dict) -> pd.DataF
         people = engine.fetch_df(f"SELECT * FROM {s.CUSTOMERS.name}")
         people[s.CUSTOMER_ID] = people[s.CUSTOMER_ID].astype(str)
         allowed = marketing_allowed(people)
-        frame[s.CONSENT_MARKETING] = frame[s.CUSTOMER_ID].map(allowed).fillna(True).astype(bool)
+        # nullable first: filling an object column of bools warns on pandas 2
+        frame[s.CONSENT_MARKETING] = frame[s.CUSTOMER_ID].map(allowed).astype(
+            "boolean").fillna(True).astype(bool)
     return frame
 
 
