@@ -300,6 +300,20 @@ def detectable(daily: pd.DataFrame, truths: list[Truth], within: int = 3,
     print(pd.DataFrame(rows).to_string(index=False))
 
 
+def timed_against_group_by(engine: DuckDBEngine) -> tuple[float, float, float, float, Journeys]:
+    """Wall and CPU seconds of a plain GROUP BY over the events (the same-run baseline),
+    then of the journeys over them; and the journeys."""
+    tic, base_cpu = time.perf_counter(), time.process_time()
+    engine.scalar("SELECT sum(hash(c)) + sum(epoch(t)) FROM (SELECT session_id, "
+                  "max(customer_id) AS c, min(timestamp) AS t FROM events "
+                  "GROUP BY session_id)")
+    baseline, base_cpu = time.perf_counter() - tic, time.process_time() - base_cpu
+    tic, cpu = time.perf_counter(), time.process_time()
+    journeys = analyse_journeys(engine, DEFAULT_STEPS, device=True)
+    took, cpu = time.perf_counter() - tic, time.process_time() - cpu
+    return baseline, base_cpu, took, cpu, journeys
+
+
 def throughput(sizes_m: list[float]) -> None:
     """Seconds of the journeys and of the baseline per size, and 60M extrapolated."""
     print("\n== throughput (DuckDB, 2 threads, 4GB; events already loaded)")
@@ -317,14 +331,7 @@ def throughput(sizes_m: list[float]) -> None:
             engine.register("transactions", pd.DataFrame(
                 {"customer_id": ["-"], "order_id": ["-"], "amount": [1.0], "timestamp": [START]}))
             n = int(engine.scalar("SELECT count(*) FROM events"))
-            tic, base_cpu = time.perf_counter(), time.process_time()
-            engine.scalar("SELECT sum(hash(c)) + sum(epoch(t)) FROM (SELECT session_id, "
-                          "max(customer_id) AS c, min(timestamp) AS t FROM events "
-                          "GROUP BY session_id)")
-            baseline, base_cpu = time.perf_counter() - tic, time.process_time() - base_cpu
-            tic, cpu = time.perf_counter(), time.process_time()
-            analyse_journeys(engine, DEFAULT_STEPS, device=True)
-            took, cpu = time.perf_counter() - tic, time.process_time() - cpu
+            baseline, base_cpu, took, cpu, _ = timed_against_group_by(engine)
         print(f"{n:>12,} {customers:>10,} {took:>10.2f} {baseline:>10.2f} "
               f"{took / baseline:>6.2f} {n / took / 1e6:>9.2f} {cpu:>8.2f} {base_cpu:>10.2f} "
               f"{cpu / base_cpu:>9.2f}")
@@ -424,14 +431,7 @@ def scale(folder: Path) -> None:
             engine.create_view(name, f"SELECT * FROM read_parquet('{path}')")
         n = int(engine.scalar("SELECT count(*) FROM events"))
         customers = int(engine.scalar("SELECT count(DISTINCT customer_id) FROM events"))
-        tic, base_cpu = time.perf_counter(), time.process_time()
-        engine.scalar("SELECT sum(hash(c)) + sum(epoch(t)) FROM (SELECT session_id, "
-                      "max(customer_id) AS c, min(timestamp) AS t FROM events "
-                      "GROUP BY session_id)")
-        baseline, base_cpu = time.perf_counter() - tic, time.process_time() - base_cpu
-        tic, cpu = time.perf_counter(), time.process_time()
-        journeys = analyse_journeys(engine, DEFAULT_STEPS, device=True)
-        took, cpu = time.perf_counter() - tic, time.process_time() - cpu
+        baseline, base_cpu, took, cpu, journeys = timed_against_group_by(engine)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"{n:,} events, {customers:,} customers, {journeys.sessions:,} funnel sessions")
     print(f"journeys {took:.1f} s wall ({cpu:.1f} CPU s); baseline GROUP BY {baseline:.1f} s "
