@@ -21,6 +21,7 @@ from typing import NoReturn
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -125,13 +126,18 @@ def test_spark_reads_parquet_and_csv_files(spark: SparkEngine, tmp_path: Path) -
         {"customer_id": ["a", "b"], "amount": [1.5, -2.0], "timestamp": ["2024-01-02 10:00", None]}
     )
     frame["timestamp"] = pd.to_datetime(frame["timestamp"])
-    frame.to_parquet(tmp_path / "t.parquet")
+    frame.to_parquet(tmp_path / "t.parquet", coerce_timestamps="us")
+    # pandas 2 writes nanoseconds, a Parquet type Spark refuses to read as a timestamp
+    frame.astype({"timestamp": "datetime64[ns]"}).to_parquet(tmp_path / "ns.parquet")
+    assert pq.read_schema(tmp_path / "ns.parquet").field("timestamp").type.unit == "ns"
     frame.to_csv(tmp_path / "t.csv", index=False)
     with SparkEngine(session=spark.spark) as engine:  # its own views, same session
         engine.load("from_parquet", tmp_path / "t.parquet")
+        engine.load("from_ns_parquet", tmp_path / "ns.parquet")
         engine.load("from_csv", tmp_path / "t.csv")
-        for name in ("from_parquet", "from_csv"):
+        for name in ("from_parquet", "from_ns_parquet", "from_csv"):
             got = engine.fetch_df(f"SELECT * FROM {name} ORDER BY customer_id")
+            got["timestamp"] = got["timestamp"].astype(frame["timestamp"].dtype)  # one unit
             pd.testing.assert_frame_equal(got, frame, check_dtype=False, check_index_type=False)
             assert engine.scalar(f"SELECT epoch(max(timestamp)) FROM {name}") == 1704189600.0
         assert not spark.has_table("from_csv")

@@ -206,8 +206,7 @@ def run(
         settings = Settings(
             seed=seed, orders_horizon_days=horizon, value_horizon_days=value_horizon,
             keep_duplicates=keep_duplicates, forecast_weeks=forecast_weeks,
-            forecast_days=forecast_days,
-        )
+            forecast_days=forecast_days)
         result = _run(data, out, cutoff, settings, map or [], holdout, report=not no_report,
                       engine=engine, quiet=quiet, currency=currency, previous=previous)
         print_summary(result, quiet=quiet)

@@ -198,9 +198,22 @@ class SparkEngine:
             self._replace(name, frame, store=False)
 
     def read_parquet(self, name: str, path: str | Path) -> None:
-        """Make the Parquet file or folder at ``path`` available as ``name``."""
+        """Make the Parquet file or folder at ``path`` available as ``name``.
+
+        Spark refuses nanosecond timestamps (pandas 2 writes them): they are read as
+        integers and turned into timestamps to the microsecond, Spark's own precision.
+        """
+        from pyspark.sql import functions as F
+
         with map_spark_errors(f"reading {path}", user_input=True):
-            self._replace(name, self.spark.read.parquet(str(path)), store=False)
+            nanos = _nanosecond_timestamps(path)
+            if nanos:
+                self.spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
+            frame = self.spark.read.parquet(str(path))
+            for column in nanos:
+                micros = F.floor(F.col(column) / 1000).cast("long")
+                frame = frame.withColumn(column, F.timestamp_micros(micros))
+            self._replace(name, frame, store=False)
 
     def read_csv(self, name: str, path: str | Path) -> None:
         """Make the CSV file (with a header row) at ``path`` available as ``name``.
@@ -343,6 +356,19 @@ def _sql_settings(shuffle_partitions: int, config: dict[str, str]) -> dict[str, 
         **{k: v for k, v in config.items() if k.startswith("spark.sql.")},
         "spark.sql.session.timeZone": "UTC",
     }
+
+
+def _nanosecond_timestamps(path: str | Path) -> list[str]:
+    """The columns of the Parquet file or folder at ``path`` stored as nanosecond
+    timestamps."""
+    import pyarrow.dataset as ds
+
+    try:
+        schema = ds.dataset(str(path), format="parquet").schema
+    except (OSError, pa.ArrowInvalid):
+        return []  # Spark's own read then says what is wrong with the file
+    return [f.name for f in schema
+            if pa.types.is_timestamp(f.type) and f.type.unit == "ns"]
 
 
 def _for_spark(table: pa.Table) -> pa.Table:
