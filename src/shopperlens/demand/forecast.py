@@ -44,10 +44,12 @@ SHRINK = 4.0  # event periods that weigh as much as the prior "no effect"
 
 @dataclass(frozen=True)
 class Frequency:
-    """The periods of a series: their name, a year and a quarter in periods, the short
-    cycle AutoETS models (1: none), and the fewest periods a calibration origin needs."""
+    """The periods of a series: their name, their length in days, a year and a quarter in
+    periods, the short cycle AutoETS models (1: none), and the fewest periods a
+    calibration origin needs."""
 
     name: str
+    days: int
     season: int
     recent: int
     cycle: int
@@ -57,13 +59,13 @@ class Frequency:
     weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
 
 
-WEEKLY = Frequency("week", SEASON, RECENT, 1, 8)
+WEEKLY = Frequency("week", 7, SEASON, RECENT, 1, 8)
 # a year back: the same weekday; AutoETS on the last half year without the weekday's
 # rhythm (a 7-day seasonal state costs 7 times more), the rhythm put back after; a single
 # day a year ago is noisy: two parts AutoETS to one of the scaled seasonal naive
 # (bench/demand.py: better than the mean of three on the demo's days and on daily
 # bike rentals)
-DAILY = Frequency("day", 7 * SEASON, 7 * RECENT, 7, 56, fit_window=26 * 7,
+DAILY = Frequency("day", 1, 7 * SEASON, 7 * RECENT, 7, 56, fit_window=26 * 7,
                   weights=(2.0, 0.0, 1.0))
 FREQUENCIES = {f.name: f for f in (WEEKLY, DAILY)}
 

@@ -116,7 +116,7 @@ def forecast_table(panel: DemandPanel, forecaster: DemandForecaster) -> pd.DataF
     bottom = k - panel.summing.shape[1]
     revenue = got["mean"] * panel.price[:, None]
     revenue[:k] = panel.summing @ revenue[bottom:k]
-    days = 7 if panel.frequency == "week" else 1
+    days = FREQUENCIES[panel.frequency].days
     starts = panel.weeks[-1] + pd.to_timedelta(days * np.arange(1, h + 1), unit="D")
     n = len(panel.keys)
     frame = panel.keys.loc[np.repeat(np.arange(n), h)].reset_index(drop=True)
@@ -146,7 +146,7 @@ def calendar_regressors(days: pd.DataFrame, starts: pd.DatetimeIndex,
     >>> calendar_regressors(days, pd.date_range("2025-12-22", periods=2, freq="W-MON")).T
     array([[0.28571429, 0.        ]])
     """
-    length = 7 if frequency == "week" else 1
+    length = FREQUENCIES[frequency].days
     span = pd.date_range(starts[0], starts[-1] + pd.Timedelta(days=length - 1), freq="D")
     period = np.repeat(np.arange(len(starts)), length)[:len(span)]
     kinds = days[s.EVENT_KIND].fillna(s.HOLIDAY)

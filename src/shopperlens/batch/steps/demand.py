@@ -20,6 +20,7 @@ from shopperlens.batch.outputs import write_frame
 from shopperlens.batch.state import RunState
 from shopperlens.demand import DemandForecaster, library_missing
 from shopperlens.demand.elasticity import PRICE, PROMO, estimate_elasticities
+from shopperlens.demand.forecast import FREQUENCIES
 from shopperlens.demand.pricing import suggest_prices
 from shopperlens.demand.series import (
     REVENUE,
@@ -113,7 +114,7 @@ def _forecasts(sales: pd.DataFrame, frequency: str, horizon: int, calendar: pd.D
                metrics: dict[str, Any]) -> pd.DataFrame | None:
     """The forecast table of ``frequency`` (``week`` or ``day``), or ``None`` with the
     reason in ``metrics`` (``forecasts_skipped``, ``daily_forecasts_skipped``)."""
-    quarter = MIN_WEEKS * (1 if frequency == "week" else 7)
+    quarter = MIN_WEEKS * 7 // FREQUENCIES[frequency].days  # in periods
     name = frequency + "s"
     missing = library_missing()
     history = sales[WEEK].nunique() if len(sales) else 0
@@ -142,7 +143,7 @@ def _events(calendar: pd.DataFrame, periods: pd.DatetimeIndex, frequency: str,
     """The calendar's regressors over the history's periods and the horizon's."""
     if calendar.empty:
         return None
-    step = pd.Timedelta(days=7 if frequency == "week" else 1)
+    step = pd.Timedelta(days=FREQUENCIES[frequency].days)
     ahead = periods[-1] + step * np.arange(1, horizon + 1)
     return calendar_regressors(calendar, periods.append(pd.DatetimeIndex(ahead)), frequency)
 
