@@ -19,7 +19,8 @@ S), and only those of a dead segment go where the re-fit puts them; every segmen
 described again on today's data, the kept ones under their ids and names. So a birth or
 a death costs no customer outside it their id, whatever else the re-fit cuts
 differently. Splits, merges and shrinks stay reported, not enacted. Only when the previous model
-cannot be grown (the re-fit uses features it lacks, or a segment would be left empty) is
+cannot be grown (the re-fit uses features it lacks, a segment would be left empty,
+or it already carries :data:`~shopperlens.segmentation.graft.MAX_GRAFTS` grafts) is
 the re-fit adopted whole, its segments paired with old ones keeping their ids and names
 and the others taking fresh ids above every old one.
 """
