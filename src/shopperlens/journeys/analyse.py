@@ -134,9 +134,7 @@ def _without_repeats(found: pd.DataFrame) -> pd.DataFrame:
         return found.reset_index(drop=True)
     keys = [STEP, s.CHANNEL, DEVICE]
     pairs = segments.reset_index().merge(everyone, on=keys, suffixes=("", "_all"))
-    end_all, end = pairs[f"{ENDED_ON}_all"], pairs[ENDED_ON]  # NaT: still open
-    inside = ((end_all.isna() | (pairs[STARTED_ON] <= end_all))
-              & (end.isna() | (end >= pairs[f"{STARTED_ON}_all"])))
+    inside = _overlaps(pairs, "_all")
     return found.drop(index=pairs.loc[inside, "index"].unique()).reset_index(drop=True)
 
 
