@@ -277,6 +277,7 @@ TABLES: dict[str, Table] = {
 }
 
 # Range rules beyond the type: (table, column) -> (SQL predicate on the typed value, wording)
+STEP_LENGTH = 200  # the longest funnel step name an event may carry (batch and service)
 RANGE_RULES: dict[tuple[str, str], tuple[str, str]] = {
     ("transactions", DISCOUNT): ("{col} >= 0", "a discount of 0 or more"),
     ("transactions", QUANTITY): ("{col} <> 0", "a non-zero quantity"),
@@ -292,7 +293,8 @@ RANGE_RULES: dict[tuple[str, str], tuple[str, str]] = {
     ("offers", "kind"): ("{col} IN ('discount', 'free_shipping', 'product', 'content')",
                          "one of discount, free_shipping, product, content"),
     ("offers", "cost"): ("{col} >= 0", "a cost of 0 or more"),
-    ("events", STEP): ("length({col}) <= 200", "a step name of at most 200 characters"),
+    ("events", STEP): (f"length({{col}}) <= {STEP_LENGTH}",
+                       f"a step name of at most {STEP_LENGTH} characters"),
 }
 
 INTERACTION_SOURCES = (REVIEW, SUPPORT, SOCIAL, SURVEY, CHAT)

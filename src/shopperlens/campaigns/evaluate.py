@@ -47,7 +47,7 @@ def campaign_uplift(frame: pd.DataFrame, X: pd.DataFrame, seed: int = 0, learner
     offer and outcome of the campaign in ``frame`` (one row per customer sent, with the
     outcome columns), and the figures: Qini of ``learner`` and of the S-learner on the
     holdout, the Qini curve, and the targeting by expected profit. ``learner``: ``"auto"``
-(chosen on the training part) or one of ``"x"``, ``"t"``, ``"s"``. ``params`` go to
+    (chosen on the training part) or one of ``"x"``, ``"t"``, ``"s"``. ``params`` go to
     every :class:`~shopperlens.campaigns.uplift.UpliftModel`."""
     X = model_frame(X)
     sent = frame.drop_duplicates(s.CUSTOMER_ID).set_index(s.CUSTOMER_ID)

@@ -57,7 +57,7 @@ PSEUDONYMISED_KEYS: dict[str, Kind] = pii_columns(s.CUSTOMERS.name)
 SENSITIVE_KEYS = tuple(c.name for c in s.CUSTOMERS.columns if c.sensitive)
 # free text may hold personal data: it is dropped before a message is stored
 FREE_TEXT_KEYS = ("text", "review_body", "body", "message", "comment")
-NAME_LENGTH = 200  # a step or device name, as the batch's range rule on events.step
+NAME_LENGTH = s.STEP_LENGTH  # a step or device name, as the batch's range rule on events.step
 
 
 class MalformedEvent(InputError):
