@@ -20,13 +20,22 @@ Thanksgiving's week), which last year's same periods do not.
 
 The hierarchy (total, categories, segments, category x segment) is made coherent by MinT
 with a diagonal covariance (each series weighted by its own error variance). Intervals
-are conformal: the errors of the same procedure on earlier origins, scaled by each
-series' typical weekly change and by the square root of the horizon, pooled per group of
-series (the hierarchy, the products), give the quantiles added to the point forecast.
+are conformal, per step ahead: the errors of the same procedure on earlier origins
+(``windows`` of them, four weeks apart when the history has room), scaled by each
+series' typical change from one period to the next, pooled per group of series (the
+hierarchy, the products) and per step ahead (with the nearest steps when a group has few
+errors), give the quantile of absolute errors added to and taken from the point
+forecast. That is the rule of statsforecast's
+``ConformalIntervals(method="conformal_error")``, which cannot serve here: it
+cross-validates each of the library's models alone, not the combined, calendar-adjusted
+and reconciled forecast these windows already score. Errors do not grow with the square
+root of the horizon: a day's error is nearly the same 1 or 14 days ahead, while a week's
+grows; each step's quantile is read from its own errors.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +49,8 @@ SEASON = 52  # weeks in a year
 RECENT = 13  # weeks of the level ratio (a quarter)
 SPARSE_SHARE = 0.3  # share of periods without a sale from which a series is intermittent
 SHRINK = 4.0  # event periods that weigh as much as the prior "no effect"
+POOL = 100  # fewest calibration errors behind an interval's quantile (5 beyond the 95%)
+SPACING = 28  # days between calibration origins when the history has room
 
 
 @dataclass(frozen=True)
@@ -242,7 +253,8 @@ class DemandForecaster:
     ----------
     horizon : periods to forecast.
     levels : the intervals' coverages, in percent.
-    windows : earlier origins whose errors calibrate the intervals and the weights.
+    windows : earlier origins whose errors calibrate the intervals and the weights (half
+        a horizon apart, or four weeks when the history has room for all of them).
     frequency : ``"week"`` or ``"day"``.
 
     ``fit(y, summing, groups, events)``: ``y`` is (series x periods), oldest first, every
@@ -282,13 +294,11 @@ class DemandForecaster:
         errors, variances = self._calibrate(y)
         self.mean_ = self._coherent(y, variances)
         self.scale_ = typical_change(y)
-        steps = np.sqrt(np.arange(1, self.horizon + 1))
         self.bounds_: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for level in self.levels:
-            lo, hi = _pooled_quantiles(errors, self.groups_, level)
-            width = self.scale_[:, None] * steps[None, :]
-            self.bounds_[level] = (np.clip(self.mean_ + lo[:, None] * width, 0, None),
-                                   np.clip(self.mean_ + hi[:, None] * width, 0, None))
+            width = horizon_quantiles(errors, self.groups_, level) * self.scale_[:, None]
+            self.bounds_[level] = (np.clip(self.mean_ - width, 0, None),
+                                   np.clip(self.mean_ + width, 0, None))
         return self
 
     def _base(self, y: np.ndarray) -> np.ndarray:
@@ -305,9 +315,15 @@ class DemandForecaster:
 
     def _calibrate(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Scaled errors (series x windows x horizon) of the same procedure on earlier
-        origins, and each series' error variance for the reconciliation weights."""
+        origins, and each series' error variance for the reconciliation weights.
+
+        The origins are :data:`SPACING` days apart when the history holds every window
+        that far apart (half a horizon when that is longer; closer when the history is
+        short): days' windows then span as much of the calendar as weeks' (10 windows,
+        half of 8 weeks apart: 9 months), not the 11 weeks of half of 14 days apart."""
         h, t, least = self.horizon, y.shape[1], self._freq.min_history
-        step = max(1, h // 2)
+        room = (t - h - least) // max(1, self.windows - 1)
+        step = max(1, h // 2, min(SPACING // self._freq.days, room))
         origins = [o for o in (t - h - step * i for i in range(self.windows)) if o >= least]
         if not origins:
             raise ConfigError(f"DemandForecaster needs at least {least + h} "
@@ -315,13 +331,13 @@ class DemandForecaster:
         base = [self._base(y[:, :o]) for o in origins]
         variances = np.mean([np.mean((b - y[:, o:o + h]) ** 2, axis=1)
                              for b, o in zip(base, origins, strict=True)], axis=0)
-        k, steps = len(self.summing_), np.sqrt(np.arange(1, h + 1))[None, :]
+        k = len(self.summing_)
         scaled = []
         for mean, o in zip(base, origins, strict=True):
             if k:
                 mean[:k] = reconcile(mean[:k], self.summing_, variances[:k])
             err = (y[:, o:o + h] - np.clip(mean, 0, None)) / typical_change(y[:, :o])[:, None]
-            scaled.append(err / steps)
+            scaled.append(err)
         return np.stack(scaled, axis=1), variances
 
     def predict(self) -> dict[str, np.ndarray]:
@@ -334,13 +350,32 @@ class DemandForecaster:
         return out
 
 
-def _pooled_quantiles(errors: np.ndarray, groups: np.ndarray,
-                      level: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per series, the lower and upper error quantiles of its group for ``level``%."""
-    alpha = (1 - level / 100) / 2
-    lo, hi = np.zeros(len(groups)), np.zeros(len(groups))
+def horizon_quantiles(errors: np.ndarray, groups: np.ndarray, level: float) -> np.ndarray:
+    """Per series and step ahead (series x horizon), the conformal ``level``% quantile of
+    its group's absolute scaled errors at that step (``errors``: series x windows x
+    horizon), pooled with as many steps on each side (fewer at the ends, more on the other
+    side) as make :data:`POOL` errors.
+
+    The quantile of ``n`` errors is their ``ceil((n + 1) * level / 100)``-th smallest
+    (the largest when there are too few): the finite-sample rule of split conformal.
+
+    >>> e = np.arange(1.0, 101).reshape(1, 50, 2)  # step 1: odd errors, step 2: even
+    >>> horizon_quantiles(e, np.zeros(1), 80).astype(int).tolist()  # one pool: the 81st
+    [[81, 81]]
+    >>> two = np.concatenate([e, e])  # two series: 100 errors a step, a pool per step
+    >>> horizon_quantiles(two, np.zeros(2), 80).astype(int).tolist()
+    [[81, 82], [81, 82]]
+    """
+    n, windows, h = errors.shape
+    out = np.zeros((n, h))
     for group in np.unique(groups):
         rows = groups == group
-        pooled = errors[rows].ravel()
-        lo[rows], hi[rows] = np.quantile(pooled, [alpha, 1 - alpha])
-    return lo, hi
+        size = rows.sum() * windows  # errors per step
+        width = min(h, -(-POOL // size) // 2 * 2 + 1)  # steps per pool: j and its nearest
+        absolute = np.abs(errors[rows])
+        for j in range(h):
+            first = min(max(0, j - (width - 1) // 2), h - width)
+            pool = absolute[:, :, first:first + width].ravel()
+            rank = min(len(pool), math.ceil((len(pool) + 1) * level / 100)) - 1
+            out[rows, j] = np.partition(pool, rank)[rank]
+    return out
