@@ -29,6 +29,10 @@ for the baseline.
     python bench/segmentation_suite.py --cdnow path/to/master_transactions.csv
     SHOPPERLENS_SEGMENT_NUISANCE='["channel"]' python bench/segmentation_suite.py
 
+Every run's outputs are checked against the corpus invariants (tests/corpus/invariants.py:
+every customer once, coherent probabilities, names true of their members): the column
+``invariants`` counts the broken ones, each printed on stderr.
+
 Settings reach the run through the environment, as in the last line (the retailer's
 say on which facets define segments). ``--keep DIR`` keeps the folders, outputs and
 truths for a closer look.
@@ -322,12 +326,16 @@ def score_shape(name: str, n: int, seed: int, root: Path, with_ceiling: bool = T
     top = ceiling(features.loc[buyers, columns], true, seed) if with_ceiling else np.nan
     defines = () if name == "demo" else _shapes()[name].defines
     told_k, told = told_ari(out, features.loc[buyers], true, defines)
+    broken = invariants(out)
+    for line in broken:
+        print(f"  {name}: invariant broken: {line}", file=sys.stderr)
     return {
         "shape": name, "customers": len(buyers), "groups": len(np.unique(true)),
         "segments": len(np.unique(found)), "ari": adjusted_rand_score(true, found),
         "true_k_ari": true_k_ari(out, features.loc[buyers], true, seed),
         "kmeans_k": len(np.unique(base)), "kmeans_ari": adjusted_rand_score(true, base),
-        "told_k": told_k, "told_ari": told, "ceiling": top, "seconds": seconds,
+        "told_k": told_k, "told_ari": told, "invariants": len(broken), "ceiling": top,
+        "seconds": seconds,
         "selection_s": _selection_seconds(out),
     }
 
@@ -366,6 +374,15 @@ def told_ari(out: Path, features: pd.DataFrame, truth: np.ndarray,
     return model.n_segments_, float(adjusted_rand_score(truth, model.labels_))
 
 
+def invariants(out: Path) -> list[str]:
+    """The corpus invariants (tests/corpus/invariants.py: every customer once, coherent
+    probabilities, names true of their members, ...) broken by the run in ``out``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.corpus.invariants import check_outputs
+
+    return check_outputs(out)
+
+
 def _selection_seconds(out: Path) -> float:
     """Seconds the run's segmentation step took (selection and description)."""
     import json
@@ -399,6 +416,7 @@ def cdnow_stability(path: Path, n: int, seed: int, root: Path, resamples: int = 
     return {"shape": "cdnow (stability)", "customers": len(buyers), "groups": -1,
             "segments": len(np.unique(full)), "ari": float(np.mean(ours)),
             "true_k_ari": np.nan, "told_k": -1, "told_ari": np.nan,
+            "invariants": len(invariants(root / "cdnow-out")),
             "kmeans_k": len(np.unique(base_full)),
             "kmeans_ari": float(np.mean(theirs)), "ceiling": np.nan, "seconds": seconds,
             "selection_s": _selection_seconds(root / "cdnow-out")}
@@ -456,6 +474,7 @@ def _print(rows: list[dict]) -> None:
             print(f"supervised ceiling: mean {scored.ceiling.mean():.3f}, below 0.90 on "
                   f"{int((scored.ceiling < 0.9).sum())}/{len(scored)} shapes; the run reaches "
                   f"{scored.ari.sum() / scored.ceiling.sum():.0%} of it in total")
+    print(f"invariants broken: {int(table.invariants.sum())} (every run, CDNOW included)")
 
 
 def main(argv: list[str] | None = None) -> None:
