@@ -15,6 +15,9 @@ Two columns tell where a shortfall comes from: ``true_k_ari`` is k-means told th
 number of groups in the run's own clustering space (evidence-shrunk, scaled, weighted
 columns), so a low ARI with a high ``true_k_ari`` blames the choice of k, and a low
 ``true_k_ari`` blames the space itself; ``selection_s`` is the run's segmentation step.
+``told_ari`` (and ``told_k``) is the run's model re-fitted with the facets that define
+the shape's groups named, every other facet describe-only: what a retailer gets who says
+which families define segments (``SHOPPERLENS_SEGMENT_DESCRIBE_ONLY``).
 
 The real CDNOW file has no known groups: for it the suite prints the stability of the
 segments across resamples (mean ARI between the segmentation fitted on all customers and
@@ -25,6 +28,10 @@ for the baseline.
     python bench/segmentation_suite.py --customers 5000 --shapes lifecycle channels
     python bench/segmentation_suite.py --cdnow path/to/master_transactions.csv
     SHOPPERLENS_SEGMENT_NUISANCE='["channel"]' python bench/segmentation_suite.py
+
+Every run's outputs are checked against the corpus invariants (tests/corpus/invariants.py:
+every customer once, coherent probabilities, names true of their members): the column
+``invariants`` counts the broken ones, each printed on stderr.
 
 Settings reach the run through the environment, as in the last line (the retailer's
 say on which facets define segments). ``--keep DIR`` keeps the folders, outputs and
@@ -105,6 +112,7 @@ class Shape:
     events: bool = True
     customers_table: bool = True
     channel: bool = True
+    defines: tuple[str, ...] = ()  # facets the groups differ on by construction; () = all
     notes: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -120,18 +128,18 @@ def _shapes() -> dict[str, Shape]:
             g(0.10, orders=10, recency=(200, 380), aov=85, sessions=1),  # lapsing value
             g(0.30, orders=1.2, aov=35, sessions=0.3, **lapsed),  # lapsed one-offs
             g(0.08, orders=3, recency=(20, 200), aov=220, sigma=0.3),  # big baskets
-        )),
+        ), defines=("lifecycle", "value")),
         Shape("browsing", (
             g(0.20, orders=1.5, sessions=25, views=6, add_rate=0.1),  # window shoppers
             g(0.15, orders=3, sessions=10, add_rate=0.7, abandon=0.85),  # cart abandoners
             g(0.25, orders=3, sessions=1, email=8),  # e-mail engaged
             g(0.40, orders=3, sessions=0.5, email=0.2),  # quiet buyers
-        )),
+        ), defines=("browsing", "engagement")),
         Shape("channels", (
             g(0.50, orders=4, aov=40, sigma=0.9, channels=(0.95, 0.05, 0.0)),
             g(0.35, orders=4, aov=60, sigma=0.9, channels=(0.05, 0.95, 0.0)),
             g(0.15, orders=4, aov=50, sigma=0.9, channels=(0.0, 0.1, 0.9)),
-        )),
+        ), defines=("channel",)),
         Shape("long_tail", (
             g(0.30, orders=2, aov=40),
             g(0.20, orders=8, recency=(0, 40), aov=70),
@@ -142,19 +150,19 @@ def _shapes() -> dict[str, Shape]:
             g(0.05, orders=2, aov=400, sigma=0.25),
             g(0.04, orders=5, email=12, sessions=3),
             g(0.02, orders=25, recency=(0, 15), aov=150, categories=6, sessions=8),
-        )),
+        ), defines=("lifecycle", "value", "price", "browsing", "engagement", "range")),
         Shape("overlap", (
             g(0.40, orders=1.5, aov=25, sigma=0.5),
             g(0.30, orders=4, aov=55, sigma=0.5),
             g(0.20, orders=9, aov=110, sigma=0.5),
             g(0.10, orders=20, aov=220, sigma=0.5),
-        )),
+        ), defines=("value",)),
         Shape("heavy_spend", (
             g(0.35, orders=1.3, pareto=1.5, **lapsed),
             g(0.30, orders=4, recency=(0, 90), pareto=1.5),
             g(0.25, orders=12, recency=(0, 30), pareto=1.5),
             g(0.10, orders=8, recency=(250, 400), pareto=1.5),
-        ), events=False),
+        ), events=False, defines=("value", "lifecycle")),
         Shape("transactions_only", (
             g(0.30, orders=1.3, **lapsed),
             g(0.25, orders=6, recency=(0, 60), discount=0.02),
@@ -316,12 +324,19 @@ def score_shape(name: str, n: int, seed: int, root: Path, with_ceiling: bool = T
     base = baseline(features.loc[buyers], seed)
     columns = _model_columns(out)
     top = ceiling(features.loc[buyers, columns], true, seed) if with_ceiling else np.nan
+    defines = () if name == "demo" else _shapes()[name].defines
+    told_k, told = told_ari(out, features.loc[buyers], true, defines)
+    broken = invariants(out)
+    for line in broken:
+        print(f"  {name}: invariant broken: {line}", file=sys.stderr)
     return {
         "shape": name, "customers": len(buyers), "groups": len(np.unique(true)),
         "segments": len(np.unique(found)), "ari": adjusted_rand_score(true, found),
         "true_k_ari": true_k_ari(out, features.loc[buyers], true, seed),
         "kmeans_k": len(np.unique(base)), "kmeans_ari": adjusted_rand_score(true, base),
-        "ceiling": top, "seconds": seconds, "selection_s": _selection_seconds(out),
+        "told_k": told_k, "told_ari": told, "invariants": len(broken), "ceiling": top,
+        "seconds": seconds,
+        "selection_s": _selection_seconds(out),
     }
 
 
@@ -339,6 +354,33 @@ def true_k_ari(out: Path, features: pd.DataFrame, truth: np.ndarray, seed: int =
         warnings.simplefilter("ignore")
         labels = KMeans(len(np.unique(truth)), n_init=4, random_state=seed).fit_predict(Z)
     return float(adjusted_rand_score(truth, labels))
+
+
+def told_ari(out: Path, features: pd.DataFrame, truth: np.ndarray,
+             defines: tuple[str, ...]) -> tuple[int, float]:
+    """Segments and ARI when the retailer names the facets that define the groups: the
+    run's model re-fitted on the same customers with every other facet describe-only
+    (``SHOPPERLENS_SEGMENT_DESCRIBE_ONLY``). Nothing named: the run's own figures."""
+    import joblib
+
+    from shopperlens.segmentation import SegmentModel
+    from shopperlens.segmentation.scaling import facet_of
+
+    saved = joblib.load(out / "segment_model.joblib")
+    X = saved.matrix(features)
+    others = sorted({facet_of(c) for c in X.columns} - set(defines)) if defines else []
+    params = saved.segment_model.get_params() | {"describe_only": tuple(others)}
+    model = SegmentModel(**params).fit(X)
+    return model.n_segments_, float(adjusted_rand_score(truth, model.labels_))
+
+
+def invariants(out: Path) -> list[str]:
+    """The corpus invariants (tests/corpus/invariants.py: every customer once, coherent
+    probabilities, names true of their members, ...) broken by the run in ``out``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.corpus.invariants import check_outputs
+
+    return check_outputs(out)
 
 
 def _selection_seconds(out: Path) -> float:
@@ -373,7 +415,9 @@ def cdnow_stability(path: Path, n: int, seed: int, root: Path, resamples: int = 
         theirs.append(_baseline_stability(features.loc[buyers], half, refit, base_full))
     return {"shape": "cdnow (stability)", "customers": len(buyers), "groups": -1,
             "segments": len(np.unique(full)), "ari": float(np.mean(ours)),
-            "true_k_ari": np.nan, "kmeans_k": len(np.unique(base_full)),
+            "true_k_ari": np.nan, "told_k": -1, "told_ari": np.nan,
+            "invariants": len(invariants(root / "cdnow-out")),
+            "kmeans_k": len(np.unique(base_full)),
             "kmeans_ari": float(np.mean(theirs)), "ceiling": np.nan, "seconds": seconds,
             "selection_s": _selection_seconds(root / "cdnow-out")}
 
@@ -408,7 +452,8 @@ def _default_cdnow() -> Path | None:
 def _print(rows: list[dict]) -> None:
     table = pd.DataFrame(rows)
     shown = table.assign(ari=table.ari.round(3), kmeans_ari=table.kmeans_ari.round(3),
-                         true_k_ari=table.true_k_ari.round(3), ceiling=table.ceiling.round(3),
+                         true_k_ari=table.true_k_ari.round(3), told_ari=table.told_ari.round(3),
+                         ceiling=table.ceiling.round(3),
                          seconds=table.seconds.round(1), selection_s=table.selection_s.round(1))
     print(shown.to_string(index=False))
     scored = table[table.groups > 0]
@@ -421,10 +466,15 @@ def _print(rows: list[dict]) -> None:
               f"truth: {int(within.sum())}/{len(scored)}")
         print(f"k-means at the true k in the run's space: mean "
               f"{scored.true_k_ari.mean():.3f}; segmentation steps {table.selection_s.sum():.1f} s")
+        told = (scored.told_k - scored.groups).abs() <= 1
+        print(f"told the defining facets: mean ARI {scored.told_ari.mean():.3f}, min "
+              f"{scored.told_ari.min():.3f}; segments within one of the truth: "
+              f"{int(told.sum())}/{len(scored)}")
         if scored.ceiling.notna().all():
             print(f"supervised ceiling: mean {scored.ceiling.mean():.3f}, below 0.90 on "
                   f"{int((scored.ceiling < 0.9).sum())}/{len(scored)} shapes; the run reaches "
                   f"{scored.ari.sum() / scored.ceiling.sum():.0%} of it in total")
+    print(f"invariants broken: {int(table.invariants.sum())} (every run, CDNOW included)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -55,6 +55,19 @@ def _blobs(centres: list[tuple[float, float]], n: int, seed: int, start: int = 0
     return frame
 
 
+def test_a_birth_of_customers_who_stay_in_their_segments_names_no_id_and_changes_nothing(
+) -> None:
+    today = _customers([0] * 40 + [1] * 40 + [2] * 40)
+    regrouped = today.assign(g=today["g"].mask(np.arange(120) % 40 < 10, 3))  # ten of each
+    old = _ByColumn([0, 1, 2])
+    decision = decide(old, _ByColumn([0, 1, 2, 3]), today, regrouped, today["g"], today, 91)
+    assert not decision.refit and decision.model is old
+    assert decision.summary()["decision"] == "kept"
+    [event] = decision.changes.events
+    assert event["type"] == "regroup" and "new_id" not in event
+    assert "no new id" in event["reason"]
+
+
 @pytest.mark.slow  # two segment models fitted
 def test_a_new_group_is_a_birth_and_the_old_segments_keep_ids_and_names() -> None:
     centres = [(0.0, 0.0), (5.0, 0.0), (0.0, 5.0)]

@@ -18,15 +18,19 @@ customers the previous model puts in segment S, if most were in S last run, they
 S), and only those of a dead segment go where the re-fit puts them; every segment is
 described again on today's data, the kept ones under their ids and names. So a birth or
 a death costs no customer outside it their id, whatever else the re-fit cuts
-differently. Splits, merges and shrinks stay reported, not enacted. Only when the previous model
-cannot be grown (the re-fit uses features it lacks, a segment would be left empty,
-or it already carries :data:`~shopperlens.segmentation.graft.MAX_GRAFTS` grafts) is
-the re-fit adopted whole, its segments paired with old ones keeping their ids and names
-and the others taking fresh ids above every old one.
+differently. Splits, merges and shrinks stay reported, not enacted; so does a birth
+with nobody to take (each of its customers in a segment most of whose share was there
+last run): it becomes a ``regroup`` event, with no id, and is no reason to change.
+Only when the previous model cannot be grown (the re-fit uses features it lacks, a
+segment would be left empty, or it already carries
+:data:`~shopperlens.segmentation.graft.MAX_GRAFTS` grafts) is the re-fit adopted whole,
+its segments paired with old ones keeping their ids and names and the others taking
+fresh ids above every old one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,40 +86,44 @@ def decide(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_X: pd.DataFr
                               {int(k): float(v) for k, v in shares.items()})
     shift = 0.5 * float(old_labels.value_counts(normalize=True).subtract(
         shares, fill_value=0.0).abs().sum())
-    reasons = _reasons(drift, shift, changes)
     born = [int(e["new_id"]) for e in changes.of("birth")]  # re-fit ids, before _ids
+    dead = {int(e["previous_id"]) for e in changes.of("death")}
+    sources = _sources(previous, old_labels, new_labels, born, dead)
+    regrouped = {b for b in born if not sources[b]}  # a graft moves none of them
+    reasons = _reasons(drift, shift, changes, regrouped)
     mapping = _ids(old_model, new_model, changes)
     stayers = old_labels[old_labels == previous.reindex(old_labels.index)]
     kept = float((new_labels.loc[stayers.index].map(mapping) == stayers).mean()
                  ) if len(stayers) else 1.0
     evidence = (drift, changes, old_labels)
     if not reasons:
+        _regroup(changes, {mapping[b] for b in regrouped}, sources)
         why = (f"{', '.join(drift.loc[drift['alarm'], 'feature'])} drifted but the previous "
                f"segments' mix moved by {shift:.0%} only; no segment born or dead"
                if drift["alarm"].any() else "no drift, no segment born or dead")
         return Decision(False, [why], *evidence, old_model, shift, kept)
     try:
-        grafted = _graft(old_model, new_model, old_X, (previous, old_labels, new_labels),
-                         changes, {b: mapping[b] for b in born})
+        grafted = _graft(old_model, new_model, old_X, (old_labels, new_labels), changes,
+                         {b: mapping[b] for b in born if b not in regrouped}, sources)
     except ModelError as exc:  # the previous model cannot be grown: the re-fit, whole
         names = {old: old_model.names_[old] for old in changes.paired.values()}
         model = renumber(new_model, mapping, names, first=set(changes.paired))
         return Decision(True, [*reasons, f"the re-fit adopted whole: {exc}"], *evidence,
                         model, shift, kept, "refitted")
+    _regroup(changes, {mapping[b] for b in regrouped}, sources)
     return Decision(True, reasons, *evidence, grafted, shift, kept, "grafted")
 
 
 def _graft(old_model: Any, new_model: Any, old_X: pd.DataFrame,
-           labels: tuple[pd.Series, pd.Series, pd.Series], changes: Changes,
-           born: dict[int, int]) -> Any:
-    """``old_model`` grown by the born segments, less the dead; the events say so.
-    ``labels``: the previous run's, the previous model's today, the re-fit's."""
-    previous, old_labels, new_labels = labels
+           labels: tuple[pd.Series, pd.Series], changes: Changes, born: dict[int, int],
+           sources: dict[int, set[int]]) -> Any:
+    """``old_model`` grown by the ``born`` segments (re-fit id -> id shown; each takes
+    the customers of its ``sources``), less the dead; the events say so. ``labels``: the
+    previous model's today, the re-fit's."""
+    old_labels, new_labels = labels
     dead = {int(e["previous_id"]) for e in changes.of("death")}
-    sources = _sources(previous, old_labels, new_labels, born, dead)
     kept = {born[f]: sorted(set(old_labels[new_labels == f].astype(int)) - sources[f])
             for f in born}
-    born = {f: shown for f, shown in born.items() if sources[f]}  # else nobody moves in
     composite = old_labels.mask(old_labels.isin(dead))
     for fitted, shown in born.items():
         composite[(new_labels == fitted) & old_labels.isin(sources[fitted])] = shown
@@ -129,9 +137,23 @@ def _graft(old_model: Any, new_model: Any, old_X: pd.DataFrame,
     model = graft(old_model, new_model, old_X, born=born, dead=dead, heirs=heirs,
                   names=names, sources=sources)
     for event in changes.events:
-        event["reason"] += (_birth_note(kept[event["new_id"]]) if event["type"] == "birth"
-                            else _ENACTED.get(event["type"], ""))
+        if event["type"] == "birth" and event["new_id"] in kept:
+            event["reason"] += _birth_note(kept[event["new_id"]])
+        elif event["type"] != "birth":
+            event["reason"] += _ENACTED.get(event["type"], "")
     return model
+
+
+def _regroup(changes: Changes, shown: set[int], sources: dict[int, set[int]]) -> None:
+    """Births the previous model keeps (each of their customers in a segment most of whose
+    share was there last run: no source to take from) become ``regroup`` events: reported,
+    with no id, as no customer takes one."""
+    for event in changes.of("birth"):
+        if event["new_id"] in shown:
+            event["type"] = "regroup"
+            del event["new_id"], event["name"]
+            event["reason"] += ("; all of them were already in their segments last run and "
+                                "stay there: reported, not enacted, so no new id")
 
 
 def _birth_note(kept: list[int]) -> str:
@@ -143,7 +165,7 @@ def _birth_note(kept: list[int]) -> str:
 
 
 def _sources(previous: pd.Series, old_labels: pd.Series, new_labels: pd.Series,
-             born: dict[int, int], dead: set[int]) -> dict[int, set[int]]:
+             born: Iterable[int], dead: set[int]) -> dict[int, set[int]]:
     """Born re-fit segment -> the old segments it takes its customers from: those whose
     share of it were mostly elsewhere (or not buyers) last run. Customers the previous
     model puts in a segment most of whom were already there are that segment's own
@@ -164,8 +186,10 @@ _ENACTED = {  # how a graft acts on each kind of event (births: _birth_note)
 }
 
 
-def _reasons(drift: pd.DataFrame, shift: float, changes: Changes) -> list[str]:
-    """Why the re-fit must be adopted; empty when the previous model still holds."""
+def _reasons(drift: pd.DataFrame, shift: float, changes: Changes,
+             regrouped: set[int]) -> list[str]:
+    """Why the re-fit must be adopted; empty when the previous model still holds.
+    ``regrouped``: re-fit ids of births that take no customer from anyone (not a reason)."""
     reasons = []
     if drift["alarm"].any() and shift >= MIX_SHIFT:
         reasons = [f"{row.feature} drifted (PSI {row.psi:.2f}, ageing apart)"
@@ -173,7 +197,7 @@ def _reasons(drift: pd.DataFrame, shift: float, changes: Changes) -> list[str]:
         reasons.append(f"under the previous model {shift:.0%} of the buyers changed "
                        "segment in net")
     reasons += [f"a segment of {e['customers']} customers was born"
-                for e in changes.of("birth")]
+                for e in changes.of("birth") if e["new_id"] not in regrouped]
     return reasons + [f"segment {e['previous_id']} died" for e in changes.of("death")]
 
 

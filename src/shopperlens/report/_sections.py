@@ -281,7 +281,8 @@ def fairness(ctx: Context) -> dict[str, Any] | None:
 
 
 EVENT_WORDS = {"birth": "New segment", "death": "Segment gone", "split": "Split",
-               "merge": "Merged", "shrink": "Shrank", "unmatched": "Not found by the re-fit"}
+               "merge": "Merged", "shrink": "Shrank", "unmatched": "Not found by the re-fit",
+               "regroup": "Regrouped by the re-fit"}
 
 
 def changes(ctx: Context) -> dict[str, Any] | None:
