@@ -97,16 +97,24 @@ def test_without_a_cutoff_the_window_ends_after_the_last_day() -> None:
 # --- one rule for SQL, pandas and scalars -----------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def scalar_engine() -> Iterator[DuckDBEngine]:
+    """One engine for every example below: each runs a query of literals only (no table),
+    so they share it instead of opening one per example."""
+    with DuckDBEngine(threads=1) as engine:
+        yield engine
+
+
 @settings(deadline=None)  # a DuckDB query per example: slow on a busy machine, not wrong
 @given(NAIVE, st.integers(min_value=-3, max_value=3))
-def test_sql_pandas_and_scalar_predicates_agree(end: datetime, micros: int) -> None:
+def test_sql_pandas_and_scalar_predicates_agree(scalar_engine: DuckDBEngine, end: datetime,
+                                                micros: int) -> None:
     when = end + timedelta(microseconds=micros)
     stamps = pd.Series(pd.to_datetime([when]))
     in_pandas = bool(before(stamps, end).iloc[0])
     in_utc = bool(before(stamps.dt.tz_localize("UTC").dt.tz_convert("Asia/Tokyo"), end).iloc[0])
-    with DuckDBEngine(threads=1) as engine:
-        literal = f"TIMESTAMP '{when.isoformat(sep=' ')}'"
-        in_sql = engine.scalar(f"SELECT {sql_before(end, 'ts')} FROM (SELECT {literal} AS ts)")
+    literal = f"TIMESTAMP '{when.isoformat(sep=' ')}'"
+    in_sql = scalar_engine.scalar(f"SELECT {sql_before(end, 'ts')} FROM (SELECT {literal} AS ts)")
     assert in_pandas == in_utc == bool(in_sql) == is_before(when, end) == (micros < 0)
 
 

@@ -22,12 +22,13 @@ from shopperlens.config import Settings
 
 @pytest.fixture(scope="module")
 def events(tmp_path_factory: pytest.TempPathFactory) -> list[ProgressEvent]:
-    """The events of a run of 300 customers scored in blocks of 100."""
+    """The events of a run of 150 customers scored in blocks of 50 (weekly forecasts
+    only: the demand step's events are the same with or without the daily ones)."""
     root = tmp_path_factory.mktemp("progress")
-    demo.write(demo.generate(300, seed=4), root / "data", fmt="parquet")
+    demo.write(demo.generate(150, seed=4), root / "data", fmt="parquet")
     seen: list[ProgressEvent] = []
     runner.run(root / "data", root / "out", report=False, progress=seen.append,
-               settings=Settings(block_customers=100))
+               settings=Settings(block_customers=50, forecast_days=0))
     return seen
 
 
@@ -37,20 +38,20 @@ def test_every_step_starts_and_ends_once_with_its_counts(events: list[ProgressEv
     assert starts == ["ingest", "features", "segmentation", "text", "predictions", "scoring",
                       "outputs", "recommendations", "journeys", "demand"]
     assert list(ends) == starts
-    assert ends["ingest"].counts["rows read"] > 300 and ends["ingest"].counts["tables"] == 7
-    assert ends["features"].counts == {"customers": 300}
+    assert ends["ingest"].counts["rows read"] > 150 and ends["ingest"].counts["tables"] == 7
+    assert ends["features"].counts == {"customers": 150}
     assert ends["segmentation"].counts["segments"] >= 2
     assert ends["text"].counts["texts scored"] > 0
     assert 1 <= ends["predictions"].counts["models fitted"] <= 3
     assert ends["journeys"].counts["sessions"] > 0
-    assert ends["recommendations"].counts["customers"] == 300
+    assert ends["recommendations"].counts["customers"] == 150
     assert all(e.seconds >= 0 for e in ends.values())
 
 
 def test_scoring_counts_customers_block_by_block(events: list[ProgressEvent]) -> None:
     steps = [e for e in events if e.step == "scoring" and e.kind == "advance"]
-    assert [e.done for e in steps] == [100, 200, 300]
-    assert {e.total for e in steps} == {300} and {e.unit for e in steps} == {"customers"}
+    assert [e.done for e in steps] == [50, 100, 150]
+    assert {e.total for e in steps} == {150} and {e.unit for e in steps} == {"customers"}
     assert all(a.seconds <= b.seconds for a, b in zip(steps, steps[1:], strict=False))
 
 

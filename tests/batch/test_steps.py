@@ -12,6 +12,7 @@ from shopperlens.batch import runner
 from shopperlens.batch.progress import ProgressEvent
 from shopperlens.batch.state import RunState, Step
 from shopperlens.batch.steps import STEPS
+from shopperlens.config import Settings
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,10 @@ def test_a_new_step_is_one_line_in_the_list(
              Step("skipped", never, when=lambda state: False))
     monkeypatch.setattr(runner, "STEPS", (*STEPS, *extra))
     events: list[ProgressEvent] = []
-    result = runner.run(folder, tmp_path, report=False, progress=events.append)
+    # no demand forecasts (forecast_weeks=0): the slowest step of a small run, and
+    # nothing here reads them
+    result = runner.run(folder, tmp_path, report=False, progress=events.append,
+                        settings=Settings(forecast_weeks=0))
     announced = [e.step for e in events if e.kind == "start"]
     record = json.loads((tmp_path / "run.json").read_text())
     assert record["metrics"]["buyers"] == (result.segments["segment_id"] >= 0).sum() > 0

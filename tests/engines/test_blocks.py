@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,14 +14,23 @@ from shopperlens.engines.blocks import customer_blocks, sample_customers
 from shopperlens.engines.duckdb import DuckDBEngine
 
 
+@pytest.fixture(scope="module")
+def shared_engine() -> Iterator[DuckDBEngine]:
+    """One engine for every example below: each replaces table ``t`` (CREATE OR REPLACE)
+    instead of opening an engine of its own."""
+    with DuckDBEngine(threads=1) as engine:
+        yield engine
+
+
 @given(ids=st.sets(st.text(min_size=1, max_size=6), max_size=60), size=st.integers(1, 25))
 @settings(max_examples=40, deadline=None)
-def test_blocks_hold_every_customer_once(ids: set[str], size: int) -> None:
-    with DuckDBEngine(threads=1) as engine:
-        engine.register("t", pd.DataFrame({s.CUSTOMER_ID: sorted(ids)}, dtype=object))
-        blocks = customer_blocks(engine, "t", size)
-        parts = [engine.fetch_df(f"SELECT {s.CUSTOMER_ID} FROM t WHERE {b.where()}")
-                 [s.CUSTOMER_ID].tolist() for b in blocks]
+def test_blocks_hold_every_customer_once(shared_engine: DuckDBEngine, ids: set[str],
+                                         size: int) -> None:
+    engine = shared_engine
+    engine.register("t", pd.DataFrame({s.CUSTOMER_ID: sorted(ids)}, dtype=object))
+    blocks = customer_blocks(engine, "t", size)
+    parts = [engine.fetch_df(f"SELECT {s.CUSTOMER_ID} FROM t WHERE {b.where()}")
+             [s.CUSTOMER_ID].tolist() for b in blocks]
     assert sorted(i for part in parts for i in part) == sorted(ids)
     assert all(len(part) <= size for part in parts)
     assert len(blocks) == max(1, -(-len(ids) // size))

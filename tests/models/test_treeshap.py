@@ -93,8 +93,13 @@ def test_models_cover_every_code_path() -> None:
     assert any(abs(t) == K_ZERO for f in _thresholds(_model("none")) for t in f)
 
 
-# int64 codes: the deepest trees, the slowest case by far
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "int64_codes"
+# int64 codes: the deepest trees, the slowest case by far; "none" and "zero" are slow too:
+# the quick run's "nan" (missing types NaN and None), "zero_nan" (Zero) and "uint16_codes"
+# reach each missing type and the narrow code widths (test_models_cover_every_code_path)
+SLOW_MODELS = ("int64_codes", "none", "zero")
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_MODELS
                                   else n for n in MODELS])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())

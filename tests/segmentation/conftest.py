@@ -129,5 +129,6 @@ def demo_features(tmp_path_factory) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def shape_features() -> pd.DataFrame:
-    """:func:`one_time_heavy_shape`, a synthetic shape apart from the demo generator."""
-    return one_time_heavy_shape()
+    """:func:`one_time_heavy_shape`, a synthetic shape apart from the demo generator
+    (1,500 customers: the shape, not the size, is what its checks are about)."""
+    return one_time_heavy_shape(1_500)

@@ -113,7 +113,7 @@ def test_selection_table(planted_model):
 
 
 def test_deterministic(planted):
-    X, _ = planted
+    X = planted[0].iloc[::2]  # 800 customers of the four segments: two fits, same model
     a = SegmentModel(**FAST).fit(X)
     b = SegmentModel(**FAST).fit(X)
     assert (a.labels_ == b.labels_).all()
