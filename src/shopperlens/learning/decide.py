@@ -97,7 +97,7 @@ def decide(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_X: pd.DataFr
                  ) if len(stayers) else 1.0
     evidence = (drift, changes, old_labels)
     if not reasons:
-        _regroup(changes, {mapping[b] for b in regrouped}, sources)
+        _regroup(changes, {mapping[b] for b in regrouped})
         why = (f"{', '.join(drift.loc[drift['alarm'], 'feature'])} drifted but the previous "
                f"segments' mix moved by {shift:.0%} only; no segment born or dead"
                if drift["alarm"].any() else "no drift, no segment born or dead")
@@ -110,7 +110,7 @@ def decide(old_model: Any, new_model: Any, old_X: pd.DataFrame, new_X: pd.DataFr
         model = renumber(new_model, mapping, names, first=set(changes.paired))
         return Decision(True, [*reasons, f"the re-fit adopted whole: {exc}"], *evidence,
                         model, shift, kept, "refitted")
-    _regroup(changes, {mapping[b] for b in regrouped}, sources)
+    _regroup(changes, {mapping[b] for b in regrouped})
     return Decision(True, reasons, *evidence, grafted, shift, kept, "grafted")
 
 
@@ -144,7 +144,7 @@ def _graft(old_model: Any, new_model: Any, old_X: pd.DataFrame,
     return model
 
 
-def _regroup(changes: Changes, shown: set[int], sources: dict[int, set[int]]) -> None:
+def _regroup(changes: Changes, shown: set[int]) -> None:
     """Births the previous model keeps (each of their customers in a segment most of whose
     share was there last run: no source to take from) become ``regroup`` events: reported,
     with no id, as no customer takes one."""
