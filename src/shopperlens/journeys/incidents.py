@@ -130,7 +130,8 @@ class DropOffMonitor:
         # found by several of them are one
         found = _merged(self._scan(np.tile(sessions, (len(ratios), 1)),
                                    np.tile(dropped, (len(ratios), 1)),
-                                   np.repeat(ratios, len(sessions))), len(sessions))
+                                   np.repeat(ratios, len(sessions)),
+                                   self.threshold(len(sessions))), len(sessions))
         columns: dict[str, list] = {name: [] for name in (*keys, STARTED_ON, DETECTED_ON,
                                                            ENDED_ON, BEFORE, DURING, EXCESS)}
         for i, start, detected, end, before, peak in found:
@@ -144,12 +145,12 @@ class DropOffMonitor:
         dates = {name: "datetime64[ns]" for name in (STARTED_ON, DETECTED_ON, ENDED_ON)}
         return frame.astype({**dates, BEFORE: float, DURING: float, EXCESS: float})
 
-    def _scan(self, sessions: np.ndarray, dropped: np.ndarray, ratio: np.ndarray
-              ) -> list[list]:
+    def _scan(self, sessions: np.ndarray, dropped: np.ndarray, ratio: np.ndarray,
+              h: float) -> list[list]:
         """[series, start, detected, end (-1: open), baseline, last peak] of each
-        incident, each series (row) watched for a rise of its ``ratio``."""
+        incident, each series (row) watched for a rise of its ``ratio`` under the
+        threshold ``h``."""
         n_series, n_days = sessions.shape
-        h = self.threshold(n_series // (1 + len(self.larger_ratios)))
         state = _Series(np.zeros(n_series), np.full(n_series, -1), np.full(n_series, -1),
                         np.full(n_series, np.nan), np.zeros(n_series), np.full(n_series, -1))
         baseline = _Baseline(sessions, dropped, self.baseline_days, self.recent_days,
