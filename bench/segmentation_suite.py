@@ -377,7 +377,9 @@ def told_ari(out: Path, features: pd.DataFrame, truth: np.ndarray,
 def invariants(out: Path) -> list[str]:
     """The corpus invariants (tests/corpus/invariants.py: every customer once, coherent
     probabilities, names true of their members, ...) broken by the run in ``out``."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:  # once, not once per shape
+        sys.path.insert(0, root)
     from tests.corpus.invariants import check_outputs
 
     return check_outputs(out)
