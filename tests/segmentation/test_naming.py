@@ -68,3 +68,12 @@ def test_newcomers_must_also_be_recent():
     assert "newcomers" in name_segments(gaps)[0]
     lapsed = name_segments(gaps, verify=lambda s, f, d: f != "recency_days")
     assert "newcomers" not in lapsed[0]
+
+
+def test_quiet_browsing_and_email_have_words_of_their_own():
+    # Customers who complete their carts, browse little or ignore e-mails are told
+    # apart by that, not numbered "Mainstream shoppers 2".
+    gaps = pd.DataFrame({"cart_abandonment": [-1.9, 0.0, 0.0], "sessions": [0.0, -0.8, 0.0],
+                         "email_clicks": [0.0, 0.0, -0.7]})
+    assert name_segments(gaps) == {
+        0: "Cart-completing shoppers", 1: "Low-browsing shoppers", 2: "Email-quiet shoppers"}

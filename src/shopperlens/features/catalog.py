@@ -160,6 +160,7 @@ CATALOG: tuple[Feature, ...] = (
         "sessions",
         heavy_tail=True,
         high="browsing-heavy",
+        low="low-browsing",
     ),
     _F(
         PRODUCT_VIEWS,
@@ -183,7 +184,8 @@ CATALOG: tuple[Feature, ...] = (
         "share",
         segment_by_default=False,
     ),
-    _F(CART_ABANDONMENT, "browsing", "share of carts abandoned", "share", high="cart-abandoning"),
+    _F(CART_ABANDONMENT, "browsing", "share of carts abandoned", "share",
+       high="cart-abandoning", low="cart-completing"),
     # engagement -----------------------------------------------------------
     _F(
         EMAIL_OPENS,
@@ -200,6 +202,7 @@ CATALOG: tuple[Feature, ...] = (
         "clicks",
         heavy_tail=True,
         high="email-engaged",
+        low="email-quiet",
     ),
     _F(
         SOCIAL_ENGAGEMENTS,
