@@ -89,9 +89,7 @@ class UpliftModel(BaseEstimator):  # type: ignore[misc]
     def predict_arms(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(P(outcome | control, x), P(outcome | treated, x)): the two arms' models of
         the T- and X-learners, the S-learner's with the arm flag set each way."""
-        if not hasattr(self, "models_"):
-            raise NotFittedError("UpliftModel is not fitted yet; call fit first.")
-        X = _frame(X)
+        X = self._fitted_frame(X)
         if self.learner == "s":
             (m,) = self.models_
             return (np.asarray(m.predict_proba(X.assign(_treated=0))[:, 1]),
@@ -101,12 +99,18 @@ class UpliftModel(BaseEstimator):  # type: ignore[misc]
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """The predicted uplift: P(outcome | treated, x) - P(outcome | control, x)."""
-        p0, p1 = self.predict_arms(X)
         if self.learner in ("s", "t"):
+            p0, p1 = self.predict_arms(X)
             return np.asarray(p1 - p0)
-        X = _frame(X)
+        # the X-learner: its effect models only (its arm models served the fit)
+        X = self._fitted_frame(X)
         g = self.treated_share_
         return np.asarray(g * self.models_[2].predict(X) + (1 - g) * self.models_[3].predict(X))
+
+    def _fitted_frame(self, X: Any) -> pd.DataFrame:
+        if not hasattr(self, "models_"):
+            raise NotFittedError("UpliftModel is not fitted yet; call fit first.")
+        return _frame(X)
 
 
 class _Constant:
