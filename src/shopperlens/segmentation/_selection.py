@@ -68,7 +68,7 @@ _SILHOUETTE_ROWS = 3_000
 _GMM_ROWS = 5_000
 _WARD_ROWS = 2_000
 _RESAMPLE_FRACTION = 0.5
-_MAX_SEED = 2**31 - 1
+MAX_SEED = 2**31 - 1
 
 
 class Centroids:
@@ -203,7 +203,7 @@ class _Stability:
         self.Z, self.ks, self.guard, self.n_resamples = Z, ks, guard, n_resamples
         self.labels: dict[tuple[str, int], np.ndarray] = {}
         self.draws = {
-            a: [(np.sort(rng.choice(len(Z), size, replace=False)), rng.randint(_MAX_SEED))
+            a: [(np.sort(rng.choice(len(Z), size, replace=False)), rng.randint(MAX_SEED))
                 for _ in range(n_resamples)]
             for a in algorithms
         }
@@ -240,7 +240,7 @@ def _candidates(
     rows, models = [], {}
     stability = _Stability(Z, ks, algorithms, n_resamples, rng, guard)
     for algorithm in algorithms:
-        refs = _fit_models(algorithm, ks, Z, rng.randint(_MAX_SEED))
+        refs = _fit_models(algorithm, ks, Z, rng.randint(MAX_SEED))
         for k in ks:
             row: dict[str, Any] = {"algorithm": algorithm, "k": k, "stability": np.nan}
             if k not in refs:

@@ -29,7 +29,9 @@ import pandas as pd
 from sklearn.utils.validation import validate_data
 
 from shopperlens.errors import ModelError
+from shopperlens.segmentation._selection import MAX_SEED
 from shopperlens.segmentation._validation import ensure_fitted, feature_names
+from shopperlens.segmentation.model import sample_rows
 
 __all__ = ["MAX_GRAFTS", "Graft", "graft"]
 
@@ -123,10 +125,8 @@ def _redescribe(model: Any, X: pd.DataFrame, names: dict[int, str]) -> None:
                          "would hold no customer of today's data.")
     rng = np.random.RandomState(model.random_state if isinstance(model.random_state, int)
                                 else 0)
-    sample = np.arange(len(A))
-    if len(A) > model.sample_size:
-        sample = np.sort(rng.choice(len(A), model.sample_size, replace=False))
-    model._describe(A, Z, internal, feature_names(model), sample, int(rng.randint(2**31 - 1)))
+    sample = sample_rows(len(A), model.sample_size, rng)
+    model._describe(A, Z, internal, feature_names(model), sample, int(rng.randint(MAX_SEED)))
     ids = {k: int(sid) for k, sid in enumerate(model.segment_ids_)}
     for attr in ("names_", "rules_", "rule_ranges_", "actions_", "segment_fidelity_"):
         setattr(model, attr, {ids[k]: v for k, v in getattr(model, attr).items()})

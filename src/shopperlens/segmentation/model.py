@@ -26,7 +26,7 @@ from shopperlens.segmentation._evidence import fit_evidence
 from shopperlens.segmentation._guard import Guard
 from shopperlens.segmentation._profiles import build_profiles, standardised_gaps
 from shopperlens.segmentation._relevance import relevant
-from shopperlens.segmentation._selection import ALGORITHMS, select_model
+from shopperlens.segmentation._selection import ALGORITHMS, MAX_SEED, select_model
 from shopperlens.segmentation._validation import (
     Constraint,
     ensure_fitted,
@@ -45,8 +45,14 @@ from shopperlens.segmentation.naming import name_segments
 from shopperlens.segmentation.rules import Ranges, surrogate_rules
 from shopperlens.segmentation.scaling import SegmentScaler, facet_weights
 
-_MAX_SEED = 2**31 - 1
 _TYPICAL = "close to the segment's typical customer"  # no feature sets them apart
+
+
+def sample_rows(n: int, size: int, rng: np.random.RandomState) -> np.ndarray:
+    """Rows a model is fitted and described on: all ``n``, or a seeded ``size`` of them."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(rng.choice(n, size, replace=False))
 
 
 def _is_k_range(value: Any) -> bool:
@@ -212,9 +218,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
                           ensure_min_samples=2)
         names = feature_names(self)
         rng = check_random_state(self.random_state)
-        sample = np.arange(len(A))
-        if len(A) > self.sample_size:
-            sample = np.sort(rng.choice(len(A), self.sample_size, replace=False))
+        sample = sample_rows(len(A), self.sample_size, rng)
         self.evidence_ = fit_evidence(A[sample], names)  # per-level variances: a sample does
         self.scaler_ = self._fit_scaler(self.evidence_.apply(A), names)
         Z = self._scaled(A)
@@ -244,7 +248,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         self._order[np.argsort(-sizes, kind="stable")] = np.arange(self.n_segments_)
         labels = self._order[raw]
         self.segment_ids_ = np.arange(self.n_segments_)
-        self._describe(A, Z, labels, names, sample, int(rng.randint(_MAX_SEED)))
+        self._describe(A, Z, labels, names, sample, int(rng.randint(MAX_SEED)))
         self.labels_ = self.segment_ids_[labels]
         return self
 
