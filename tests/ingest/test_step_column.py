@@ -50,6 +50,19 @@ m9,c1,2024-01-01 10:08,Page Viewed,
     }
 
 
+def test_a_json_step_too_long_is_rejected_with_its_start_shown(
+    engine: DuckDBEngine, write_folder: Callable[..., Path]
+) -> None:
+    events = f"""
+message_id,customer_id,timestamp,event,properties
+m1,c1,2024-01-01 10:00,Page Viewed,"{{""step"": ""{'y' * 205}""}}"
+"""
+    load_folder(engine, write_folder(transactions=TX, events=events))
+    assert dict(engine.rows("SELECT row, reason FROM rejected_events")) == {
+        1: f"properties.step out of range: {'y' * 40}... "
+           "(expected a step name of at most 200 characters)"}
+
+
 @pytest.mark.parametrize("header", ["step", "properties.step"])
 def test_the_step_is_read_from_a_column(
     engine: DuckDBEngine, write_folder: Callable[..., Path], header: str

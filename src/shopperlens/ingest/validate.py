@@ -151,16 +151,10 @@ def _json_checks(table: str, within: str, col: schema.Column, types: dict[str, s
     shown = f"left(json_extract({json}, {path})::VARCHAR, 40)"
     where = f"{within}.{col.name}"
     expected = EXPECTED[col.kind]
-    checks = [f"CASE WHEN json_type({json}, {path}) IN ('OBJECT', 'ARRAY', 'BOOLEAN') "
-              f"THEN 'bad {col.kind} in {where}: ' || {shown} || ' (expected {expected})' END"]
-    rule = schema.RANGE_RULES.get((table, col.name))
-    if rule:
-        predicate, wording = rule
-        value = _from_json(within, col, types)
-        checks.append(
-            f"CASE WHEN {value} IS NOT NULL AND NOT ({predicate.format(col=value)}) THEN "
-            f"'{where} out of range: ' || left({value}, 40) || '... (expected {wording})' END")
-    return checks
+    value = _from_json(within, col, types)
+    return [f"CASE WHEN json_type({json}, {path}) IN ('OBJECT', 'ARRAY', 'BOOLEAN') "
+            f"THEN 'bad {col.kind} in {where}: ' || {shown} || ' (expected {expected})' END",
+            *_range_check(table, col.name, value, where, f"left({value}, 40) || '...'")]
 
 
 def _reason(checks: list[str]) -> str:
@@ -257,14 +251,18 @@ def _checks(table: str, col: schema.Column, text: str, value: str, given: str) -
             f"THEN 'bad {col.kind} in {name}: ''' "
             f"|| {shown} || ''' (expected {EXPECTED[col.kind]})' END"
         )
-    rule = schema.RANGE_RULES.get((table, name))
-    if rule:
-        predicate, wording = rule
-        checks.append(
-            f"CASE WHEN {value} IS NOT NULL AND NOT ({predicate.format(col=value)}) THEN "
-            f"'{name} out of range: ' || CAST({value} AS VARCHAR) || ' (expected {wording})' END"
-        )
-    return checks
+    return checks + _range_check(table, name, value, name, f"CAST({value} AS VARCHAR)")
+
+
+def _range_check(table: str, column: str, value: str, label: str, shown: str) -> list[str]:
+    """The check of ``column``'s range rule (none without one) on the typed ``value``,
+    its reason naming ``label`` and showing ``shown``."""
+    rule = schema.RANGE_RULES.get((table, column))
+    if not rule:
+        return []
+    predicate, wording = rule
+    return [f"CASE WHEN {value} IS NOT NULL AND NOT ({predicate.format(col=value)}) THEN "
+            f"'{label} out of range: ' || {shown} || ' (expected {wording})' END"]
 
 
 def _split(engine: DuckDBEngine, raw: RawTable) -> None:
