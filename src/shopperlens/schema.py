@@ -278,6 +278,11 @@ TABLES: dict[str, Table] = {
 
 # Range rules beyond the type: (table, column) -> (SQL predicate on the typed value, wording)
 STEP_LENGTH = 200  # the longest funnel step name an event may carry (batch and service)
+# What the ingest's text trim (DuckDB's ``trim``) removes around a value: the Unicode
+# space separators (category Zs), not tabs or line breaks. The service trims a step or
+# device name by the same rule, so a live event and its batch row name the same step.
+SPACES = (" \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+          "\u202f\u205f\u3000")
 RANGE_RULES: dict[tuple[str, str], tuple[str, str]] = {
     ("transactions", DISCOUNT): ("{col} >= 0", "a discount of 0 or more"),
     ("transactions", QUANTITY): ("{col} <> 0", "a non-zero quantity"),

@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from service_support import TestClient
 
 from shopperlens.service.replay import messages_from_tables
@@ -28,6 +31,17 @@ def test_the_device_and_step_are_read() -> None:
                      properties={"step": "shipping"})
     assert (event["device"], event["step"], event["session_id"]) == ("ios", "shipping", "s1")
     assert event_of(properties={"step": 3})["step"] == "3"
+
+
+@given(st.text(st.characters(blacklist_categories=["Cs", "Cc"]), max_size=30)
+         | st.sampled_from(["\tcart", "cart\n", "\u2028cart", "\x85cart\x1c"]))
+@example("\u3000cart\xa0")
+def test_a_name_is_trimmed_as_the_batch_trims_it(name: str) -> None:
+    """The batch reads a step or device with DuckDB's ``trim`` (space separators only):
+    a live event names the step its batch row would, tabs and line breaks kept."""
+    batch = duckdb.execute("SELECT NULLIF(trim(?), '')", [name]).fetchone()[0]
+    event = event_of(context={"device": {"type": name}}, properties={"step": name})
+    assert event.get("step") == batch and event.get("device") == batch
 
 
 @pytest.mark.parametrize("fields", [{}, {"context": {"device": {"id": "d1"}}},

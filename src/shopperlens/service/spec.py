@@ -299,14 +299,15 @@ def _device(msg: Message) -> str | None:
 
 
 def _name(value: Any, where: str) -> str | None:
-    """A short name (a step, a device) as text; a number is read as its text, a blank
-    as none; anything else (an object, a list, true or false) is refused."""
+    """A short name (a step, a device) as text, trimmed as the batch trims it; a number
+    is read as its text, a blank as none; anything else (an object, a list, true or
+    false) is refused."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise MalformedEvent(f"invalid_field:{where}",
                              f"{where}: expected text, got {value!r:.40}.")
-    text = str(value).strip()
+    text = str(value).strip(s.SPACES)
     if len(text) > NAME_LENGTH:
         raise MalformedEvent(f"invalid_field:{where}",
                              f"{where}: at most {NAME_LENGTH} characters, got {len(text)}.")
