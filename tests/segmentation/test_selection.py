@@ -2,8 +2,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
+from sklearn.metrics import silhouette_score
 
-from shopperlens.segmentation._selection import SILHOUETTE_TIE, select_model
+from shopperlens.segmentation._selection import (
+    SILHOUETTE_TIE,
+    _Fits,
+    _measure_contenders,
+    select_model,
+)
 
 
 def _blobs(sizes, seed=0, dim=3, gap=12.0):
@@ -75,3 +82,38 @@ def test_a_candidates_stability_does_not_depend_on_the_others_measured():
     pd.testing.assert_series_equal(narrow.loc[both, "stability"],
                                    whole.loc[narrow.index[both], "stability"])
 
+
+
+class _Refits:
+    """Stand-in for the re-fits: every candidate is stable, with the given silhouettes."""
+
+    n_resamples = 2
+
+    def __init__(self, silhouettes: dict[tuple[str, int], list[float]]) -> None:
+        self.silhouettes = silhouettes
+
+    def __call__(self, algorithm: str, k: int) -> float:
+        return 1.0
+
+
+def test_a_fit_its_refits_do_not_bear_out_loses_to_one_they_do():
+    rows = [{"algorithm": a, "k": k, "k_found": k, "segments": k, "min_share": 0.3,
+             "silhouette": s, "stability": np.nan}
+            for a, k, s in [("agglomerative", 3, 0.50), ("kmeans", 2, 0.45)]]
+    refits = _Refits({("agglomerative", 3): [0.30, 0.32], ("kmeans", 2): [0.44, 0.46]})
+    _measure_contenders(rows, refits, 0.02, 0.8, _Fits(2, None))
+    lucky, steady = rows
+    assert lucky["silhouette"] == pytest.approx(np.mean([0.50, 0.30, 0.32]))
+    assert steady["silhouette"] == pytest.approx(0.45)
+    assert steady["silhouette"] > lucky["silhouette"] + SILHOUETTE_TIE  # it now wins
+
+
+def test_refit_silhouettes_score_the_labels_of_the_same_points():
+    Z = _blobs([200, 150, 100])
+    result = _select(Z)
+    measured = result.table[result.table["stability"].notna()]
+    assert len(measured) >= 1
+    # three well-separated blobs: every re-fit finds them, so the mean stays at the fit's
+    chosen = result.table[result.table["chosen"]].iloc[0]
+    assert chosen["silhouette"] == pytest.approx(silhouette_score(Z, result.model.predict(Z)),
+                                                 abs=0.01)

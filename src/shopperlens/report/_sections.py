@@ -25,8 +25,9 @@ SELECTION_RULE = (
     "A candidate is valid when its smallest segment holds at least the minimum share of "
     "customers and it is stable (the same segments come back when re-fitted on random "
     "half-samples: mean adjusted Rand index of at least 0.8). Among valid candidates the "
-    "best silhouette wins; candidates within 0.01 of it tie, and the tie goes to the fewest "
-    "segments, because fewer segments are easier to act on."
+    "best silhouette, averaged over the fit and its re-fits, wins; candidates within 0.01 "
+    "of it tie, and the tie goes to the fewest segments, because fewer segments are "
+    "easier to act on."
 )
 
 

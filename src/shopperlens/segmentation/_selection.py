@@ -16,7 +16,10 @@ Selection rule (over-segmentation guard first):
    sample, its stability is at least ``min_stability`` and its silhouette is defined;
 2. among valid candidates, those within ``SILHOUETTE_TIE`` (0.01) of the best silhouette
    tie, and the tie goes to the fewest segments, then to the earlier algorithm in
-   ``algorithms``;
+   ``algorithms``. A measured candidate's silhouette is the mean over its fit and its
+   re-fits (each labelling the same sub-sample): the best of some twenty single fits is
+   often one whose fit was lucky (a Ward tree on a sub-sample, a k-means start), and
+   choosing on it flips the number of segments between resamples of the same data;
 3. when no candidate is valid the data has no segments that can be told apart, and the
    result is one segment holding everyone (table row ``algorithm="none"``, ``k=1``).
 
@@ -26,10 +29,11 @@ table's ``segments`` column gives the number left (``k`` is the number fitted). 
 stability (re-fits merged the same way) and the tie-break use the merged segments.
 
 Stability, the dearest score (``n_resamples`` re-fits per candidate), is measured only
-where it can change the choice: candidates are taken by falling silhouette, and once one
-is valid, those below its tie band cannot win whatever their stability, so theirs is
-left unmeasured. Each algorithm's half-samples are drawn before any is measured, so a
-candidate's stability does not depend on which others were measured.
+where it can change the choice: candidates are taken by falling silhouette of their fit,
+and those whose fit scores below the tie band of the best valid candidate measured so far
+are left unmeasured (only re-fits scoring above their own fit could lift them into it).
+Each algorithm's half-samples are drawn before any is measured, so a candidate's
+stability does not depend on which others were measured.
 """
 
 from __future__ import annotations
@@ -165,10 +169,15 @@ def _quality(Z: np.ndarray, labels: np.ndarray, sil_idx: np.ndarray, D: np.ndarr
     if 2 <= k_found < len(Z):
         row["calinski_harabasz"] = float(calinski_harabasz_score(Z, labels))
         row["davies_bouldin"] = float(davies_bouldin_score(Z, labels))
-    sil_labels = labels[sil_idx]
-    if 2 <= len(np.unique(sil_labels)) < len(sil_idx):
-        row["silhouette"] = float(silhouette_score(D, sil_labels, metric="precomputed"))
+    row["silhouette"] = _silhouette(labels[sil_idx], D)
     return row
+
+
+def _silhouette(labels: np.ndarray, D: np.ndarray) -> float:
+    """Silhouette of ``labels`` from their pairwise distances ``D`` (NaN if undefined)."""
+    if 2 <= len(np.unique(labels)) < len(labels):
+        return float(silhouette_score(D, labels, metric="precomputed"))
+    return np.nan
 
 
 def _judge(row: dict, min_share: float, min_stability: float) -> tuple[bool, str]:
@@ -198,9 +207,12 @@ class _Stability:
     and its re-fits on the half-samples drawn for its algorithm."""
 
     def __init__(self, Z: np.ndarray, ks: list[int], algorithms: Sequence[str],
-                 n_resamples: int, rng: np.random.RandomState, guard: Guard | None) -> None:
+                 n_resamples: int, rng: np.random.RandomState, guard: Guard | None,
+                 sil_idx: np.ndarray, D: np.ndarray) -> None:
         size = max(2, int(len(Z) * _RESAMPLE_FRACTION))
         self.Z, self.ks, self.guard, self.n_resamples = Z, ks, guard, n_resamples
+        self.sil_idx, self.D = sil_idx, D
+        self.silhouettes: dict[tuple[str, int], list[float]] = {}  # of the re-fits
         self.labels: dict[tuple[str, int], np.ndarray] = {}
         self.draws = {
             a: [(np.sort(rng.choice(len(Z), size, replace=False)), rng.randint(MAX_SEED))
@@ -211,11 +223,16 @@ class _Stability:
 
     def __call__(self, algorithm: str, k: int) -> float:
         labels, scores = self.labels[algorithm, k], []
+        silhouettes = self.silhouettes.setdefault((algorithm, k), [])
         for r, (idx, seed) in enumerate(self.draws[algorithm]):
             fit = self._refit(algorithm, k, r, idx, seed)
             # A re-fit that cannot be made at all counts as not finding the segments.
-            scores.append(0.0 if fit is None else
-                          float(adjusted_rand_score(labels, self.predict(fit, k))))
+            if fit is None:
+                scores.append(0.0)
+                continue
+            refit = self.predict(fit, k)
+            scores.append(float(adjusted_rand_score(labels, refit)))
+            silhouettes.append(_silhouette(refit[self.sil_idx], self.D))
         return float(np.mean(scores)) if scores else np.nan
 
     def predict(self, fit: Any, k: int) -> np.ndarray:
@@ -238,7 +255,7 @@ def _candidates(
     sil_idx = np.sort(rng.choice(len(Z), min(len(Z), _SILHOUETTE_ROWS), replace=False))
     D = pairwise_distances(Z[sil_idx])
     rows, models = [], {}
-    stability = _Stability(Z, ks, algorithms, n_resamples, rng, guard)
+    stability = _Stability(Z, ks, algorithms, n_resamples, rng, guard, sil_idx, D)
     for algorithm in algorithms:
         refs = _fit_models(algorithm, ks, Z, rng.randint(MAX_SEED))
         for k in ks:
@@ -273,7 +290,8 @@ def _guarded(
 def _measure_contenders(rows: list[dict], stability: _Stability, min_share: float,
                         min_stability: float, fits: _Fits) -> None:
     """Stability of the candidates that pass the size guards, by falling silhouette, up
-    to the tie band of the first valid one (see module)."""
+    to the tie band of the best valid one so far (see module). A measured candidate's
+    silhouette becomes the mean over its fit and its re-fits."""
     contenders = sorted((r for r in rows if r["k_found"] and not _size_guard(r, min_share)),
                         key=lambda r: -r["silhouette"])  # stable: table order
     # planned: the re-fits of those in the tie band of the first (all, when it is stable)
@@ -288,10 +306,12 @@ def _measure_contenders(rows: list[dict], stability: _Stability, min_share: floa
         measured += 1
         if measured > likely:  # the first were unstable: more to measure than planned
             fits.plan(stability.n_resamples)
-        row["stability"] = stability(row["algorithm"], row["k"])
+        key = (row["algorithm"], row["k"])
+        row["stability"] = stability(*key)
         fits.add(stability.n_resamples)
-        if best is None and row["stability"] >= min_stability:
-            best = row["silhouette"]
+        row["silhouette"] = float(np.nanmean([row["silhouette"], *stability.silhouettes[key]]))
+        if row["stability"] >= min_stability:
+            best = row["silhouette"] if best is None else max(best, row["silhouette"])
 
 
 def select_model(
@@ -334,7 +354,7 @@ def select_model(
     for r in rows:
         if r["k_found"] and not r["valid"] and not r["reason"]:
             r["reason"] = (f"silhouette {r['silhouette']:.3f} < best {best:.3f} "
-                           "(stability not measured: it could not win)")
+                           "(its fit's; stability not measured)")
     winner["chosen"] = True
     winner["reason"] = ("chosen: best silhouette among stable candidates with no segment "
                         "under min_share (ties go to fewer segments)")

@@ -136,8 +136,8 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         :func:`~shopperlens.segmentation.relabel_model`).
     selection_ : DataFrame
         One row per candidate: algorithm, k, segments (after the guard's merges),
-        silhouette, calinski_harabasz,
-        davies_bouldin, stability, min_share, valid, reason, chosen.
+        silhouette (averaged with the re-fits' where stability is measured),
+        calinski_harabasz, davies_bouldin, stability, min_share, valid, reason, chosen.
     labels_ : ndarray of int
         Segment of each training customer.
     profiles_ : DataFrame
