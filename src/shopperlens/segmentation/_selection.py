@@ -353,8 +353,8 @@ def select_model(
         )
     for r in rows:
         if r["k_found"] and not r["valid"] and not r["reason"]:
-            r["reason"] = (f"silhouette {r['silhouette']:.3f} < best {best:.3f} "
-                           "(its fit's; stability not measured)")
+            r["reason"] = (f"its fit's silhouette {r['silhouette']:.3f} < best {best:.3f} "
+                           "(stability not measured)")
     winner["chosen"] = True
     winner["reason"] = ("chosen: best silhouette among stable candidates with no segment "
                         "under min_share (ties go to fewer segments)")
