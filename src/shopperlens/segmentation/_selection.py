@@ -116,10 +116,11 @@ class _Fits:
             self.progress(self.done, self.total)
 
 
-def _subsample(Z: np.ndarray, rows: int, rng: np.random.RandomState) -> np.ndarray:
-    if len(Z) <= rows:
-        return Z
-    return Z[np.sort(rng.choice(len(Z), rows, replace=False))]
+def sample_rows(n: int, size: int, rng: np.random.RandomState) -> np.ndarray:
+    """Rows a model is fitted and described on: all ``n``, or a seeded ``size`` of them."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(rng.choice(n, size, replace=False))
 
 
 def _fit_models(
@@ -136,14 +137,14 @@ def _fit_models(
             for k in ks:
                 models[k] = KMeans(k, n_init=2, random_state=seed).fit(Z)
         elif algorithm == "gmm":
-            sample = _subsample(Z, _GMM_ROWS, rng)
+            sample = Z[sample_rows(len(Z), _GMM_ROWS, rng)]
             for k in [k for k in ks if k < len(sample)]:
                 models[k] = GaussianMixture(
                     k, covariance_type="full", reg_covar=1e-4, init_params="k-means++",
                     random_state=seed,
                 ).fit(sample)
         else:
-            models = _fit_ward(ks, _subsample(Z, _WARD_ROWS, rng))
+            models = _fit_ward(ks, Z[sample_rows(len(Z), _WARD_ROWS, rng)])
     return models
 
 

@@ -29,9 +29,8 @@ import pandas as pd
 from sklearn.utils.validation import validate_data
 
 from shopperlens.errors import ModelError
-from shopperlens.segmentation._selection import MAX_SEED
+from shopperlens.segmentation._selection import MAX_SEED, sample_rows
 from shopperlens.segmentation._validation import ensure_fitted, feature_names
-from shopperlens.segmentation.model import sample_rows
 
 __all__ = ["MAX_GRAFTS", "Graft", "graft"]
 

@@ -26,7 +26,12 @@ from shopperlens.segmentation._evidence import fit_evidence
 from shopperlens.segmentation._guard import Guard
 from shopperlens.segmentation._profiles import build_profiles, standardised_gaps
 from shopperlens.segmentation._relevance import relevant
-from shopperlens.segmentation._selection import ALGORITHMS, MAX_SEED, select_model
+from shopperlens.segmentation._selection import (
+    ALGORITHMS,
+    MAX_SEED,
+    sample_rows,
+    select_model,
+)
 from shopperlens.segmentation._validation import (
     Constraint,
     ensure_fitted,
@@ -46,13 +51,6 @@ from shopperlens.segmentation.rules import Ranges, surrogate_rules
 from shopperlens.segmentation.scaling import SegmentScaler, facet_weights
 
 _TYPICAL = "close to the segment's typical customer"  # no feature sets them apart
-
-
-def sample_rows(n: int, size: int, rng: np.random.RandomState) -> np.ndarray:
-    """Rows a model is fitted and described on: all ``n``, or a seeded ``size`` of them."""
-    if n <= size:
-        return np.arange(n)
-    return np.sort(rng.choice(n, size, replace=False))
 
 
 def _is_k_range(value: Any) -> bool:
